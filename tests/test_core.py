@@ -1,0 +1,176 @@
+"""The core types: layout invariants, selection and validation."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from synchro import Recording, Signal, SpikeData, SynchroWarning, UnitTable
+from synchro.errors import (
+    InvalidDataError,
+    NonFiniteTimesError,
+    NothingToAnalyseError,
+    RecordingBoundsError,
+    SignalError,
+    TimeUnitError,
+    UsageError,
+)
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(1)
+    trains = [np.sort(rng.uniform(0, 2.0, n)) for n in (5, 0, 12, 3)]
+    units = {"id": [10, 11, 12, 13], "population": ["exc", "exc", "inh", "inh"],
+             "quality": ["good", "good", "noise", ""]}
+    return SpikeData.from_trains(trains, t_stop=2.0, units=units), trains
+
+
+def test_from_trains_keeps_every_spike_grouped_by_unit(small):
+    data, trains = small
+    assert data.n_units == 4
+    assert data.n_spikes == 20
+    np.testing.assert_array_equal(data.spike_counts, [5, 0, 12, 3])
+    for i, t in enumerate(trains):
+        np.testing.assert_array_equal(data.train(i), t)
+    np.testing.assert_array_equal(data.unit_index, np.repeat([0, 1, 2, 3], [5, 0, 12, 3]))
+    np.testing.assert_allclose(data.rates, np.array([5, 0, 12, 3]) / 2.0)
+
+
+def test_train_is_a_read_only_view(small):
+    data, _ = small
+    view = data.train(2)
+    assert np.shares_memory(view, data.times)
+    with pytest.raises(ValueError):
+        view[0] = 1.0
+
+
+def test_from_arrays_sorts_and_warns_once():
+    # Unit 1 runs 0.5, 0.1, 0.2 (one step back, not adjacent to unit 0's spikes); unit 0 is sorted.
+    times = np.array([0.5, 0.3, 0.1, 0.9, 0.2])
+    units = np.array([1, 0, 1, 0, 1])
+    with pytest.warns(SynchroWarning, match=r"^1 spike time\(s\) came before"):
+        data = SpikeData.from_arrays(times, units, t_stop=1.0)
+    np.testing.assert_array_equal(data.train(0), [0.3, 0.9])
+    np.testing.assert_array_equal(data.train(1), [0.1, 0.2, 0.5])
+
+
+def test_sorted_input_gives_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SpikeData.from_arrays([0.1, 0.2, 0.05], [0, 0, 1], t_stop=1.0)
+
+
+def test_time_sorted_is_global_order(small):
+    data, trains = small
+    t, u = data.time_sorted()
+    assert np.all(np.diff(t) >= 0)
+    np.testing.assert_array_equal(np.sort(np.concatenate(trains)), t)
+    for i, tr in enumerate(trains):
+        np.testing.assert_array_equal(t[u == i], tr)
+
+
+def test_select_by_population_and_ids(small):
+    data, trains = small
+    inh = data.select(population="inh")
+    assert inh.n_units == 2 and inh.n_spikes == 15
+    np.testing.assert_array_equal(inh.units["id"], [12, 13])
+    np.testing.assert_array_equal(inh.train(1), trains[3])
+    picked = data.select(ids=[13, 10])
+    np.testing.assert_array_equal(picked.units["id"], [10, 13])
+    with pytest.raises(NothingToAnalyseError, match="no unit matches"):
+        data.select(population="thalamus")
+
+
+def test_select_units_keeps_requested_order(small):
+    data, trains = small
+    sub = data.select_units([3, 0])
+    np.testing.assert_array_equal(sub.train(0), trains[3])
+    np.testing.assert_array_equal(sub.train(1), trains[0])
+    assert sub.units["population"].tolist() == ["inh", "exc"]
+
+
+def test_restrict_window(small):
+    data, trains = small
+    win = data.restrict(0.5, 1.5)
+    assert (win.t_start, win.t_stop) == (0.5, 1.5)
+    for i, t in enumerate(trains):
+        np.testing.assert_array_equal(win.train(i), t[(t >= 0.5) & (t < 1.5)])
+    with pytest.raises(RecordingBoundsError):
+        data.restrict(1.5, 3.0)
+
+
+def test_curation_drops_noise_units(small):
+    data, _ = small
+    kept, n = data.curated()
+    assert n == 1
+    assert kept.units["id"].tolist() == [10, 11, 13]
+
+
+def test_intervals_drop_spikes_outside_with_warning():
+    with pytest.warns(SynchroWarning, match=r"^2 spike\(s\) lie outside"):
+        data = SpikeData.from_arrays([0.1, 1.1, 1.2, 1.8], [0, 0, 1, 1], t_stop=2.0, intervals=[[0.0, 1.0], [1.5, 2.0]])
+    assert data.n_spikes == 2
+    np.testing.assert_array_equal(data.times, [0.1, 1.8])
+    np.testing.assert_array_equal(data.spike_counts, [1, 1])
+
+
+def test_time_units_are_converted():
+    data = SpikeData.from_arrays([100.0, 250.0], [0, 0], t_stop=1000.0, time_unit="ms")
+    np.testing.assert_array_equal(data.times, [0.1, 0.25])
+    assert data.t_stop == 1.0
+    samples = SpikeData.from_arrays([3000, 6000], [0, 0], t_stop=30000, time_unit="samples", sampling_rate=30000.0)
+    np.testing.assert_allclose(samples.times, [0.1, 0.2])
+    with pytest.raises(UsageError, match="sampling rate"):
+        SpikeData.from_arrays([1], [0], t_stop=10, time_unit="samples")
+
+
+@pytest.mark.parametrize(
+    ("times", "t_stop", "error", "message"),
+    [
+        ([0.1, np.nan], 1.0, NonFiniteTimesError, "NaN or infinite"),
+        ([0.1, np.inf], 1.0, NonFiniteTimesError, "NaN or infinite"),
+        ([0.1, 0.9], 0.5, RecordingBoundsError, "not after the last spike"),
+        (np.arange(100) * 300.0, 40000.0, TimeUnitError, "sample indices"),
+        (np.arange(100) * 150.5, 20000.0, TimeUnitError, "milliseconds"),
+    ],
+)
+def test_invalid_times_raise_specific_errors(times, t_stop, error, message):
+    with pytest.raises(error, match=message):
+        SpikeData.from_arrays(times, np.zeros(len(times), dtype=int), t_stop=t_stop)
+
+
+def test_t_stop_is_required():
+    with pytest.raises(RecordingBoundsError, match="t_stop is required"):
+        SpikeData.from_arrays([0.1], [0])
+
+
+def test_unit_table_checks():
+    with pytest.raises(InvalidDataError, match="not unique"):
+        UnitTable({"id": [1, 1]})
+    with pytest.raises(InvalidDataError, match="differ in length"):
+        UnitTable({"id": [1, 2], "label": ["a"]})
+    table = UnitTable({"id": [5, 7], "depth": [10.0, 20.0]})
+    assert table.columns[:1] == ("id",) and set(table.columns) >= {"label", "population", "quality", "depth"}
+    assert table.take([1])["depth"].tolist() == [20.0]
+
+
+def test_signal_restrict_and_errors():
+    sig = Signal(np.arange(1000.0), fs=1000.0, t_start=1.0, units="mV", name="LFP")
+    assert sig.t_stop == 2.0 and sig.n_channels == 1
+    part = sig.restrict(1.25, 1.5)
+    assert part.n_samples == 250 and part.t_start == 1.25
+    assert part.channel(0)[0] == 250.0
+    with pytest.raises(SignalError, match="no samples"):
+        sig.restrict(3.0, 4.0)
+    with pytest.raises(SignalError, match="NaN"):
+        Signal([0.0, np.nan], fs=10.0)
+    assert sig.overlap(0.0, 1.5) == 0.5
+
+
+def test_recording_holds_parts(small):
+    data, _ = small
+    rec = Recording(data, {"LFP": Signal(np.zeros(10), fs=5.0)}, {"source": "test"})
+    assert rec.spikes is data and list(rec.signals) == ["LFP"] and rec.metadata["source"] == "test"
+    with pytest.raises(TypeError):
+        Recording(np.zeros(3))
