@@ -810,7 +810,7 @@ def _check_layout(times, offsets, units: UnitTable, t_start: float, t_stop: floa
     _check_finite(times)
     if times.size:
         # Within-unit order: a decrease is allowed only where a new unit starts.
-        drops = np.flatnonzero(np.diff(times) < 0) + 1
+        drops = np.flatnonzero(times[1:] < times[:-1]) + 1  # no float temporary: 8x less memory than np.diff
         if drops.size and not np.all(np.isin(drops, offsets)):
             raise InvalidDataError("spike times must be sorted within each unit; "
                                    "use SpikeData.from_arrays to sort them")

@@ -1,0 +1,294 @@
+"""Plain-array formats: NPZ (numpy archive) and CSV (one spike per line).
+
+NPZ keys
+    ``spike_times`` (s), ``unit_index`` (row of the unit table per spike) or
+    ``unit_ids`` (unit id per spike), ``t_start``/``t_stop`` (s), optional
+    unit columns ``unit_<column>`` (``unit_id`` holds the ids), optional
+    ``intervals`` (k x 2, s), signals as ``signal_<name>_data`` /
+    ``_fs`` / ``_t_start`` / ``_units`` (/ ``_channels``, JSON) and the
+    recording metadata as JSON in ``metadata_json``.
+
+CSV layout
+    Comment lines ``# t_start=<s>``, ``# t_stop=<s>`` and, optionally,
+    ``# unit_ids=<id> <id> ...`` (so silent units survive), then a header
+    naming at least ``unit_id`` and ``spike_time`` (seconds); further
+    per-spike columns are ignored.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..core import Recording, Signal
+from ..errors import InvalidDataError, UnreadableInputError
+from ._checks import (
+    as_recording,
+    assemble,
+    atomic_output,
+    check_input_path,
+    from_json,
+    json_columns,
+    population_alias,
+    to_json,
+)
+
+__all__ = ["read_npz", "write_npz", "read_csv", "write_csv"]
+
+
+def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=None,
+             quality="exclude-noise") -> Recording:
+    """Read a recording from a numpy ``.npz`` archive (see the module docstring for the keys).
+
+    Parameters
+    ----------
+    path : str or Path
+        The archive; never modified.
+    time_unit : {"s", "ms", "us", "samples"}, optional
+        Unit of the stored times; by default seconds, and times that look
+        like samples or milliseconds raise :class:`~synchro.errors.TimeUnitError`.
+    sampling_rate : float, optional
+        Hz, with ``time_unit="samples"``.
+    t_start, t_stop : float, optional
+        Recording bounds (in ``time_unit``); override the stored ones.
+    quality : {"exclude-noise", None}, default "exclude-noise"
+        Leave out units whose curation label marks them as noise.
+
+    Returns
+    -------
+    Recording
+    """
+    p = check_input_path(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnreadableInputError(f"{p.name} is not a readable .npz archive ({exc}); write it with numpy.savez") \
+            from None
+    except ValueError as exc:
+        raise UnreadableInputError(f"{p.name} holds pickled objects, which synchro does not load ({exc}); store "
+                                   "strings as fixed-width arrays (numpy.str_)") from None
+    if "spike_times" not in arrays or not ({"unit_index", "unit_ids"} & arrays.keys()):
+        raise InvalidDataError(f"{p.name} lacks the arrays 'spike_times' and 'unit_index' (or 'unit_ids'); found "
+                               f"{sorted(arrays)}")
+    times = np.asarray(arrays["spike_times"], dtype=np.float64).ravel()
+    columns = {k[len("unit_"):]: v for k, v in arrays.items()
+               if k.startswith("unit_") and k not in ("unit_index", "unit_ids")}
+    if "unit_index" in arrays:
+        rows = _integers(arrays["unit_index"], "unit_index", p.name)
+        n_units = len(columns["id"]) if "id" in columns else (int(rows.max()) + 1 if rows.size else 0)
+    else:
+        rows, ids = _rows_of_ids(_integers(arrays["unit_ids"], "unit_ids", p.name), columns.get("id"), p.name)
+        columns.setdefault("id", ids)
+        n_units = len(ids)
+    if len(rows) != len(times):
+        raise InvalidDataError(f"{p.name}: {len(times)} spike_times but {len(rows)} unit entries; give one per spike")
+    if rows.size and (rows.min() < 0 or rows.max() >= n_units):
+        raise InvalidDataError(f"{p.name}: unit_index must lie in 0..{n_units - 1}; got {rows.min()}..{rows.max()}")
+    metadata = from_json(arrays["metadata_json"], "metadata", p.name) if "metadata_json" in arrays else {}
+    alias = population_alias(columns)
+    metadata.update(source=str(p), format="npz", **({"population_from": alias} if alias else {}))
+    grouped, offsets = _group(times, rows, n_units)
+    bounds = {k: (float(arrays[k]) if k in arrays else None) for k in ("t_start", "t_stop")}
+    return assemble(grouped, offsets, columns,
+                    t_start=bounds["t_start"] if t_start is None else t_start,
+                    t_stop=bounds["t_stop"] if t_stop is None else t_stop,
+                    time_unit=time_unit, sampling_rate=sampling_rate, quality=quality,
+                    intervals=arrays.get("intervals"), signals=_npz_signals(arrays, p.name), metadata=metadata,
+                    source=str(p))
+
+
+def write_npz(recording: Recording, path, *, overwrite: bool = False):
+    """Write a recording to an uncompressed ``.npz`` archive, atomically.
+
+    Spike times are stored bit for bit (float64, grouped by unit), unit
+    indices in the smallest integer type that holds them; every unit column
+    with a fixed-width type is kept (object columns holding anything but
+    strings are left out and listed in ``metadata_json``).
+
+    Parameters
+    ----------
+    recording : Recording or SpikeData
+        What to write.
+    path : str or Path
+        Output file (``.npz``); written via a temporary file in the same folder.
+    overwrite : bool, default False
+        Replace an existing file; otherwise :class:`~synchro.errors.UsageError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    rec = as_recording(recording)
+    s = rec.spikes
+    out = {"spike_times": s.times, "unit_index": s.unit_index.astype(np.min_scalar_type(max(s.n_units - 1, 0))),
+           "t_start": np.float64(s.t_start), "t_stop": np.float64(s.t_stop)}
+    skipped = []
+    for name, values in s.units.items():
+        if values.dtype == object:
+            if all(isinstance(v, str) for v in values):
+                values = values.astype(str)
+            else:
+                skipped.append(name)
+                continue
+        out[f"unit_{name}"] = values
+    if s.intervals is not None:
+        out["intervals"] = s.intervals
+    for name, sig in rec.signals.items():
+        out.update({f"signal_{name}_data": sig.data, f"signal_{name}_fs": np.float64(sig.fs),
+                    f"signal_{name}_t_start": np.float64(sig.t_start), f"signal_{name}_units": np.str_(sig.units),
+                    f"signal_{name}_channels": np.str_(to_json(json_columns(sig.channels)))})
+    metadata = dict(rec.metadata)
+    if skipped:
+        metadata["skipped_unit_columns"] = skipped
+    out["metadata_json"] = np.str_(to_json(metadata))
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        with open(tmp, "wb") as f:  # a file object stops numpy from appending ".npz" to the temp name
+            np.savez(f, **out)
+    return Path(path)
+
+
+def read_csv(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=None,
+             quality="exclude-noise") -> Recording:
+    """Read spikes from a CSV file with columns ``unit_id,spike_time`` (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file; never modified.
+    time_unit, sampling_rate, t_start, t_stop, quality
+        As in :func:`read_npz`; ``t_start``/``t_stop`` override the
+        ``# t_start=``/``# t_stop=`` header lines.
+
+    Returns
+    -------
+    Recording
+    """
+    p = check_input_path(path)
+    header, columns, n_skip = _csv_header(p)
+    try:
+        ui, ti = columns.index("unit_id"), columns.index("spike_time")
+    except ValueError:
+        raise InvalidDataError(f"{p.name} has columns {columns}; its header line must name unit_id and spike_time "
+                               "(seconds)") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # numpy warns on a header-only file; zero rows is handled below
+        try:
+            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=2,
+                               dtype=np.float64, encoding="utf-8")
+        except ValueError as exc:
+            raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every unit_id and spike_time "
+                                   "must be a number") from None
+    ids_known = header.get("unit_ids")
+    known = None if ids_known is None else np.array(ids_known.split(), dtype=np.int64)
+    rows, ids = _rows_of_ids(_integers(table[:, 0], "unit_id", p.name), known, p.name)
+    grouped, offsets = _group(table[:, 1], rows, len(ids))
+    bounds = {k: (float(header[k]) if k in header else None) for k in ("t_start", "t_stop")}
+    return assemble(grouped, offsets, {"id": ids},
+                    t_start=bounds["t_start"] if t_start is None else t_start,
+                    t_stop=bounds["t_stop"] if t_stop is None else t_stop,
+                    time_unit=time_unit, sampling_rate=sampling_rate, quality=quality,
+                    metadata={"source": str(p), "format": "csv"}, source=str(p))
+
+
+def write_csv(spikes, path, *, overwrite: bool = False):
+    """Write spikes as CSV ``unit_id,spike_time`` with shortest round-trip (repr) floats, atomically.
+
+    Parameters
+    ----------
+    spikes : SpikeData or Recording
+        What to write (signals and unit columns other than ``id`` are not
+        stored: use NWB or NPZ for those).
+    path : str or Path
+        Output file.
+    overwrite : bool, default False
+        Replace an existing file; otherwise :class:`~synchro.errors.UsageError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    s = as_recording(spikes).spikes
+    ids = s.units["id"]
+    lines = ["# synchro spikes: spike_time in seconds", f"# t_start={s.t_start!r}", f"# t_stop={s.t_stop!r}",
+             "# unit_ids=" + " ".join(map(str, ids.tolist())), "unit_id,spike_time"]
+    lines += [f"{u},{t!r}" for u, t in zip(ids[s.unit_index].tolist(), s.times.tolist())]
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+# Helpers ----------------------------------------------------------------------
+
+def _integers(values, name: str, source: str) -> np.ndarray:
+    values = np.asarray(values).ravel()
+    if values.size and not np.issubdtype(values.dtype, np.integer):
+        if not np.issubdtype(values.dtype, np.number) or not np.all(np.mod(values, 1) == 0):
+            raise InvalidDataError(f"{source}: {name} must hold whole numbers (unit ids); found non-integers")
+    return values.astype(np.int64)
+
+
+def _rows_of_ids(spike_ids: np.ndarray, known_ids, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the unit table for per-spike ids, and the table's ids (``known_ids`` keeps their order)."""
+    if known_ids is None:
+        ids, rows = np.unique(spike_ids, return_inverse=True)
+        return rows.astype(np.int64), ids
+    ids = np.asarray(known_ids, dtype=np.int64)
+    order = np.argsort(ids)
+    pos = np.searchsorted(ids[order], spike_ids).clip(0, max(len(ids) - 1, 0))
+    if spike_ids.size and (len(ids) == 0 or np.any(ids[order][pos] != spike_ids)):
+        raise InvalidDataError(f"{source}: some spikes carry unit ids missing from the unit id list; list every unit")
+    return order[pos].astype(np.int64), ids
+
+
+def _group(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group spikes by unit row, keeping each unit's file order (so unsorted units are detected and reported)."""
+    if rows.size and np.any(rows[1:] < rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        times = times[order]
+        rows = rows[order]
+    offsets = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_units), out=offsets[1:])
+    return times, offsets
+
+
+def _csv_header(p) -> tuple[dict[str, str], list[str], int]:
+    """``key=value`` comment lines, the column names and the number of lines before the data."""
+    header: dict[str, str] = {}
+    try:
+        with open(p, encoding="utf-8") as f:
+            for n, line in enumerate(f):
+                line = line.strip()
+                if not line:
+                    continue
+                if line.startswith("#"):
+                    key, sep, value = line[1:].partition("=")
+                    if sep:
+                        header[key.strip()] = value.strip()
+                    continue
+                return header, [c.strip() for c in line.split(",")], n + 1
+    except UnicodeDecodeError:
+        raise UnreadableInputError(f"{p.name} is not UTF-8 text; give a CSV file with unit_id,spike_time") from None
+    raise InvalidDataError(f"{p.name} is empty (no header line); a CSV needs a header unit_id,spike_time and one "
+                           "spike per line")
+
+
+def _npz_signals(arrays: dict, source: str) -> dict[str, Signal]:
+    signals = {}
+    for key in arrays:
+        if not (key.startswith("signal_") and key.endswith("_data")):
+            continue
+        name = key[len("signal_"):-len("_data")]
+        if f"signal_{name}_fs" not in arrays:
+            raise InvalidDataError(f"{source}: signal {name!r} has no 'signal_{name}_fs' (sampling rate, Hz)")
+        channels = arrays.get(f"signal_{name}_channels")
+        signals[name] = Signal(arrays[key], float(arrays[f"signal_{name}_fs"]),
+                               float(arrays.get(f"signal_{name}_t_start", 0.0)),
+                               units=str(arrays.get(f"signal_{name}_units", "")), name=name,
+                               channels=None if channels is None else from_json(channels, "channel table", source))
+    return signals

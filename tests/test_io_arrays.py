@@ -1,0 +1,124 @@
+"""NPZ and CSV: bit-exact round trips, the read() dispatcher, repairs that warn, and the bundled example."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from synchro.core import Recording, SpikeData
+from synchro.errors import SynchroWarning, TimeUnitError, UnreadableInputError, UsageError
+from synchro.io import example_path, read, read_csv, read_npz, write_csv, write_npz
+
+
+def test_npz_round_trip_is_bit_exact(small_recording, tmp_path):
+    path = write_npz(small_recording, tmp_path / "r.npz")
+    with pytest.warns(SynchroWarning, match="no spikes"):
+        back = read(path, quality=None)
+    a, b = back.spikes, small_recording.spikes
+    assert np.array_equal(a.times, b.times) and np.array_equal(a.offsets, b.offsets)
+    for col in ("id", "label", "population", "quality", "depth_um", "is_wide"):
+        assert np.array_equal(a.units[col], b.units[col]), col
+    lfp = back.signals["LFP"]
+    assert np.array_equal(lfp.data, small_recording.signals["LFP"].data) and lfp.fs == 250.0 and lfp.units == "V"
+    assert list(lfp.channels["location"]) == ["CA1", "CA1", "CA3"]
+    assert back.metadata["seed"] == 7 and back.metadata["format"] == "npz"
+    with np.load(path) as z:
+        assert z["unit_index"].dtype == np.uint8  # the smallest type that holds 12 rows
+
+
+def test_npz_with_per_spike_unit_ids_in_any_order(tmp_path):
+    np.savez(tmp_path / "ids.npz", spike_times=np.array([0.3, 0.1, 0.2, 0.4]), unit_ids=np.array([9, 4, 9, 4]),
+             t_stop=1.0)
+    with pytest.warns(SynchroWarning, match="1 spike time"):
+        rec = read(tmp_path / "ids.npz")
+    assert list(rec.spikes.units["id"]) == [4, 9]
+    assert rec.spikes.train(0).tolist() == [0.1, 0.4] and rec.spikes.train(1).tolist() == [0.2, 0.3]
+
+
+def test_csv_round_trip_is_repr_exact(small_recording, tmp_path):
+    gen = np.random.default_rng(11)
+    # Awkward floats: full 17-digit mantissas, tiny and large magnitudes.
+    times = np.sort(np.r_[gen.uniform(0, 1000, 500), 1e-9, np.nextafter(1.0, 2.0), 0.1 + 0.2])
+    spikes = SpikeData.from_arrays(times, gen.integers(0, 7, times.size), t_stop=np.nextafter(1000.0, 2000.0),
+                                   n_units=9, units={"id": np.arange(9) * 10 - 20})
+    path = write_csv(spikes, tmp_path / "s.csv")
+    assert path.read_text().splitlines()[1] == f"# t_start={0.0!r}"
+    with pytest.warns(SynchroWarning, match="2 of 9 units have no spikes"):
+        back = read(path)
+    assert back.spikes == spikes and np.array_equal(back.spikes.units["id"], spikes.units["id"])
+    assert back.spikes.t_stop == spikes.t_stop
+    recording_path = write_csv(Recording(small_recording.spikes), tmp_path / "r.csv")
+    with pytest.warns(SynchroWarning):
+        assert read_csv(recording_path, quality=None).spikes == small_recording.spikes
+
+
+def test_csv_extra_columns_ignored_and_bounds_from_arguments(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("channel,spike_time,amplitude,unit_id\n3,0.25,1.5e-4,7\n3,0.75,-2e-4,7\n1,0.5,1e-4,2\n")
+    rec = read(path, t_start=0.0, t_stop=2.0)
+    assert list(rec.spikes.units["id"]) == [2, 7] and rec.spikes.times.tolist() == [0.5, 0.25, 0.75]
+    assert rec.spikes.rates.tolist() == [0.5, 1.0]
+
+
+def test_time_units_are_converted_or_refused(tmp_path):
+    gen = np.random.default_rng(2)
+    ms = np.sort(gen.uniform(0, 60_000, 100))  # 100 spikes in one minute, written in milliseconds
+    path = tmp_path / "ms.csv"
+    rows = "\n".join(f"{i % 4},{t!r}" for i, t in enumerate(ms.tolist()))
+    path.write_text("# t_stop=60000\nunit_id,spike_time\n" + rows)
+    with pytest.raises(TimeUnitError, match="--time-unit ms"):
+        read(path)
+    rec = read(path, time_unit="ms")
+    assert rec.spikes.t_stop == 60.0 and np.allclose(np.sort(rec.spikes.times), ms / 1000.0, rtol=1e-15, atol=0)
+    samples = tmp_path / "samples.npz"
+    np.savez(samples, spike_times=np.arange(0, 3_000_000, 30_000), unit_index=np.zeros(100, int), t_stop=3_000_000)
+    rec = read(samples, time_unit="samples", sampling_rate=30_000.0)
+    assert rec.spikes.t_stop == 100.0 and rec.spikes.times[1] == 1.0
+    with pytest.raises(UsageError, match="--sampling-rate"):
+        read(samples, time_unit="samples")
+
+
+def test_dispatch_checks_magic_bytes_and_options(small_recording, tmp_path):
+    npz = write_npz(small_recording, tmp_path / "r.npz")
+    disguised = tmp_path / "r.csv"
+    disguised.write_bytes(npz.read_bytes())
+    with pytest.raises(UnreadableInputError, match="binary file, not CSV"):
+        read(disguised)
+    with pytest.raises(UsageError, match="units= picks a Units table in NWB files"):
+        read(npz, units="units")
+    with pytest.raises(UsageError, match="quality must be 'exclude-noise' or None"):
+        read(npz, quality="good-only")
+    suffixed = tmp_path / "R.NPZ"
+    suffixed.write_bytes(npz.read_bytes())
+    with pytest.warns(SynchroWarning):
+        assert read(suffixed, quality=None).spikes == small_recording.spikes
+
+
+def test_writers_refuse_overwrite_and_never_touch_inputs(small_recording, tmp_path):
+    path = write_npz(small_recording, tmp_path / "r.npz")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(UsageError, match="already exists"):
+        write_npz(small_recording, path)
+    with pytest.raises(UsageError, match="already exists"):
+        write_csv(small_recording, path)
+    with pytest.warns(SynchroWarning):
+        read_npz(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    with pytest.raises(UsageError, match="does not exist; create it first"):
+        write_npz(small_recording, tmp_path / "missing" / "r.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.npz"]
+
+
+def test_bundled_example_is_the_published_network():
+    path = example_path()
+    assert path.stat().st_size < 200_000
+    rec = read(path)
+    s = rec.spikes
+    assert (s.n_units, s.t_start, s.t_stop) == (1000, 0.0, 2.0)
+    assert s.populations() == ["exc", "inh"]
+    exc = s.select(population="exc").rates.mean()
+    inh = s.select(population="inh").rates.mean()
+    # net.m fires at about 7-8 Hz in both populations (FIELD_NOTES: 7.6 / 7.3 Hz over 1 s).
+    assert 6.5 < exc < 9.0 and 6.0 < inh < 9.0
+    assert np.all(np.diff(np.unique(s.times)) >= 1e-3 - 1e-12)  # 1 ms steps
+    assert rec.metadata["seed"] == 2003
