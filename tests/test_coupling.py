@@ -1,0 +1,161 @@
+"""synchro.coupling: SFC against elephant, PPC against direct pair averages, locking known answers."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from synchro import Signal, SpikeData
+from synchro.coupling import _locking_stats, phase_locking, spike_field_coherence, spike_phases
+from synchro.errors import SignalError, UsageError
+
+neo = pytest.importorskip("neo")
+pq = pytest.importorskip("quantities")
+FS, T, F0 = 1000.0, 10.0, 40.0
+PHASE0, JITTER = 1.0, 0.002  # preferred phase (rad) and spike jitter (s)
+
+
+@pytest.fixture(scope="module")
+def locked():
+    """Units firing near phase PHASE0 of a noisy 40 Hz cosine field, plus two Poisson units and a silent one."""
+    rng = np.random.default_rng(11)
+    t = np.arange(int(T * FS)) / FS
+    field = np.cos(2 * np.pi * F0 * t) + rng.normal(0, 1.0, t.size)
+    cycles = np.arange(0, T, 1 / F0) + PHASE0 / (2 * np.pi * F0)
+    trains = []
+    for _ in range(12):
+        s = cycles[rng.random(cycles.size) < 0.15]
+        s = s + rng.normal(0, JITTER, s.size)
+        trains.append(np.sort(s[(s > 0) & (s < T)]))
+    trains += [np.sort(rng.uniform(0, T, 300)) for _ in range(2)] + [np.array([])]
+    return SpikeData.from_trains(trains, t_stop=T), Signal(field, FS, name="LFP"), trains
+
+
+def test_sfc_equals_elephant_per_unit_and_pooled(locked):
+    from elephant.sta import spike_field_coherence as elephant_sfc
+
+    data, sig, trains = locked
+    ours = spike_field_coherence(data, sig, nperseg=256)
+    asig = neo.AnalogSignal(sig.data, units="mV", sampling_rate=FS * pq.Hz)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for u in range(14):
+            sfc, freqs = elephant_sfc(asig, neo.SpikeTrain(trains[u], t_stop=T, units="s"), nperseg=256)
+            np.testing.assert_allclose(ours.frequencies, freqs.magnitude, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(ours.coherence[:, u], sfc.magnitude[:, 0], rtol=0, atol=1e-9)
+        # The pooled spikes are the sum of counts: the same as one train holding every spike.
+        pooled_train = neo.SpikeTrain(np.sort(np.concatenate(trains)), t_stop=T, units="s")
+        sfc, _ = elephant_sfc(asig, pooled_train, nperseg=256)
+    np.testing.assert_allclose(ours.pooled, sfc.magnitude[:, 0], rtol=0, atol=1e-9)
+    assert np.isnan(ours.coherence[:, 14]).all() and ours.n_spikes[14] == 0
+    assert ours.estimator == "welch" and ours.noverlap == 128 and ours.n_segments == (10000 - 128) // 128
+
+
+def test_sfc_multitaper_and_coarser_bins_find_the_40_hz_coupling(locked):
+    data, sig, _ = locked
+    for res in (spike_field_coherence(data, sig, method="multitaper", nw=3.0),
+                spike_field_coherence(data, sig, bin_width=0.002, per_unit=False)):
+        f = res.frequencies
+        at40 = res.pooled[np.argmin(abs(f - F0))]
+        away = res.pooled[(f > 60) & (f < 200)]
+        assert at40 > 0.3 and at40 > 5 * np.median(away)
+    assert res.coherence.shape == (f.size, 0) and res.bin_width == 0.002 and f[-1] == 250.0
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_ppc0_and_ppc1_equal_direct_pair_averages(locked):
+    data, sig, _ = locked
+    ph = spike_phases(data, sig, band=(30, 50))
+    res = phase_locking(data, sig, band=(30, 50), n_segments=5)
+    seg = np.minimum(((ph.times - ph.t_start) / (ph.t_stop - ph.t_start) * 5).astype(int), 4)
+    for u in (0, 5, 12):
+        theta, s = ph.phases[ph.offsets[u]:ph.offsets[u + 1]], seg[ph.offsets[u]:ph.offsets[u + 1]]
+        d = np.cos(theta[:, None] - theta[None, :])
+        off = ~np.eye(theta.size, dtype=bool)
+        assert res.ppc0[u] == pytest.approx(d[off].mean(), abs=1e-12)
+        assert res.ppc1[u] == pytest.approx(d[s[:, None] != s[None, :]].mean(), abs=1e-12)
+        assert res.plv[u] == pytest.approx(abs(np.exp(1j * theta).mean()), abs=1e-12)
+    assert res.n_spikes.sum() == res.population_n_spikes == ph.phases.size
+
+
+def test_locked_spikes_give_expected_ppc_and_phase(locked):
+    data, sig, _ = locked
+    res = phase_locking(data, sig, band=(30, 50))
+    # Gaussian jitter of sd s at 40 Hz: PPC = exp(-(2 pi f s)^2) = 0.78 (a little less after filtering noise).
+    expected = np.exp(-(2 * np.pi * F0 * JITTER) ** 2)
+    # Each unit has about 60 spikes (PPC0 sd about 0.06); their mean is tighter.
+    assert res.ppc0[:12].mean() == pytest.approx(expected, abs=0.05)
+    np.testing.assert_allclose(res.ppc0[:12], expected, atol=0.2)
+    np.testing.assert_allclose(res.preferred_phase[:12], PHASE0, atol=0.15)
+    assert res.population_preferred_phase == pytest.approx(PHASE0, abs=0.1)
+    assert np.all(res.rayleigh_p[:12] < 1e-10)
+    assert abs(res.ppc0[12]) < 0.02 and abs(res.ppc0[13]) < 0.02  # Poisson units: PPC unbiased near 0
+    assert np.isnan(res.ppc0[14]) and np.isnan(res.rayleigh_p[14])
+    assert res.n_dropped == data.n_spikes - res.population_n_spikes > 0  # edge margins
+
+
+def test_rayleigh_p_is_calibrated_for_uniform_phases():
+    rng = np.random.default_rng(3)
+    theta = rng.uniform(-np.pi, np.pi, size=(4000, 12))
+    c, s = np.cos(theta).sum(1), np.sin(theta).sum(1)
+    n = np.full(4000, 12)
+    p = _locking_stats(c, s, n, c[:, None], s[:, None], n[:, None])[4]
+    # 4000 draws: the binomial 99.9 % range of 5 % is about 3.9-6.1 %.
+    assert 0.039 < np.mean(p < 0.05) < 0.061
+    assert 0.005 < np.mean(p < 0.01) < 0.016
+
+
+def test_independent_spikes_and_noise_field_do_not_lock():
+    rng = np.random.default_rng(4)
+    data = SpikeData.from_trains([np.sort(rng.uniform(0, T, 400)) for _ in range(10)], t_stop=T)
+    res = phase_locking(data, Signal(rng.normal(size=int(T * FS)), FS), band=(30, 80))
+    # PPC0 of n independent uniform phases has sd about sqrt(2) / n: 0.00035 for 4000 spikes.
+    assert abs(res.population_ppc0) < 0.0015 and abs(res.population_ppc1) < 0.0015
+    assert res.population_rayleigh_p > 0.001
+
+
+def test_partial_overlap_uses_the_shared_span(locked):
+    data, sig, _ = locked
+    late = Signal(sig.data[3000:], FS, t_start=3.0)
+    ph = spike_phases(data, late, band=(30, 50))
+    assert ph.t_start == pytest.approx(3.1) and ph.t_stop == pytest.approx(T - 0.1)
+    assert ph.times.min() >= 3.1 and ph.n_dropped == data.n_spikes - ph.phases.size
+    res = spike_field_coherence(data, late, nperseg=500)
+    assert res.t_start == 3.0 and res.n_segments == (7000 - 250) // 250
+
+
+def test_bad_signals_raise_signal_errors(locked):
+    data, sig, _ = locked
+    with pytest.raises(SignalError, match="does not overlap"):
+        phase_locking(data, Signal(sig.data, FS, t_start=20.0))
+    with pytest.raises(SignalError, match="too slow"):
+        spike_phases(data, Signal(sig.data[::5], 200.0), band=(30, 90))
+    with pytest.raises(SignalError, match="too short"):
+        spike_phases(data, Signal(sig.data[:150], FS), band=(30, 80))
+    with pytest.raises(SignalError, match="nperseg"):
+        spike_field_coherence(data, sig, nperseg=20000)
+    with pytest.raises(UsageError, match="band"):
+        spike_phases(data, sig, band=(80, 30))
+    with pytest.raises(UsageError, match="channel"):
+        spike_phases(data, sig, channel=3)
+    with pytest.raises(UsageError, match="method"):
+        spike_field_coherence(data, sig, method="fft")
+    with pytest.raises(UsageError, match="bin_width"):
+        spike_field_coherence(data, sig, bin_width=0.0015)
+    with pytest.raises(UsageError, match="n_segments"):
+        phase_locking(data, sig, n_segments=1)
+    with pytest.raises(TypeError, match="Signal"):
+        spike_phases(data, sig.data)
+
+
+def test_results_serialise_and_plot(locked):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    data, sig, _ = locked
+    for res in (spike_field_coherence(data, sig), spike_phases(data, sig, band=(30, 50)),
+                phase_locking(data, sig, band=(30, 50))):
+        d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+        assert d["method"] == res.method
+        assert res.plot().figure is not None
