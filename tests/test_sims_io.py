@@ -1,0 +1,39 @@
+"""Simulations handed to NWB and Neo through synchro.io (real files, real nwbinspector)."""
+
+import numpy as np
+import pytest
+
+import sims
+
+
+@pytest.fixture(scope="module")
+def simulation():
+    return sims.izhikevich2003(n=200, duration=0.5, seed=8, record_v=[0, 150])
+
+
+def test_to_nwb_passes_nwbinspector_and_reads_back_every_spike(simulation, tmp_path):
+    from nwbinspector import Importance, inspect_nwbfile
+
+    from synchro.io import read_nwb
+
+    path = sims.to_nwb(simulation, tmp_path / "izhikevich2003.nwb")
+    serious = {Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION}
+    assert [m.message for m in inspect_nwbfile(nwbfile_path=str(path)) if m.importance in serious] == []
+    back = read_nwb(path)
+    assert back.spikes == simulation.spikes
+    np.testing.assert_array_equal(back.spikes.times, simulation.spikes.times)
+    assert back.spikes.units["population"].tolist() == simulation.spikes.units["population"].tolist()
+    np.testing.assert_array_equal(back.spikes.units["c"], simulation.spikes.units["c"])
+    assert back.metadata["scheme"] == "netm" and back.metadata["seed"] == 8
+    np.testing.assert_array_equal(back.signals["field_proxy"].data, simulation.signals["field_proxy"].data)
+
+
+def test_to_neo_keeps_every_train(simulation):
+    block = sims.to_neo(simulation)
+    trains = block.segments[0].spiketrains
+    assert len(trains) == 200
+    for i in (0, 150, 199):
+        np.testing.assert_array_equal(trains[i].magnitude, simulation.spikes.train(i))
+        assert trains[i].annotations["population"] == simulation.spikes.units["population"][i]
+    names = [a.name for a in block.segments[0].analogsignals]
+    assert set(names) == {"field_proxy", "v"}
