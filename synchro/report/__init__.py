@@ -1,0 +1,14 @@
+"""The analysis report: run every analysis a session allows and render the results.
+
+:func:`build_report` (or :func:`analyze_file` for a file) returns one
+:class:`Report`; :func:`write_report` writes its folder (report.json,
+summary.txt, figures as PNG and SVG, report.html). The JSON layout is
+versioned by :data:`SCHEMA_VERSION` and described in docs/report-schema.md.
+"""
+
+from .model import SCHEMA_VERSION, Report
+from .output import check_output_folder, write_report
+from .pipeline import DEFAULT_BANDS, analyze_file, build_report, parse_bands
+
+__all__ = ["SCHEMA_VERSION", "Report", "DEFAULT_BANDS", "build_report", "analyze_file", "parse_bands",
+           "write_report", "check_output_folder"]

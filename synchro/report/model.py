@@ -1,0 +1,144 @@
+"""The report of one analysed session: one frozen object, rendered as JSON, text, figures and HTML.
+
+The JSON document (``Report.to_dict()``, written as ``report.json``) is
+versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
+field. Values are plain JSON: non-finite numbers become ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core import SpikeData
+
+__all__ = ["SCHEMA_VERSION", "Report", "jsonable"]
+
+#: Version of the report.json layout: major changes break readers, minor ones add fields.
+SCHEMA_VERSION = "1.0"
+
+
+def jsonable(value: Any) -> Any:
+    """Convert numpy scalars and arrays, tuples and mappings to plain JSON values.
+
+    Parameters
+    ----------
+    value : object
+        Anything found in a report: mappings, sequences, numpy arrays and
+        scalars, str, None; other objects become their ``str()``.
+
+    Returns
+    -------
+    object
+        The same content as dicts, lists, str, int, float, bool and None;
+        NaN and infinities become None (strict JSON has no such numbers).
+    """
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``synchro analyze`` found in one session.
+
+    Attributes
+    ----------
+    input : dict
+        Source path, format, size and SHA-256, unit and spike counts, bounds
+        (s), populations, curation applied and the field signal used.
+    parameters : dict
+        Every parameter of every analysis (bands in Hz, surrogate count and
+        method, seed, windows in s).
+    versions : dict
+        Versions of synchro, Python and the libraries that computed the numbers.
+    rhythms : dict
+        ``rhythms[population][band]``: ``present``, ``peak_hz``, ``p_value``,
+        ``p_holm``, ``power_ratio``.
+    synchrony : dict
+        ``synchrony[population]``: ``chi``, ``sttc_mean``, ``spike_sync``,
+        ``spike_contrast``, ``fano`` and their z-scores where computed.
+    coupling : dict
+        ``coupling[population][band]``: ``ppc``, ``plv``,
+        ``preferred_phase`` (rad), ``rayleigh_p``, ``n_spikes``.
+    skipped : list of dict
+        ``{"analysis", "population", "reason"}`` for every analysis not run.
+    generator : dict
+        Program, version, time of creation (UTC) and platform.
+    timings : dict
+        Seconds spent in each step.
+    data : SpikeData
+        The spikes analysed (for figures; not serialised).
+    results : dict
+        The analyses' own result objects by ``(kind, population)`` (for
+        figures; not serialised).
+    """
+
+    input: dict
+    parameters: dict
+    versions: dict
+    rhythms: dict
+    synchrony: dict
+    coupling: dict
+    skipped: list
+    generator: dict
+    timings: dict
+    data: SpikeData = field(repr=False, compare=False)
+    results: dict = field(repr=False, compare=False)
+
+    @property
+    def populations(self) -> list[str]:
+        """Populations analysed: ``"all"`` first, then each value of the population column."""
+        return list(self.input["populations"])
+
+    def to_dict(self) -> dict:
+        """The report.json document.
+
+        Returns
+        -------
+        dict
+            JSON-safe (strict: no NaN), laid out as docs/report-schema.md
+            describes, with ``schema_version`` first.
+        """
+        return jsonable({
+            "schema_version": SCHEMA_VERSION,
+            "generator": self.generator,
+            "input": self.input,
+            "parameters": self.parameters,
+            "versions": self.versions,
+            "rhythms": self.rhythms,
+            "synchrony": self.synchrony,
+            "coupling": self.coupling,
+            "skipped": self.skipped,
+            "timings": self.timings,
+        })
+
+    def summary(self) -> str:
+        """The terminal summary.
+
+        Returns
+        -------
+        str
+            Aligned plain text within 80 columns: verdicts per band and
+            population, synchrony, coupling, warnings and skipped analyses.
+        """
+        from .text import render_text
+
+        return render_text(self)

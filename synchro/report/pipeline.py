@@ -1,0 +1,382 @@
+"""Which analyses run on a session, with which parameters: the one place that decides.
+
+:func:`build_report` takes a :class:`~synchro.core.Recording` and runs, for
+the whole population (``"all"``) and for each value of the population
+column, every analysis the data allow:
+
+* rhythms: population-rate spectrum and surrogate-tested band verdicts
+  (:func:`synchro.rhythms.band_verdicts`);
+* synchrony: Golomb chi, mean STTC, SPIKE-synchronization, spike contrast
+  and the population Fano factor (:mod:`synchro.synchrony`);
+* coupling, when a field signal exists (``LFP``, else ``field_proxy``):
+  phase locking (PPC, PLV, preferred phase) in each band and spike-field
+  coherence (:mod:`synchro.coupling`).
+
+An analysis the data cannot support (too few units or spikes, a field too
+slowly sampled for a band) is recorded in ``Report.skipped`` with the
+reason instead of ending the run; when nothing at all can be analysed,
+:class:`~synchro.errors.NothingToAnalyseError` is raised.
+
+Every random draw comes from one seed: each analysis of each population gets
+its own seed derived from ``(seed, analysis, population)``, recorded in its
+parameters, so any number in the report can be recomputed alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import platform
+import sys
+import time
+import warnings
+import zlib
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..core import Recording, SpikeData
+from ..errors import InvalidDataError, NothingToAnalyseError, SynchroWarning, UsageError
+from .model import Report
+
+__all__ = ["DEFAULT_BANDS", "FIELD_SIGNALS", "build_report", "analyze_file", "parse_bands"]
+
+#: Frequency bands tested by default (Hz).
+DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
+
+#: Signals used as the field for spike-field coupling, in order of preference.
+FIELD_SIGNALS = ("LFP", "field_proxy")
+
+#: Onset discarded from simulations (s): the network's start-up transient is not a rhythm.
+SIMULATION_DISCARD = 0.2
+
+#: Coincidence window of the STTC (s).
+STTC_WINDOW = 0.005
+
+#: Counting window of the population Fano factor (s).
+FANO_WINDOW = 0.01
+
+_VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "matplotlib", "brian2")
+
+
+def parse_bands(text: str) -> dict[str, tuple[float, float]]:
+    """Parse ``"alpha=8-13,gamma=30-80"`` into ``{"alpha": (8.0, 13.0), ...}`` (Hz).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated ``NAME=LOW-HIGH`` entries, edges in Hz.
+
+    Returns
+    -------
+    dict of str to (float, float)
+        Band edges in Hz, in the order given.
+
+    Raises
+    ------
+    UsageError
+        If an entry is not ``name=low-high`` with ``0 < low < high``, or a
+        name repeats.
+    """
+    bands: dict[str, tuple[float, float]] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        name, sep, rng = entry.partition("=")
+        lo, dash, hi = rng.partition("-")
+        try:
+            lo_hz, hi_hz = float(lo), float(hi)
+        except ValueError:
+            lo_hz = hi_hz = float("nan")
+        name = name.strip()
+        if not (sep and dash and name and 0 < lo_hz < hi_hz < np.inf):
+            raise UsageError(f"band {entry!r} is not NAME=LOW-HIGH in Hz with 0 < LOW < HIGH; "
+                             "write e.g. --bands alpha=8-13,gamma=30-80")
+        if name in bands:
+            raise UsageError(f"band {name!r} is given twice in --bands; give each band once")
+        bands[name] = (lo_hz, hi_hz)
+    if not bands:
+        raise UsageError("--bands names no band; write e.g. --bands alpha=8-13,gamma=30-80")
+    return bands
+
+
+def _seed_for(seed: int, *key: str) -> int:
+    """A seed for one analysis of one population, independent of the order analyses run in."""
+    return int(np.random.SeedSequence([seed, *(zlib.crc32(k.encode()) for k in key)]).generate_state(1)[0])
+
+
+def _versions() -> dict[str, str]:
+    found = {"synchro": __version__, "python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _Run:
+    """State of one report being built: settings, results and the skipped list."""
+
+    def __init__(self, *, bands, n_surrogates, sync_surrogates, seed, alpha, progress):
+        self.bands = bands
+        self.n_surrogates = n_surrogates
+        self.sync_surrogates = sync_surrogates
+        self.seed = seed
+        self.alpha = alpha
+        self.progress = progress or (lambda _name: nullcontext())
+        self.skipped: list[dict] = []
+        self.results: dict = {}
+        self.timings: dict[str, float] = {}
+        self.calls: dict[str, dict] = {}
+
+    def step(self, analysis: str, population: str, fn: Callable, data, *args, **kwargs):
+        """Run ``fn(data, *args, **kwargs)``, recording its full keyword parameters; on data it cannot
+        support, record the analysis as skipped and return None."""
+        name = f"{analysis} ({population})"
+        bound = inspect.signature(fn).bind(data, *args, **kwargs)
+        bound.apply_defaults()
+        self.calls[name] = {"function": f"{fn.__module__}.{fn.__name__}",
+                            **{k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}}
+        t0 = time.perf_counter()
+        try:
+            with self.progress(name):
+                result = fn(data, *args, **kwargs)
+        except (InvalidDataError, NothingToAnalyseError) as err:
+            self.skip(analysis, population, str(err))
+            return None
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 4)
+        self.results[(analysis, population)] = result
+        return result
+
+    def skip(self, analysis: str, population: str, reason: str) -> None:
+        self.skipped.append({"analysis": analysis, "population": population, "reason": reason})
+
+
+def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float]] | None = None,
+                 n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = 0.05,
+                 population_column: str = "population", discard: float | None = None,
+                 source: Mapping | None = None, progress: Callable | None = None) -> Report:
+    """Run every analysis the recording allows and collect the results in one :class:`Report`.
+
+    Parameters
+    ----------
+    recording : Recording
+        Spikes (with a unit table) and, optionally, a field signal
+        (``"LFP"`` or ``"field_proxy"``).
+    bands : mapping of str to (float, float), optional
+        Frequency bands in Hz; default :data:`DEFAULT_BANDS`.
+    n_surrogates : int, default 200
+        Surrogates per band test (rhythm verdicts).
+    synchrony_surrogates : int, default 0
+        Circular-shift surrogates for the z-scores of Golomb chi and STTC;
+        0 leaves them out (each surrogate costs as much as the index itself:
+        about 1 s per STTC matrix of 1000 units). Chi's floor for
+        independent units, ``1/sqrt(N)``, is always reported.
+    rng : int or None, default 0
+        Seed of every random draw; ``None`` draws one, recorded in the report.
+    alpha : float, default 0.05
+        Significance level of the band verdicts (Holm-corrected across bands).
+    population_column : str, default "population"
+        Unit-table column whose values define the populations analysed
+        besides ``"all"``.
+    discard : float, optional
+        Seconds dropped from the start of the recording before analysis;
+        by default the first 0.2 s of simulated time for simulations
+        (recording metadata names a ``simulator``; their start-up transient
+        is no rhythm) and nothing for recordings.
+    source : mapping, optional
+        Description of the input file (path, format, ...) for the report.
+    progress : callable, optional
+        ``progress(step_name)`` returning a context manager around each
+        step (the CLI prints steps that take over a second).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    UsageError
+        Unknown population column, bad band or parameter.
+    NothingToAnalyseError
+        No spikes in the analysed window, or every analysis was skipped.
+    """
+    bands = {str(k): (float(v[0]), float(v[1])) for k, v in (bands or DEFAULT_BANDS).items()}
+    seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
+    spikes = recording.spikes
+    if population_column != "population" and population_column not in spikes.units:
+        raise UsageError(f"no unit column {population_column!r} for --population-column; "
+                         f"columns are {list(spikes.units.columns)}")
+    if discard is None:  # simulations start at 0 s; their first 0.2 s is start-up, not dynamics
+        discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if "simulator" in recording.metadata else 0.0
+    if not 0 <= discard < spikes.duration:
+        raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
+    data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
+    if data.n_spikes == 0:
+        raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
+                                    "check --t-start/--t-stop and the curation filter (--quality all)")
+    run = _Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, seed=seed, alpha=alpha,
+               progress=progress)
+    field, field_info = _pick_field(recording, run)
+
+    pops = {"all": data}
+    for name in data.populations(population_column):
+        # A population literally called "all" must not replace the whole set.
+        pops[name if name != "all" else f"{population_column}=all"] = data.select(population=name,
+                                                                                 column=population_column)
+    rhythms, synchrony, coupling = {}, {}, {}
+    for pop, sub in pops.items():
+        if sub.n_spikes == 0:
+            run.skip("all analyses", pop, "no spikes in this population")
+            continue
+        if (r := _rhythms(run, pop, sub)) is not None:
+            rhythms[pop] = r
+        if s := _synchrony(run, pop, sub):
+            synchrony[pop] = s
+        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"])):
+            coupling[pop] = c
+    if not (rhythms or synchrony or coupling):
+        reasons = "; ".join(f"{s['analysis']}: {s['reason']}" for s in run.skipped[:3])
+        raise NothingToAnalyseError(f"no analysis could run on this data ({reasons})")
+
+    populations = {name: {"units": sub.n_units, "spikes": sub.n_spikes,
+                          "rate_hz": sub.n_spikes / sub.duration / max(sub.n_units, 1)} for name, sub in pops.items()}
+    inp = {
+        **dict(source or {}),
+        "units": spikes.n_units, "spikes": spikes.n_spikes, "t_start": spikes.t_start, "t_stop": spikes.t_stop,
+        "duration": spikes.duration, "populations": populations, "population_column": population_column,
+        "unit_columns": list(spikes.units.columns), "signals": sorted(recording.signals), "field": field_info,
+        "metadata": dict(recording.metadata),
+    }
+    inp.setdefault("name", "recording")
+    parameters = {
+        "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
+        "synchrony_surrogates": run.sync_surrogates, "discard": discard,
+        "window": [data.t_start, data.t_stop], "population_column": population_column, "calls": run.calls,
+    }
+    generator = {"program": "synchro", "version": __version__, "created": datetime.now(UTC).isoformat(),
+                 "platform": platform.platform(), "python": sys.version.split()[0]}
+    return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=rhythms, synchrony=synchrony,
+                  coupling=coupling, skipped=run.skipped, generator=generator, timings=run.timings, data=data,
+                  results=run.results)
+
+
+def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,
+                 sampling_rate: float | None = None, t_start: float | None = None, t_stop: float | None = None,
+                 quality: str | None = "exclude-noise", progress: Callable | None = None, **options) -> Report:
+    """Read one file with :func:`synchro.io.read` and build its :class:`Report`.
+
+    Parameters
+    ----------
+    path : str or Path
+        NWB, NPZ or CSV file; never modified.
+    units, lfp, time_unit, sampling_rate, t_start, t_stop, quality
+        Passed to :func:`synchro.io.read` (times in seconds unless
+        ``time_unit`` says otherwise).
+    progress : callable, optional
+        As in :func:`build_report`.
+    **options
+        Passed to :func:`build_report` (``bands``, ``n_surrogates``, ``rng``,
+        ``alpha``, ``population_column``, ``discard``).
+
+    Returns
+    -------
+    Report
+    """
+    from .. import io
+
+    p = Path(path)
+    with (progress or (lambda _n: nullcontext()))(f"reading {p.name}"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SynchroWarning)
+        recording = io.read(p, units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate,
+                            t_start=t_start, t_stop=t_stop, quality=quality)
+    for w in caught:  # the input's oddities go into the report; anything else is passed on
+        if not issubclass(w.category, SynchroWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    source = {"name": p.name, "path": str(p.resolve()), "format": p.suffix.lstrip(".").lower(),
+              "bytes": p.stat().st_size, "sha256": _sha256(p), "units_table": units, "lfp": lfp,
+              "time_unit": time_unit or "s", "sampling_rate": sampling_rate, "quality": quality,
+              "warnings": [str(w.message) for w in caught if issubclass(w.category, SynchroWarning)]}
+    return build_report(recording, source=source, progress=progress, **options)
+
+
+# The analyses ------------------------------------------------------------------------------------------------
+
+def _pick_field(recording: Recording, run: _Run):
+    for name in FIELD_SIGNALS:
+        if name in recording.signals:
+            signal = recording.signals[name]
+            return signal, {"name": name, "fs": signal.fs, "channels": signal.n_channels, "channel": 0,
+                            "units": signal.units, "t_start": signal.t_start, "t_stop": signal.t_stop}
+    run.skip("coupling", "all", "no field signal: the input holds no LFP or field_proxy "
+             "(give --lfp PATH-IN-FILE to pick an ElectricalSeries)")
+    return None, None
+
+
+def _rhythms(run: _Run, pop: str, data: SpikeData):
+    from .. import rhythms, spectral
+
+    run.step("rates", pop, spectral.population_rate, data)
+    result = run.step("rhythms", pop, rhythms.band_verdicts, data, bands=run.bands, n_surrogates=run.n_surrogates,
+                      alpha=run.alpha, rng=_seed_for(run.seed, "rhythms", pop))
+    if result is None:
+        return None
+    return {band: {"present": result[band].present, "peak_hz": result[band].peak_hz,
+                   "p_value": result[band].p_value, "p_holm": result[band].p_holm,
+                   "power_ratio": result[band].power_ratio, "power_db": result[band].power_db}
+            for band in run.bands}
+
+
+def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
+    from .. import synchrony
+
+    out: dict = {}
+    if data.n_units < 2:
+        run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
+        return out
+    baseline = dict(n_surrogates=run.sync_surrogates)
+    if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
+                      rng=_seed_for(run.seed, "chi", pop))) is not None:
+        out.update(chi=r.chi, chi_z=r.z_score, chi_floor=r.floor_chi)
+    if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
+                      rng=_seed_for(run.seed, "sttc", pop))) is not None:
+        out.update(sttc_mean=r.value, sttc_z=r.z_score)
+    if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
+                      rng=_seed_for(run.seed, "spike_sync", pop))) is not None:
+        out.update(spike_sync=r.value)
+    if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
+        out.update(spike_contrast=r.value)
+    if (r := run.step("fano", pop, synchrony.population_fano, data, windows=(FANO_WINDOW,))) is not None:
+        out.update(fano=float(r.fano[0]))
+    return out
+
+
+def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int) -> dict:
+    from .. import coupling
+
+    out = {}
+    for band, (lo, hi) in run.bands.items():
+        r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
+                     channel=channel)
+        if r is not None:
+            out[band] = {"ppc": r.population_ppc0, "ppc1": r.population_ppc1, "plv": r.population_plv,
+                         "preferred_phase": r.population_preferred_phase, "rayleigh_p": r.population_rayleigh_p,
+                         "n_spikes": r.population_n_spikes}
+            # Phase histograms for the figures; filtering one field channel again costs milliseconds.
+            run.step("phases", f"{pop}, {band}", coupling.spike_phases, data, field, band=(lo, hi), channel=channel)
+    # Pooled coherence only: the per-unit spectra would cost seconds and the report shows the pooled curve.
+    run.step("coherence", pop, coupling.spike_field_coherence, data, field, channel=channel, per_unit=False)
+    return out

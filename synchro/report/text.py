@@ -1,0 +1,114 @@
+"""Plain-text rendering of a :class:`~synchro.report.model.Report`: aligned tables within 80 columns."""
+
+from __future__ import annotations
+
+import math
+
+from .pipeline import FANO_WINDOW
+
+__all__ = ["render_text"]
+
+WIDTH = 80
+
+
+def _num(value, fmt: str = ".3g") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return format(value, fmt)
+
+
+def _p(value) -> str:
+    if value is None:
+        return "-"
+    if value == 0:  # underflow of an astronomically small p
+        return "<1e-300"
+    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
+
+
+def _table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    # First two columns (population, band) read left-aligned; figures right-aligned.
+    def line(cells):
+        parts = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _wrap(prefix: str, text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+
+
+def render_text(report) -> str:
+    """Render the terminal summary of a report.
+
+    Parameters
+    ----------
+    report : Report
+        The report to render.
+
+    Returns
+    -------
+    str
+        Header, one verdict line per band and population, synchrony and
+        coupling tables, warnings about the input and skipped analyses,
+        within 80 columns.
+    """
+    inp, par = report.input, report.parameters
+    pops = inp["populations"]
+    counts = ", ".join(f"{p['units']} {name}" for name, p in pops.items() if name != "all")
+    lines = _wrap("", f"{inp['name']}: {inp['units']} units" + (f" ({counts})" if counts else "")
+                  + f", {inp['spikes']:,} spikes, {inp['t_start']:g}-{inp['t_stop']:g} s")
+    window = par["window"]
+    lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s; seed {par['seed']}; "
+                       f"{par['n_surrogates']} circular-shift surrogates per band test")
+    band_names = list(par["bands"])
+
+    def band_label(b):
+        lo, hi = par["bands"][b]
+        return f"{b} {lo:g}-{hi:g} Hz"
+
+    if report.rhythms:
+        lines += ["", f"Rhythms (population-rate spectrum, Holm-corrected, alpha {par['alpha']:g})"]
+        rows = []
+        for pop, bands in report.rhythms.items():
+            for b in band_names:
+                v = bands[b]
+                rows.append([pop, band_label(b), "present" if v["present"] else "absent",
+                             _num(v["peak_hz"], ".1f"), _num(v["power_ratio"], ".2f"), _p(v["p_holm"])])
+        lines += _table(["population", "band", "verdict", "peak Hz", "peak/fit", "p (Holm)"], rows)
+    if report.synchrony:
+        with_z = par["synchrony_surrogates"] > 0
+        lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
+                                  f"{FANO_WINDOW * 1e3:g} ms population counts"
+                              + (f"; z against {par['synchrony_surrogates']} circular shifts)" if with_z else ")"))
+        rows = []
+        for pop, s in report.synchrony.items():
+            z = [_num(s.get("chi_z"), ".1f"), _num(s.get("sttc_z"), ".1f")] if with_z else []
+            rows.append([pop, _num(s.get("chi"), ".3f"), _num(s.get("chi_floor"), ".3f"), *z[:1],
+                         _num(s.get("sttc_mean"), ".3f"), *z[1:], _num(s.get("spike_sync"), ".3f"),
+                         _num(s.get("spike_contrast"), ".3f"), _num(s.get("fano"), ".3g")])
+        z_chi, z_sttc = (["chi z"], ["STTC z"]) if with_z else ([], [])
+        lines += _table(["population", "chi", "floor", *z_chi, "STTC", *z_sttc, "SPIKE-sync", "contrast",
+                         "Fano"], rows)
+    if report.coupling:
+        field = inp["field"]
+        lines += ["", f"Spike-field coupling ({field['name']}, channel {field['channel']})"]
+        rows = []
+        for pop, bands in report.coupling.items():
+            for b, v in bands.items():
+                phase = v["preferred_phase"]
+                rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
+                             "-" if phase is None else f"{round(math.degrees(phase)):d}", _p(v["rayleigh_p"])])
+        lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
+    if report.input.get("warnings"):
+        lines += ["", "Warnings about the input"]
+        for w in report.input["warnings"]:
+            lines += _wrap("  ", w)
+    if report.skipped:
+        lines += ["", "Skipped"]
+        for s in report.skipped:
+            lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+    return "\n".join(lines)

@@ -1,0 +1,280 @@
+"""The command line end to end: ``synchro analyze`` as a subprocess on files the tests write, with known answers.
+
+The planted session: 160 excitatory units firing at 5 Hz modulated at 40 Hz
+(depth 0.5), 40 inhibitory Poisson units at 5 Hz, and 20 units labelled
+``noise`` firing at 20 Hz modulated at 10 Hz (depth 0.9), over 5 s, with an
+LFP ``cos(2 pi 40 t)`` plus noise. Known answers: gamma present (peak 40 Hz)
+in ``all`` and ``exc``, absent in ``inh``; alpha absent unless the noise
+units are kept; exc spikes lock to the LFP with PLV = depth / 2, so
+PPC = 0.0625, at phase 0; inhibitory units do not lock (PPC 0).
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synchro import Recording, Signal, SpikeData, io
+
+T = 5.0
+FS = 1000.0
+SURROGATES = "99"
+
+
+def _modulated(gen, n_units, rate, freq, depth):
+    """Thinned Poisson trains with rate ``rate * (1 + depth * cos(2 pi freq t))`` (Hz)."""
+    trains = []
+    for _ in range(n_units):
+        cand = np.sort(gen.uniform(0.0, T, gen.poisson(rate * (1 + depth) * T)))
+        keep = gen.uniform(size=cand.size) < (1 + depth * np.cos(2 * np.pi * freq * cand)) / (1 + depth)
+        trains.append(cand[keep])
+    return trains
+
+
+def planted_recording(seed=2025) -> Recording:
+    gen = np.random.default_rng(seed)
+    trains = _modulated(gen, 160, 5.0, 40.0, 0.5) + _modulated(gen, 40, 5.0, 0.0, 0.0) \
+        + _modulated(gen, 20, 20.0, 10.0, 0.9)
+    units = {"id": np.arange(220) + 1000, "population": ["exc"] * 160 + ["inh"] * 40 + ["exc"] * 20,
+             "quality": ["good"] * 200 + ["noise"] * 20}
+    spikes = SpikeData.from_trains(trains, t_stop=T, units=units)
+    t = np.arange(int(T * FS)) / FS
+    lfp = Signal(1e-4 * (np.cos(2 * np.pi * 40.0 * t) + 0.2 * gen.standard_normal(t.size)), FS, name="LFP",
+                 units="V")
+    return Recording(spikes, {"LFP": lfp}, {"origin": "planted test session"})
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "synchro.cli", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The planted session as NWB (with LFP), NPZ and CSV (curated, spikes only), in a read-only data folder."""
+    d = tmp_path_factory.mktemp("data")
+    rec = planted_recording()
+    out = {"nwb": io.write_nwb(rec, d / "planted.nwb")}
+    clean, n_noise = rec.spikes.curated()
+    assert n_noise == 20
+    out["npz"] = io.write_npz(Recording(clean), d / "clean.npz")
+    out["csv"] = io.write_csv(clean, d / "clean_spikes.csv")
+    return {k: Path(v) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def planted_run(files, tmp_path_factory):
+    """One full run on the NWB file from a separate working folder: the summary on stdout, the report folder."""
+    work = tmp_path_factory.mktemp("work")
+    before = sha256(files["nwb"])
+    proc = run_cli("analyze", files["nwb"], "--surrogates", SURROGATES, cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert sha256(files["nwb"]) == before
+    folder = work / "synchro-report-planted"
+    return {"doc": json.loads((folder / "report.json").read_text()), "folder": folder, "work": work,
+            "stdout": proc.stdout}
+
+
+def test_verdicts_match_the_planted_rhythms(planted_run):
+    doc = planted_run["doc"]
+    assert doc["schema_version"] == "1.0"
+    assert doc["input"]["units"] == 200 and doc["input"]["metadata"]["curation"]  # 20 noise units left out
+    rhythms = doc["rhythms"]
+    assert set(rhythms) == {"all", "exc", "inh"}
+    for pop in ("all", "exc"):
+        assert rhythms[pop]["gamma"]["present"] is True
+        assert abs(rhythms[pop]["gamma"]["peak_hz"] - 40.0) <= 1.0
+        assert rhythms[pop]["gamma"]["p_value"] == pytest.approx(1 / (1 + int(SURROGATES)))
+    for pop in ("all", "exc", "inh"):
+        assert rhythms[pop]["alpha"]["present"] is False
+    assert rhythms["inh"]["gamma"]["present"] is False
+    assert rhythms["inh"]["gamma"]["p_value"] > 0.05
+
+
+def test_coupling_matches_the_planted_locking(planted_run):
+    coupling = planted_run["doc"]["coupling"]
+    exc, inh = coupling["exc"]["gamma"], coupling["inh"]["gamma"]
+    assert exc["ppc"] == pytest.approx(0.0625, abs=0.015)  # PLV = depth / 2 = 0.25
+    assert abs(exc["preferred_phase"]) < 0.2
+    assert exc["rayleigh_p"] < 1e-20
+    assert abs(inh["ppc"]) < 0.006
+    assert coupling["exc"]["alpha"]["ppc"] < 0.006
+    assert planted_run["doc"]["input"]["field"]["name"] == "LFP"
+
+
+def test_synchrony_of_independent_units_sits_at_its_floor_and_matches_elephant(planted_run, files):
+    import neo
+    import quantities as pq
+    from elephant.spike_train_synchrony import spike_contrast
+
+    inh = planted_run["doc"]["synchrony"]["inh"]
+    assert inh["chi"] == pytest.approx(1 / np.sqrt(40), rel=0.3)
+    assert inh["fano"] == pytest.approx(1.0, abs=0.25)  # Poisson population count
+    assert abs(inh["sttc_mean"]) < 0.02
+    assert planted_run["doc"]["synchrony"]["exc"]["fano"] > 1.3  # 40 Hz co-modulation
+    rec = io.read(files["nwb"])
+    sub = rec.spikes.select(population="inh")
+    trains = [neo.SpikeTrain(t, units="s", t_start=sub.t_start, t_stop=sub.t_stop) for t in sub.trains()]
+    assert inh["spike_contrast"] == pytest.approx(spike_contrast(trains, t_start=sub.t_start * pq.s,
+                                                                 t_stop=sub.t_stop * pq.s), rel=1e-9)
+
+
+def test_report_folder_holds_json_figures_and_html(planted_run):
+    folder, doc = planted_run["folder"], planted_run["doc"]
+    for name in ("raster", "rates", "spectra", "sttc", "coupling"):
+        assert (folder / "figures" / f"{name}.png").stat().st_size > 5000
+        assert (folder / "figures" / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+    html = (folder / "report.html").read_text()
+    assert 'src="figures/spectra.png"' in html and "gamma 30-80 Hz" in html
+    assert "http://" not in html and "https://" not in html  # openable offline
+    assert (folder / "summary.txt").read_text() in planted_run["stdout"]
+    # Every number can be recomputed: each call's function and full keyword arguments are recorded.
+    call = doc["parameters"]["calls"]["rhythms (exc)"]
+    assert call["function"] == "synchro.rhythms.band_verdicts" and call["n_surrogates"] == int(SURROGATES)
+    assert {"numpy", "scipy", "synchro", "python"} <= set(doc["versions"])
+    # Nothing written beside the input, no temporary folders left.
+    assert sorted(p.name for p in planted_run["work"].iterdir()) == ["synchro-report-planted"]
+
+
+def test_terminal_summary_fits_80_columns(planted_run):
+    lines = planted_run["stdout"].splitlines()
+    assert max(len(line) for line in lines) <= 80
+    verdicts = [line.split() for line in lines if line.startswith("  ") and "Hz" in line and "present" in line]
+    assert {(v[0], v[1]) for v in verdicts} == {("all", "gamma"), ("exc", "gamma")}
+    assert lines[-1] == "Report: synchro-report-planted/report.html"
+
+
+def test_formats_agree_and_jobs_run_in_parallel(files, planted_run, tmp_path):
+    missing = tmp_path / "missing.nwb"
+    proc = run_cli("analyze", files["npz"], missing, files["csv"], "--format", "json", "--surrogates", SURROGATES,
+                   "--jobs", "2", "--no-figures", "-o", tmp_path, cwd=tmp_path)
+    # One input failing does not stop the others; the exit code is the failure's.
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr == f"synchro: error: {missing}: {missing} does not exist; check the path\n"
+    npz, csv = (json.loads(line) for line in proc.stdout.splitlines())
+    assert (npz["input"]["format"], csv["input"]["format"]) == ("npz", "csv")
+    nwb_all = planted_run["doc"]["rhythms"]["all"]
+    for doc in (npz, csv):
+        # Same spikes, same unit order, same seed: the same numbers, whatever the format.
+        assert doc["rhythms"]["all"] == nwb_all
+        assert doc["coupling"] == {}
+        assert any(s["analysis"] == "coupling" and "no field" in s["reason"] for s in doc["skipped"])
+    assert set(csv["rhythms"]) == {"all"}  # CSV carries no population column
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["synchro-report-clean", "synchro-report-clean_spikes"]
+
+
+def test_keeping_noise_units_reveals_their_alpha_and_lfp_none_skips_coupling(files, tmp_path):
+    proc = run_cli("analyze", files["nwb"], "--quality", "all", "--lfp", "none", "--bands", "alpha=8-13",
+                   "--surrogates", SURROGATES, "--no-figures", "--format", "json", "-o", tmp_path / "r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["input"]["units"] == 220
+    assert list(doc["parameters"]["bands"]) == ["alpha"]
+    assert doc["rhythms"]["all"]["alpha"]["present"] is True
+    assert abs(doc["rhythms"]["all"]["alpha"]["peak_hz"] - 10.0) <= 1.0
+    assert doc["coupling"] == {} and doc["input"]["field"] is None
+
+
+@pytest.fixture(scope="module")
+def external_nwb(tmp_path_factory):
+    """An NWB file written the way other tools do (pynwb add_unit), with a curation column, a cell_type
+    column, no LFP, and a second Units table in processing/ecephys."""
+    from malformed import write_external_nwb
+
+    gen = np.random.default_rng(5)
+    trains = _modulated(gen, 30, 8.0, 40.0, 0.6) + _modulated(gen, 10, 8.0, 0.0, 0.0)
+    quality = ["good"] * 27 + ["noise"] * 3 + ["good"] * 10
+    path = tmp_path_factory.mktemp("external") / "external.nwb"
+    return write_external_nwb(path, trains, columns={"quality": quality, "cell_type": ["pyr"] * 30 + ["pv"] * 10},
+                              obs_intervals=[[[0.0, T]]] * 40, second_units=True)
+
+
+def test_two_units_tables_need_a_choice(external_nwb, tmp_path):
+    before = sha256(external_nwb)
+    proc = run_cli("analyze", external_nwb, "-o", tmp_path / "r", cwd=tmp_path)
+    assert proc.returncode == 4
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("synchro: error: ")
+    assert "units='processing/ecephys/units2'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+    proc = run_cli("analyze", external_nwb, "--units", "units", "--population-column", "cell_type",
+                   "--surrogates", SURROGATES, "--no-figures", "--format", "json", "-o", tmp_path / "r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["input"]["units"] == 37  # three noise units left out
+    assert doc["input"]["populations"]["pyr"]["units"] == 27
+    assert doc["rhythms"]["pyr"]["gamma"]["present"] is True and doc["rhythms"]["pv"]["gamma"]["present"] is False
+    assert doc["coupling"] == {}
+    assert sha256(external_nwb) == before
+
+    proc = run_cli("analyze", external_nwb, "--units", "processing/ecephys/units2", "--t-stop", "2",
+                   "--no-figures", "--format", "json", "-o", tmp_path / "r2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["input"]["units"] == 1 and doc["synchrony"] == {}
+    assert any(s["analysis"] == "synchrony" and "at least 2 units" in s["reason"] for s in doc["skipped"])
+
+
+def test_output_folder_rules(files, planted_run, tmp_path):
+    folder = planted_run["folder"]
+    stamp = (folder / "report.json").stat().st_mtime_ns
+    proc = run_cli("analyze", files["nwb"], cwd=planted_run["work"])
+    assert proc.returncode == 2 and "already exists; pass --overwrite" in proc.stderr
+    assert (folder / "report.json").stat().st_mtime_ns == stamp
+
+    # An output folder that holds the input is refused even with --overwrite: replacing it would delete the input.
+    proc = run_cli("analyze", files["nwb"], "-o", files["nwb"].parent, "--overwrite", cwd=tmp_path)
+    assert proc.returncode == 2 and "would hold or replace the input" in proc.stderr
+    assert files["nwb"].exists()
+
+    proc = run_cli("analyze", files["csv"], "--overwrite", "--no-figures", "--surrogates", "19", "-o", folder,
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((folder / "report.json").read_text())["input"]["format"] == "csv"
+    assert not (folder / "figures").exists()
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["synchro-report-planted"]
+
+
+def test_usage_errors_exit_2_with_one_line(files, tmp_path):
+    for args, message in [(["--bands", "gamma=80-30"], "0 < LOW < HIGH"),
+                          (["--surrogates", "0"], "--surrogates"),
+                          (["--population-column", "layer"], "no unit column 'layer'")]:
+        proc = run_cli("analyze", files["npz"], *args, "-o", tmp_path / "r", cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("analyze", tmp_path / "nope.nwb", cwd=tmp_path)
+    assert proc.returncode == 3
+    assert proc.stderr == f"synchro: error: {tmp_path / 'nope.nwb'} does not exist; check the path\n"
+    proc = run_cli("--debug", "analyze", tmp_path / "nope.nwb", cwd=tmp_path)
+    assert proc.returncode == 3 and "Traceback" in proc.stderr and "InputNotFoundError" in proc.stderr
+
+
+def test_help_and_version_are_instant_and_show_examples(tmp_path):
+    proc = run_cli("--version", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.startswith("synchro, version ")
+    for command in ("analyze", "simulate", "demo"):
+        proc = run_cli(command, "--help", cwd=tmp_path)
+        assert proc.returncode == 0 and "Examples:" in proc.stdout and f"synchro {command}" in proc.stdout
+    code = "import sys, synchro.cli; print(sorted(m for m in ('brian2', 'pynwb', 'matplotlib') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def test_simulate_writes_a_readable_network(tmp_path):
+    proc = run_cli("simulate", "izhikevich2003", "--duration", "1", "--seed", "3", "-q", "-o", tmp_path / "run.nwb",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rec = io.read(tmp_path / "run.nwb")
+    assert rec.spikes.n_units == 1000 and rec.spikes.duration == pytest.approx(1.0)
+    assert rec.spikes.populations() == ["exc", "inh"]
+    assert 4.0 < rec.spikes.n_spikes / 1000 < 12.0  # net.m fires at about 7 Hz
+    proc = run_cli("simulate", "izhikevich2003", "--duration", "1", "-o", tmp_path / "run.nwb", cwd=tmp_path)
+    assert proc.returncode == 2 and "already exists" in proc.stderr

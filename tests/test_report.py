@@ -1,0 +1,119 @@
+"""The report layer in process: band parsing, seeds and reproducibility, skipping, atomic output folders."""
+
+import json
+
+import numpy as np
+import pytest
+from test_cli import planted_recording
+
+from synchro import Recording, Signal, SpikeData, rhythms
+from synchro.errors import NothingToAnalyseError, UsageError
+from synchro.report import build_report, check_output_folder, parse_bands, write_report
+
+
+@pytest.fixture(scope="module")
+def session():
+    rec = planted_recording()
+    clean, _ = rec.spikes.curated()
+    return Recording(clean, dict(rec.signals))
+
+
+@pytest.fixture(scope="module")
+def report(session):
+    return build_report(session, n_surrogates=49, rng=11)
+
+
+def test_parse_bands():
+    assert parse_bands("alpha=8-13, gamma=30-80") == {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
+    assert parse_bands("theta=4.5-8") == {"theta": (4.5, 8.0)}
+    for bad, message in [("gamma=80-30", "0 < LOW < HIGH"), ("gamma", "NAME=LOW-HIGH"), ("=1-2", "NAME=LOW-HIGH"),
+                         ("a=x-2", "NAME=LOW-HIGH"), ("a=1-2,a=3-4", "given twice"), (" , ", "names no band")]:
+        with pytest.raises(UsageError, match=message):
+            parse_bands(bad)
+
+
+def test_same_seed_same_report_and_every_number_recomputable(session, report):
+    again = build_report(session, n_surrogates=49, rng=11).to_dict()
+    first = report.to_dict()
+    for key in ("rhythms", "synchrony", "coupling", "parameters", "skipped"):
+        assert again[key] == first[key]
+    # The recorded call reproduces the verdicts when run alone, outside the report.
+    call = dict(first["parameters"]["calls"]["rhythms (inh)"])
+    assert call.pop("function") == "synchro.rhythms.band_verdicts"
+    call["bands"] = {k: tuple(v) for k, v in call["bands"].items()}
+    call["freq_range"] = tuple(call["freq_range"])
+    alone = rhythms.band_verdicts(report.data.select(population="inh"), **call)
+    for band in ("alpha", "gamma"):
+        assert alone[band].p_value == first["rhythms"]["inh"][band]["p_value"]
+        assert alone[band].peak_hz == first["rhythms"]["inh"][band]["peak_hz"]
+    # Populations draw from their own seeds, and another seed gives other surrogates.
+    seeds = {first["parameters"]["calls"][f"rhythms ({p})"]["rng"] for p in ("all", "exc", "inh")}
+    assert len(seeds) == 3
+    other = build_report(session, n_surrogates=49, rng=12).to_dict()
+    assert other["rhythms"]["inh"]["alpha"]["p_value"] != first["rhythms"]["inh"]["alpha"]["p_value"]
+
+
+def test_json_is_strict_and_carries_the_required_fields(report):
+    doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert doc["schema_version"] == "1.0"
+    assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
+    assert {"present", "peak_hz", "p_value", "power_ratio"} <= set(doc["rhythms"]["exc"]["gamma"])
+    assert {"chi", "sttc_mean", "spike_sync", "spike_contrast", "fano"} <= set(doc["synchrony"]["all"])
+    assert {"ppc", "plv", "preferred_phase"} <= set(doc["coupling"]["inh"]["alpha"])
+    assert doc["parameters"]["bands"] == {"alpha": [8.0, 13.0], "gamma": [30.0, 80.0]}
+
+
+def test_what_the_data_cannot_support_is_skipped_with_a_reason():
+    gen = np.random.default_rng(3)
+    trains = [np.sort(gen.uniform(0, 4, 40)) for _ in range(5)]
+    spikes = SpikeData.from_trains(trains, t_stop=4.0, units={"population": ["a"] * 4 + ["b"]})
+    report = build_report(Recording(spikes), n_surrogates=19)
+    assert set(report.synchrony) == {"all", "a"}
+    reasons = {(s["analysis"], s["population"]): s["reason"] for s in report.skipped}
+    assert "at least 2 units" in reasons[("synchrony", "b")]
+    assert "no field signal" in reasons[("coupling", "all")]
+    assert "Skipped" in report.summary()
+    # A field sampled at 150 Hz carries alpha but cannot be band-passed at 30-80 Hz: gamma coupling is skipped.
+    slow = Signal(gen.standard_normal(600), 150.0, name="LFP")
+    report = build_report(Recording(spikes, {"LFP": slow}), n_surrogates=19)
+    assert set(report.coupling["all"]) == {"alpha"}
+    reasons = {(s["analysis"], s["population"]): s["reason"] for s in report.skipped}
+    assert "too slow for a band up to 80 Hz" in reasons[("phase_locking", "all, gamma")]
+
+
+def test_simulations_drop_their_onset_and_empty_windows_are_refused():
+    gen = np.random.default_rng(4)
+    spikes = SpikeData.from_trains([np.sort(gen.uniform(0, 2, 30)) for _ in range(4)], t_stop=2.0)
+    report = build_report(Recording(spikes, metadata={"simulator": "brian2"}), n_surrogates=19)
+    assert report.parameters["window"] == [0.2, 2.0] and report.data.t_start == 0.2
+    silent = SpikeData.from_trains([np.empty(0)] * 3, t_stop=2.0)
+    with pytest.raises(NothingToAnalyseError, match="no spikes in 0-2 s"):
+        build_report(Recording(silent))
+    with pytest.raises(UsageError, match="no unit column 'layer'"):
+        build_report(Recording(spikes), population_column="layer")
+
+
+def test_report_folders_are_written_whole_and_never_clobbered(report, tmp_path):
+    target = write_report(report, tmp_path / "r", figures=False)
+    assert sorted(p.name for p in target.iterdir()) == ["report.html", "report.json", "summary.txt"]
+    with pytest.raises(UsageError, match="already exists; pass --overwrite"):
+        write_report(report, target, figures=False)
+    (target / "stale.txt").write_text("from an older run")
+    write_report(report, target, overwrite=True, figures=False)
+    assert not (target / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary or set-aside folders left
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "x.nwb").write_bytes(b"input")
+    with pytest.raises(UsageError, match="would hold or replace the input"):
+        check_output_folder(tmp_path, inputs=[data / "x.nwb"], overwrite=True)
+    with pytest.raises(UsageError, match="does not exist"):
+        check_output_folder(tmp_path / "no" / "such", inputs=[])
+    with pytest.raises(UsageError, match="not a report folder"):
+        check_output_folder(tmp_path, overwrite=True)  # holds data/ and r/, no report.json: never replaced
+
+
+def test_summary_lines_fit_80_columns(report):
+    text = report.summary()
+    assert max(map(len, text.splitlines())) <= 80
+    assert "exc         gamma 30-80 Hz  present" in text
