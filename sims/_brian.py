@@ -59,7 +59,14 @@ class TsodyksMarkram:
                              f"got {self.tau_d}, {self.tau_f}")
 
     def to_dict(self) -> dict:
-        """Parameters as a JSON-safe dict (seconds)."""
+        """Parameters as a JSON-safe dict.
+
+        Returns
+        -------
+        dict
+            ``{"U": float, "tau_d": float, "tau_f": float}``; time constants
+            in seconds.
+        """
         return asdict(self)
 
 
@@ -91,7 +98,14 @@ class SlowVariable:
             raise UsageError(f"slow variable tau must be positive seconds; got {self.tau}")
 
     def to_dict(self) -> dict:
-        """Parameters as a JSON-safe dict."""
+        """Parameters as a JSON-safe dict.
+
+        Returns
+        -------
+        dict
+            ``{"tau": float, "beta": float, "y_thr": float}``; ``tau`` in
+            seconds, ``beta`` in 1/s, ``y_thr`` in the network's current units.
+        """
         return asdict(self)
 
 
@@ -215,7 +229,7 @@ def record_dt_ms(dt_ms: float) -> float:
 
 
 def field_probe(group, n_exc: int, current_unit: str):
-    """Objects recording the field proxy: sum over excitatory cells of |I_exc| + |I_inh|.
+    """Objects recording the field proxy: sum over excitatory cells of ``|I_exc| + |I_inh|``.
 
     One probe neuron sums the currents through a summed variable, computed
     every step before the neurons' update, i.e. the currents at the start of

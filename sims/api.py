@@ -55,14 +55,42 @@ def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = Non
 
 
 def to_nwb(recording: Recording, path, **kwargs):
-    """Write a simulation's Recording to NWB (delegates to :func:`synchro.io.write_nwb`); returns the path."""
+    """Write a simulation's Recording to NWB (delegates to :func:`synchro.io.write_nwb`).
+
+    Parameters
+    ----------
+    recording : Recording
+        The simulation output to write.
+    path : str or Path
+        Output ``.nwb`` file.
+    **kwargs
+        Passed to :func:`synchro.io.write_nwb` (``overwrite``,
+        ``session_description``, ``identifier``, ``session_start_time``).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
     from synchro.io import write_nwb
 
     return write_nwb(recording, path, **kwargs)
 
 
 def to_neo(recording: Recording):
-    """Convert a simulation's Recording to a neo Block (delegates to :func:`synchro.io.to_neo`)."""
+    """Convert a simulation's Recording to a neo Block (delegates to :func:`synchro.io.to_neo`).
+
+    Parameters
+    ----------
+    recording : Recording
+        The simulation output to convert.
+
+    Returns
+    -------
+    neo.Block
+        One Segment with a SpikeTrain per unit (seconds) and an AnalogSignal
+        per signal; see :func:`synchro.io.to_neo`.
+    """
     from synchro.io import to_neo as convert
 
     return convert(recording)

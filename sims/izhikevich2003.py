@@ -167,7 +167,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     Recording
         Spikes of all neurons (unit columns id, population, label, a, b, c,
         d), Signal ``"field_proxy"`` (sum over excitatory cells of
-        |I_exc| + |I_inh| at the start of each step, mV/ms, averaged to
+        ``|I_exc| + |I_inh|`` at the start of each step, mV/ms, averaged to
         1 kHz when dt divides 1 ms; with ``"netm"`` sample k holds the input
         of ms k - 1) and the requested signals; metadata holds every model parameter,
         the scheme, dt, seed, brian2 version and code-generation target.

@@ -79,7 +79,7 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     Recording
         Spikes of all neurons (unit columns id, population, label and a
         (1/ms), b (1/ms), c (mV), d (mV/ms)), Signal ``"field_proxy"`` (sum
-        over excitatory cells of |I_exc| + |I_inh|, mV/ms) and the requested
+        over excitatory cells of ``|I_exc| + |I_inh|``, mV/ms) and the requested
         signals; metadata with every parameter.
 
     References

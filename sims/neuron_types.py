@@ -37,6 +37,23 @@ def resting_state(neuron_type: str) -> tuple[float, float]:
     """Stable resting potential (mV) and recovery variable of a type without input.
 
     The lower root of ``0.04 v^2 + (5 - b) v + 140 = 0``, with ``u = b v``.
+
+    Parameters
+    ----------
+    neuron_type : str
+        A key of :data:`NEURON_TYPES`.
+
+    Returns
+    -------
+    v : float
+        Resting membrane potential in mV.
+    u : float
+        Recovery variable at rest, ``b v`` (mV/ms).
+
+    Raises
+    ------
+    UsageError
+        If ``neuron_type`` is not a key of :data:`NEURON_TYPES`.
     """
     b = _parameters(neuron_type)["b"]
     v = (-(5 - b) - np.sqrt((5 - b) ** 2 - 4 * 0.04 * 140)) / (2 * 0.04)

@@ -143,22 +143,56 @@ class UnitTable(Mapping):
         return tuple(self._cols)
 
     def take(self, rows: np.ndarray) -> UnitTable:
-        """Return a new table holding only ``rows`` (integer positions)."""
+        """Return a new table holding only some rows.
+
+        Parameters
+        ----------
+        rows : array_like of int
+            Row positions to keep, in the order wanted.
+
+        Returns
+        -------
+        UnitTable
+        """
         rows = np.asarray(rows, dtype=np.int64)
         return UnitTable({k: v[rows] for k, v in self._cols.items()}, n_units=len(rows))
 
     def with_column(self, name: str, values: Any) -> UnitTable:
-        """Return a new table with column ``name`` set to ``values``."""
+        """Return a new table with one column added or replaced.
+
+        Parameters
+        ----------
+        name : str
+            Column name.
+        values : array_like
+            One value per unit.
+
+        Returns
+        -------
+        UnitTable
+        """
         cols = dict(self._cols)
         cols[name] = np.asarray(values)
         return UnitTable(cols, n_units=self._n)
 
     def to_dict(self) -> dict[str, list]:
-        """Columns as plain Python lists (JSON-serialisable)."""
+        """Columns as plain Python lists.
+
+        Returns
+        -------
+        dict of str to list
+            JSON-serialisable columns.
+        """
         return {k: v.tolist() for k, v in self._cols.items()}
 
     def to_dataframe(self):
-        """Return a :class:`pandas.DataFrame` (imports pandas)."""
+        """The table as a data frame (imports pandas).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per unit.
+        """
         import pandas as pd
 
         return pd.DataFrame({k: list(v) if v.dtype == object else v for k, v in self._cols.items()})
@@ -397,14 +431,31 @@ class SpikeData:
         return self._cache["unit_index"]
 
     def train(self, i: int) -> np.ndarray:
-        """Spike times (s) of unit row ``i``: a read-only view, no copy."""
+        """Spike times of one unit, as a read-only view (no copy).
+
+        Parameters
+        ----------
+        i : int
+            Row of the unit table (negative counts from the end).
+
+        Returns
+        -------
+        ndarray of float64
+            Spike times in seconds, ascending.
+        """
         if not -self.n_units <= i < self.n_units:
             raise IndexError(f"unit row {i} out of range for {self.n_units} units")
         i %= self.n_units
         return self.times[self.offsets[i]:self.offsets[i + 1]]
 
     def trains(self) -> list[np.ndarray]:
-        """All spike trains as a list of views, one per unit."""
+        """All spike trains as views, one per unit.
+
+        Returns
+        -------
+        list of ndarray
+            Spike times in seconds of each unit, in unit-table order.
+        """
         return [self.times[a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
 
     def time_sorted(self) -> tuple[np.ndarray, np.ndarray]:
@@ -487,7 +538,18 @@ class SpikeData:
         return self.select_units(mask)
 
     def populations(self, column: str = "population") -> list[str]:
-        """Distinct non-empty values of ``column``, in order of first appearance."""
+        """Distinct non-empty values of a unit-table column.
+
+        Parameters
+        ----------
+        column : str, default "population"
+            Unit-table column.
+
+        Returns
+        -------
+        list of str
+            Values in order of first appearance; empty when the column is absent.
+        """
         if column not in self.units:
             return []
         seen: dict[str, None] = {}
@@ -518,7 +580,18 @@ class SpikeData:
         return self._keep_spikes(keep, a, b)
 
     def restrict_to_intervals(self, intervals) -> SpikeData:
-        """Drop spikes outside observation ``intervals`` (s, shape (k, 2)), with a warning."""
+        """Drop spikes outside observation intervals, with a warning counting them.
+
+        Parameters
+        ----------
+        intervals : array_like, shape (k, 2)
+            Start and stop of each observation interval, in seconds.
+
+        Returns
+        -------
+        SpikeData
+            Same bounds, only spikes inside an interval, ``intervals`` set.
+        """
         iv = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
         if np.any(iv[:, 1] <= iv[:, 0]):
             raise RecordingBoundsError("observation intervals must have start < stop")
@@ -573,7 +646,14 @@ class SpikeData:
 
     # Conversions -----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Summary for JSON: counts, bounds, rates and the unit table's columns."""
+        """Summary for JSON.
+
+        Returns
+        -------
+        dict
+            Unit and spike counts, bounds (s), duration (s), mean rate (Hz),
+            unit columns and populations.
+        """
         return {
             "n_units": self.n_units,
             "n_spikes": self.n_spikes,
@@ -586,7 +666,13 @@ class SpikeData:
         }
 
     def summary(self) -> str:
-        """One paragraph describing the data, for terminals and notebooks."""
+        """Describe the data in a few lines, for terminals and notebooks.
+
+        Returns
+        -------
+        str
+            Counts, bounds, mean rate and per-population rates (Hz).
+        """
         d = self.to_dict()
         lines = [f"SpikeData: {d['n_units']} units, {d['n_spikes']} spikes, "
                  f"{d['t_start']:g}-{d['t_stop']:g} s ({d['duration']:g} s), mean rate {d['mean_rate_hz']:.3g} Hz"]
@@ -685,11 +771,31 @@ class Signal:
         return self.t_start + np.arange(self.n_samples) / self.fs
 
     def channel(self, i: int) -> np.ndarray:
-        """Samples of channel ``i`` (a view)."""
+        """Samples of one channel.
+
+        Parameters
+        ----------
+        i : int
+            Channel position.
+
+        Returns
+        -------
+        ndarray of float64
+            The channel's samples (a view), in ``units``.
+        """
         return self.data[:, i]
 
     def restrict(self, t_start: float, t_stop: float) -> Signal:
-        """Samples whose times lie in ``[t_start, t_stop)`` seconds.
+        """Samples whose times lie in ``[t_start, t_stop)``.
+
+        Parameters
+        ----------
+        t_start, t_stop : float
+            Window in seconds.
+
+        Returns
+        -------
+        Signal
 
         Raises
         ------
@@ -705,7 +811,18 @@ class Signal:
                       channels=self.channels, name=self.name, metadata=self.metadata)
 
     def overlap(self, t_start: float, t_stop: float) -> float:
-        """Length in seconds of the overlap of this signal with ``[t_start, t_stop)``."""
+        """Length of the overlap of this signal with a window.
+
+        Parameters
+        ----------
+        t_start, t_stop : float
+            Window in seconds.
+
+        Returns
+        -------
+        float
+            Overlap in seconds (0 when disjoint).
+        """
         return max(0.0, min(self.t_stop, t_stop) - max(self.t_start, t_start))
 
     def __repr__(self) -> str:
@@ -772,6 +889,18 @@ def check_time_unit(times: np.ndarray, n_units: int) -> None:
     1000 with a mean rate below 0.05 spikes per unit per "second" looks like
     milliseconds (a 5 Hz unit read as milliseconds fires at 0.005 Hz).
     Pass ``time_unit`` explicitly to skip both.
+
+    Parameters
+    ----------
+    times : ndarray of float
+        Spike times as given.
+    n_units : int
+        Number of units, for the per-unit rate.
+
+    Raises
+    ------
+    TimeUnitError
+        When the times look like samples or milliseconds.
     """
     if times.size < 20:
         return

@@ -128,7 +128,18 @@ class SpikeFieldCoherence(_Result):
     t_stop: float
 
     def plot(self, ax=None):
-        """Pooled coherence and the unit median against frequency."""
+        """Pooled coherence and the unit median against frequency.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.plot(self.frequencies, self.pooled, label="pooled spikes")
         if self.coherence.shape[1]:
@@ -280,7 +291,18 @@ class SpikePhases(_Result):
     t_stop: float
 
     def plot(self, ax=None):
-        """Histogram of all spike phases."""
+        """Histogram of all spike phases.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.hist(self.phases, bins=36, range=(-np.pi, np.pi))
         ax.set_xlabel("phase (rad)")
@@ -418,7 +440,18 @@ class PhaseLocking(_Result):
     n_dropped: int
 
     def plot(self, ax=None):
-        """PPC0 of each unit against its preferred phase."""
+        """PPC0 of each unit against its preferred phase.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.scatter(self.preferred_phase, self.ppc0, s=8)
         ax.axhline(0.0, color="C7", lw=0.5)

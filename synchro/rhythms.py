@@ -29,6 +29,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ._json import jsonable
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
@@ -36,7 +37,6 @@ from .spectral import (
     PopulationRate,
     RateSpectrum,
     _counts,
-    _jsonable,
     _prepare,
     _Prepared,
     _spectrum,
@@ -167,7 +167,7 @@ class BandVerdict:
         dict
             Every attribute, with tuples as lists.
         """
-        return _jsonable(self.__dict__)
+        return jsonable(self.__dict__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,7 +247,7 @@ class RhythmResult:
         """
         return {"method": "band_verdicts", "statistic": "band max of PSD / mean PSD of data and surrogates",
                 "null": self.null, "n_surrogates": self.n_surrogates, "seed": self.seed, "alpha": self.alpha,
-                "correction": "holm", "parameters": _jsonable(self.parameters),
+                "correction": "holm", "parameters": jsonable(self.parameters),
                 "bands": {v.band: v.to_dict() for v in self.verdicts},
                 "spectrum": self.spectrum.to_dict(), "aperiodic": self.aperiodic.to_dict(),
                 "null_mean": self.null_mean.tolist(), "null_low": self.null_low.tolist(),

@@ -41,10 +41,11 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ._json import jsonable
 from .core import SpikeData
 from .errors import UsageError
 from .rhythms import DEFAULT_BANDS, band_verdicts
-from .spectral import _jsonable, population_rate
+from .spectral import population_rate
 from .synchrony import golomb_chi, sttc_matrix
 
 __all__ = [
@@ -111,7 +112,7 @@ class RunMetrics:
         dict
             ``method``, ``parameters``, ``metrics`` and ``early_counts``.
         """
-        return {"method": "run_metrics", "parameters": _jsonable(self.parameters), "metrics": _jsonable(self.values),
+        return {"method": "run_metrics", "parameters": jsonable(self.parameters), "metrics": jsonable(self.values),
                 "early_counts": self.early_counts.tolist()}
 
     def plot(self, ax=None):
@@ -313,8 +314,8 @@ class MetricSensitivity:
             ``metric``, ``verdict``, ``converged_level`` and one entry per
             level (mean, interval, relative change, converged; NaN as None).
         """
-        return {"metric": self.metric, "verdict": self.verdict, "converged_level": _jsonable(self.converged_level),
-                "levels": [{"level": _jsonable(lv), "n_seeds": int(n), "mean": _finite(m), "low": _finite(lo),
+        return {"metric": self.metric, "verdict": self.verdict, "converged_level": jsonable(self.converged_level),
+                "levels": [{"level": jsonable(lv), "n_seeds": int(n), "mean": _finite(m), "low": _finite(lo),
                             "high": _finite(hi), "relative_change": _finite(rc), "converged": bool(c)}
                            for lv, n, m, lo, hi, rc, c in zip(self.levels, self.n_seeds, self.mean, self.low,
                                                                self.high, self.relative_change, self.converged)]}
@@ -358,7 +359,7 @@ class RhythmRobustness:
         dict
             Every attribute (NaN as None).
         """
-        return _jsonable({k: _finite(v) if isinstance(v, float) else v for k, v in self.__dict__.items()})
+        return jsonable({k: _finite(v) if isinstance(v, float) else v for k, v in self.__dict__.items()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -427,9 +428,9 @@ class Sensitivity:
             ``method``, ``factor``, ``reference``, ``levels``, ``seeds``,
             ``parameters``, ``rhythms`` and ``metrics`` by name.
         """
-        return {"method": "sensitivity", "factor": self.factor, "reference": _jsonable(self.reference),
-                "levels": _jsonable(list(self.levels)), "ordered": self.ordered, "seeds": list(self.seeds),
-                "parameters": _jsonable(self.parameters),
+        return {"method": "sensitivity", "factor": self.factor, "reference": jsonable(self.reference),
+                "levels": jsonable(list(self.levels)), "ordered": self.ordered, "seeds": list(self.seeds),
+                "parameters": jsonable(self.parameters),
                 "rhythms": {k: v.to_dict() for k, v in self.rhythms.items()},
                 "metrics": {k: v.to_dict() for k, v in self.metrics.items()}}
 

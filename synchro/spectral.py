@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import fft, optimize, signal, special, stats
 
+from ._json import jsonable
 from .core import SpikeData
 from .errors import NothingToAnalyseError, UsageError
 
@@ -436,7 +437,7 @@ class RateSpectrum:
         -------
         dict
         """
-        return {"method": self.method, "parameters": _jsonable(self.parameters), "confidence": self.confidence,
+        return {"method": self.method, "parameters": jsonable(self.parameters), "confidence": self.confidence,
                 "units": "(spikes/s)^2/Hz, one-sided, rate = count / (n_units * bin_width), mean removed",
                 "population": self.population, "n_units": self.n_units, "mean_rate_hz": self.mean_rate,
                 "floor": self.floor, "freqs": self.freqs.tolist(), "psd": self.psd.tolist(),
@@ -468,18 +469,6 @@ class RateSpectrum:
         ax.set_ylabel("PSD ((spikes/s)$^2$/Hz)")
         ax.legend(loc="upper right", fontsize="small")
         return ax
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _confidence_interval(psd: np.ndarray, dof: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:

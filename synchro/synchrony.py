@@ -31,12 +31,13 @@ return no matrix, and report the sample size.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
+from ._json import jsonable
 from .core import Signal, SpikeData
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
@@ -68,22 +69,6 @@ _KERNELS = ("exponential", "gaussian")
 
 # Result plumbing -------------------------------------------------------------
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-
 class _Result:
     """Shared ``to_dict`` of the frozen result dataclasses (NaN becomes None)."""
 
@@ -91,7 +76,7 @@ class _Result:
 
     def to_dict(self) -> dict:
         """Method name, parameters and values as plain JSON types (NaN and inf as None)."""
-        return _jsonable({"method": self.method, **{f.name: getattr(self, f.name) for f in fields(self)}})
+        return jsonable({"method": self.method, **{f.name: getattr(self, f.name) for f in fields(self)}})
 
 
 def _new_axes(ax):
@@ -258,7 +243,18 @@ class GolombChi(_Result):
     seed: int | None
 
     def plot(self, ax=None):
-        """Bar of chi beside the independent-unit floor and the surrogate mean +- sd."""
+        """Bar of chi beside the independent-unit floor and the surrogate mean +- sd.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.bar(["chi", "null", "1/sqrt(N)"], [self.chi, self.null_mean, self.floor_chi],
                yerr=[0, self.null_sd if np.isfinite(self.null_sd) else 0, 0], color=["C0", "C7", "C1"])
@@ -438,7 +434,18 @@ class Sttc(_Result):
     seed: int | None
 
     def plot(self, ax=None):
-        """The STTC matrix (or a note when pairs were sampled)."""
+        """The STTC matrix (or a note when pairs were sampled).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         return _plot_matrix(self.matrix, ax, "STTC")
 
 
@@ -545,7 +552,18 @@ class SpikeSync(_Result):
     max_tau: float | None
 
     def plot(self, ax=None):
-        """A single bar of the SPIKE-synchronization value."""
+        """A single bar of the SPIKE-synchronization value.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.bar(["SPIKE-sync"], [self.value])
         ax.set_ylim(0, 1)
@@ -581,7 +599,18 @@ class SpikeSyncMatrix(_Result):
     max_tau: float | None
 
     def plot(self, ax=None):
-        """The pair matrix (or a note when pairs were sampled)."""
+        """The pair matrix (or a note when pairs were sampled).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         return _plot_matrix(self.matrix, ax, "SPIKE-synchronization")
 
 
@@ -665,8 +694,25 @@ def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_unit
                       n_pairs: int = 100_000, rng=None) -> SpikeSyncMatrix:
     """SPIKE-synchronization of every pair, as PySpike's ``spike_sync_matrix``, plus the population value.
 
-    Parameters and definitions as in :func:`spike_sync`; a pair's value is
-    its coincidences over its spikes (1 when neither unit fired).
+    Definitions as in :func:`spike_sync`; a pair's value is its
+    coincidences over its spikes (1 when neither unit fired).
+
+    Parameters
+    ----------
+    data : SpikeData
+        Spikes of at least two units (repeated times within a train are
+        dropped, as PySpike does).
+    max_tau : float, optional
+        PySpike's ``max_tau`` in seconds, as in :func:`spike_sync`; None
+        (default) as in PySpike.
+    max_units : int, default 5000
+        Largest number of units for which every pair is computed; above it,
+        ``n_pairs`` random pairs are sampled and ``matrix`` is None (see
+        :func:`sttc_matrix`).
+    n_pairs : int, default 100000
+        Number of pairs sampled above ``max_units`` units.
+    rng : numpy.random.Generator, int or None
+        Random source for pair sampling.
 
     Returns
     -------
@@ -716,7 +762,18 @@ class SpikeContrast(_Result):
     bin_shrink_factor: float
 
     def plot(self, ax=None):
-        """Contrast, active-train and synchrony curves against bin size (log axis)."""
+        """Contrast, active-train and synchrony curves against bin size (log axis).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.semilogx(self.bin_sizes, self.contrast, label="contrast")
         ax.semilogx(self.bin_sizes, self.active_spiketrains, label="active trains")
@@ -825,7 +882,18 @@ class CorrelationMatrix(_Result):
     binary: bool
 
     def plot(self, ax=None):
-        """The correlation matrix."""
+        """The correlation matrix.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         return _plot_matrix(self.matrix, ax, "correlation coefficient")
 
 
@@ -915,7 +983,18 @@ class PopulationFano(_Result):
     n_windows: np.ndarray
 
     def plot(self, ax=None):
-        """Fano factor against window width, with the Poisson value 1."""
+        """Fano factor against window width, with the Poisson value 1.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.semilogx(self.windows, self.fano, "o-")
         ax.axhline(1.0, color="C7", ls="--", label="Poisson")
@@ -997,7 +1076,18 @@ class KuramotoOrder(_Result):
     bin_width: float
 
     def plot(self, ax=None):
-        """Bars of the corrected and uncorrected order parameter."""
+        """Bars of the corrected and uncorrected order parameter.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, optional
+            Axes to draw on; None (default) creates a new figure and axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         ax = _new_axes(ax)
         ax.bar(["R (corrected)", "R (raw)"], [self.value, self.r_uncorrected])
         ax.set_ylim(0, 1)

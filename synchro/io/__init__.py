@@ -93,5 +93,11 @@ def read(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None, t_
 
 
 def example_path() -> Path:
-    """Path of the bundled example: 2 s of the Izhikevich (2003) network, 1000 neurons (NPZ, read with :func:`read`)."""
+    """Path of the bundled example: 2 s of the Izhikevich (2003) network, 1000 neurons.
+
+    Returns
+    -------
+    pathlib.Path
+        Absolute path of the bundled NPZ file (read it with :func:`read`).
+    """
     return Path(__file__).resolve().parent.parent / "data" / "izhikevich2003_2s.npz"
