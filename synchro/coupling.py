@@ -23,9 +23,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from ._plotting import new_axes
 from .core import Signal, SpikeData
 from .errors import NothingToAnalyseError, SignalError, UsageError
-from .synchrony import _check_count, _check_spikes, _elephant_bins, _new_axes, _positive, _Result
+from .synchrony import _check_count, _check_spikes, _elephant_bins, _positive, _Result
 
 __all__ = [
     "SpikeFieldCoherence",
@@ -140,7 +141,7 @@ class SpikeFieldCoherence(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.plot(self.frequencies, self.pooled, label="pooled spikes")
         if self.coherence.shape[1]:
             ax.plot(self.frequencies, np.nanmedian(self.coherence, axis=1), label="unit median")
@@ -303,7 +304,7 @@ class SpikePhases(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.hist(self.phases, bins=36, range=(-np.pi, np.pi))
         ax.set_xlabel("phase (rad)")
         ax.set_ylabel("spikes")
@@ -452,7 +453,7 @@ class PhaseLocking(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.scatter(self.preferred_phase, self.ppc0, s=8)
         ax.axhline(0.0, color="C7", lw=0.5)
         ax.set_xlabel("preferred phase (rad)")

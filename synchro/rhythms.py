@@ -30,6 +30,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ._json import jsonable
+from ._plotting import new_axes
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
@@ -259,7 +260,7 @@ class RhythmResult:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw into; the current axes by default.
+            Axes to draw into; a new figure by default.
         fmax : float, default 200.0
             Highest frequency shown (Hz).
 
@@ -267,9 +268,8 @@ class RhythmResult:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         f = self.spectrum.freqs
         m = (f > 0) & (f <= fmax)
         ax.fill_between(f[m], self.null_low[m], self.null_high[m], color="0.6", alpha=0.35, lw=0,

@@ -42,6 +42,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ._json import jsonable
+from ._plotting import new_axes
 from .core import SpikeData
 from .errors import UsageError
 from .rhythms import DEFAULT_BANDS, band_verdicts
@@ -121,15 +122,14 @@ class RunMetrics:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw on; default the current axes.
+            Axes to draw on; a new figure by default.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         names = list(self.values)
         ax.barh(names, [self.values[k] for k in names], color="C0")
         ax.invert_yaxis()
@@ -440,7 +440,7 @@ class Sensitivity:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw on; default the current axes.
+            Axes to draw on; a new figure by default.
         metric : str, default "gamma_peak_hz"
             Metric to draw (a key of :attr:`metrics`).
 
@@ -448,13 +448,12 @@ class Sensitivity:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
         try:
             m = self.metrics[metric]
         except KeyError:
             raise UsageError(f"no metric {metric!r}; metrics are {sorted(self.metrics)}") from None
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         x = np.asarray(m.levels, dtype=float) if self.ordered else np.arange(len(m.levels))
         for run in self.runs:
             xi = float(run[self.factor]) if self.ordered else m.levels.index(run[self.factor])

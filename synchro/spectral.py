@@ -25,6 +25,7 @@ import numpy as np
 from scipy import fft, optimize, signal, special, stats
 
 from ._json import jsonable
+from ._plotting import new_axes
 from .core import SpikeData
 from .errors import NothingToAnalyseError, UsageError
 
@@ -188,7 +189,7 @@ class PopulationRate:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw into; the current axes by default.
+            Axes to draw into; a new figure by default.
         smooth : float, default 0.005
             SD of the display kernel (s).
 
@@ -196,9 +197,8 @@ class PopulationRate:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         ax.plot(self.times, self.rate, color="0.75", lw=0.5, label=f"{self.bin_width * 1e3:g} ms bins")
         ax.plot(self.times, self.smoothed(smooth), color="C0", lw=1, label=f"Gaussian {smooth * 1e3:g} ms")
         ax.set_xlabel("time (s)")
@@ -449,7 +449,7 @@ class RateSpectrum:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw into; the current axes by default.
+            Axes to draw into; a new figure by default.
         fmax : float, default 200.0
             Highest frequency shown (Hz).
 
@@ -457,9 +457,8 @@ class RateSpectrum:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         m = (self.freqs > 0) & (self.freqs <= fmax)
         ax.fill_between(self.freqs[m], self.ci_low[m], self.ci_high[m], color="C0", alpha=0.25, lw=0,
                         label=f"{self.confidence:.0%} CI")
@@ -662,15 +661,14 @@ class AperiodicFit:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Axes to draw into; the current axes by default.
+            Axes to draw into; a new figure by default.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = new_axes(ax)
         f = np.linspace(*self.freq_range, 400)
         ax.semilogy(f, self.model(f), color="k", ls="--", lw=1, label="aperiodic fit")
         ax.set_xlabel("frequency (Hz)")

@@ -38,6 +38,7 @@ from typing import ClassVar
 import numpy as np
 
 from ._json import jsonable
+from ._plotting import new_axes
 from .core import Signal, SpikeData
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
@@ -79,16 +80,8 @@ class _Result:
         return jsonable({"method": self.method, **{f.name: getattr(self, f.name) for f in fields(self)}})
 
 
-def _new_axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
-
-
 def _plot_matrix(matrix, ax, label: str):
-    ax = _new_axes(ax)
+    ax = new_axes(ax)
     if matrix is None:
         ax.text(0.5, 0.5, "pairs were sampled: no matrix", ha="center", va="center", transform=ax.transAxes)
         return ax
@@ -255,7 +248,7 @@ class GolombChi(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.bar(["chi", "null", "1/sqrt(N)"], [self.chi, self.null_mean, self.floor_chi],
                yerr=[0, self.null_sd if np.isfinite(self.null_sd) else 0, 0], color=["C0", "C7", "C1"])
         ax.set_ylabel("chi")
@@ -564,7 +557,7 @@ class SpikeSync(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.bar(["SPIKE-sync"], [self.value])
         ax.set_ylim(0, 1)
         return ax
@@ -774,7 +767,7 @@ class SpikeContrast(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.semilogx(self.bin_sizes, self.contrast, label="contrast")
         ax.semilogx(self.bin_sizes, self.active_spiketrains, label="active trains")
         ax.semilogx(self.bin_sizes, self.synchrony_curve, label="synchrony")
@@ -995,7 +988,7 @@ class PopulationFano(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.semilogx(self.windows, self.fano, "o-")
         ax.axhline(1.0, color="C7", ls="--", label="Poisson")
         ax.set_xlabel("window (s)")
@@ -1088,7 +1081,7 @@ class KuramotoOrder(_Result):
         matplotlib.axes.Axes
             The axes drawn on.
         """
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         ax.bar(["R (corrected)", "R (raw)"], [self.value, self.r_uncorrected])
         ax.set_ylim(0, 1)
         return ax
