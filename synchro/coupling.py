@@ -24,9 +24,10 @@ from typing import ClassVar
 import numpy as np
 
 from ._plotting import new_axes
+from ._validate import integer_at_least, positive_seconds, require_spikes
 from .core import Signal, SpikeData
 from .errors import NothingToAnalyseError, SignalError, UsageError
-from .synchrony import _check_count, _check_spikes, _elephant_bins, _positive, _Result
+from .synchrony import _elephant_bins, _Result
 
 __all__ = [
     "SpikeFieldCoherence",
@@ -48,7 +49,7 @@ def _field(data, signal, channel: int, bin_width: float | None) -> tuple[SpikeDa
     Returns the restricted spikes, the field samples, the bin width (s) and
     the time of the first sample (s).
     """
-    data = _check_spikes(data)
+    data = require_spikes(data)
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}; wrap the field samples in synchro.Signal")
     if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or not -signal.n_channels <= channel \
@@ -59,7 +60,7 @@ def _field(data, signal, channel: int, bin_width: float | None) -> tuple[SpikeDa
         raise SignalError(f"signal {signal.name!r} ({signal.t_start:g}-{signal.t_stop:g} s) does not overlap the "
                           f"spikes ({data.t_start:g}-{data.t_stop:g} s); pick a signal from the same recording")
     sig = signal.restrict(a, b)
-    step = 1 if bin_width is None else _positive("bin_width", bin_width) * sig.fs
+    step = 1 if bin_width is None else positive_seconds("bin_width", bin_width) * sig.fs
     if bin_width is not None and (abs(step - round(step)) > 1e-9 * step or round(step) < 1):
         raise UsageError(f"bin_width ({bin_width:g} s) must be a whole multiple of the sampling period "
                          f"(1/{sig.fs:g} s)")
@@ -212,14 +213,14 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
         raise UsageError(f"method must be one of {list(_SFC_METHODS)}; got {method!r}")
     data, y, width, t0 = _field(data, signal, channel, bin_width)
     n = y.size
-    nperseg = min(int(round(1.0 / width)), n) if nperseg is None else _check_count("nperseg", nperseg, 2)
+    nperseg = min(int(round(1.0 / width)), n) if nperseg is None else integer_at_least("nperseg", nperseg, 2)
     if nperseg > n:
         raise SignalError(f"nperseg ({nperseg}) exceeds the {n} samples shared by spikes and signal; "
                           "use a shorter nperseg or a longer recording")
     if method == "welch":
         tapers, noverlap, nw_used = get_window("hann", nperseg)[None, :], nperseg // 2, np.nan
     else:
-        nw_used = _positive("nw", nw)
+        nw_used = positive_seconds("nw", nw)
         n_tapers = int(2 * nw_used - 1)
         if n_tapers < 1:
             raise UsageError(f"nw must be at least 1 for one taper; got {nw!r}")
@@ -362,8 +363,8 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
     """
     from scipy.signal import butter, hilbert, sosfiltfilt
 
-    order = _check_count("order", order, 1)
-    n_total = _check_spikes(data).n_spikes
+    order = integer_at_least("order", order, 1)
+    n_total = require_spikes(data).n_spikes
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}")
     lo, hi = _check_band(band, signal.fs)
@@ -514,7 +515,7 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
     Fisher, N. I. (1993). Statistical Analysis of Circular Data. Cambridge
     University Press, section 4.3.
     """
-    n_segments = _check_count("n_segments", n_segments, 2)
+    n_segments = integer_at_least("n_segments", n_segments, 2)
     ph = spike_phases(data, signal, band=band, channel=channel, order=order)
     n_units = ph.offsets.size - 1
     if ph.phases.size == 0:

@@ -26,6 +26,7 @@ from scipy import fft, optimize, signal, special, stats
 
 from ._json import jsonable
 from ._plotting import new_axes
+from ._validate import positive_seconds, require_spikes
 from .core import SpikeData
 from .errors import NothingToAnalyseError, UsageError
 
@@ -51,8 +52,7 @@ _EDGE_TOLERANCE = 1e-9
 
 
 def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> SpikeData:
-    if not isinstance(data, SpikeData):
-        raise UsageError(f"expected SpikeData, got {type(data).__name__}; read files with synchro.io.read first")
+    require_spikes(data)
     if population is not None:
         data = data.select(population=population, column=column)
     discard = float(discard)
@@ -67,9 +67,7 @@ def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> S
 
 
 def _n_bins(data: SpikeData, bin_width) -> int:
-    bin_width = float(bin_width)
-    if not np.isfinite(bin_width) or bin_width <= 0:
-        raise UsageError(f"bin_width must be a positive number of seconds; got {bin_width}")
+    bin_width = positive_seconds("bin_width", bin_width)
     n = int(np.floor(data.duration / bin_width + _EDGE_TOLERANCE))
     if n < 2:
         raise UsageError(f"bin_width {bin_width:g} s leaves fewer than 2 bins in {data.duration:g} s; use a smaller "

@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validate import integer_at_least
 from .core import SpikeData
 from .errors import UsageError
 
@@ -74,12 +75,6 @@ def seeded_rng(rng) -> tuple[np.random.Generator, int | None]:
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
         raise UsageError(f"rng must be a numpy Generator, an int seed or None; got {type(rng).__name__}")
     return np.random.default_rng(int(rng)), int(rng)
-
-
-def _check_n(n_surrogates) -> int:
-    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
-        raise UsageError(f"n_surrogates must be a positive integer; got {n_surrogates!r}")
-    return int(n_surrogates)
 
 
 def jit(fn: Callable) -> Callable:
@@ -148,7 +143,7 @@ def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarra
     is a rotation of the shifted train: written in order, O(n_spikes) per
     surrogate, no sort (numba kernel compiled on first use).
     """
-    n = _check_n(n_surrogates)
+    n = integer_at_least("n_surrogates", n_surrogates, 1)
     shifts = np.random.default_rng(rng).uniform(0.0, data.duration, size=(n, data.n_units))
     out = np.empty((n, data.n_spikes))
     _rotate_shifted(np.asarray(data.times), np.asarray(data.offsets), shifts, data.t_start, data.t_stop, out)
@@ -182,7 +177,7 @@ def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None
     rate near the bounds, where redrawing or clipping would bias it).
     Dithering can create spikes closer than the train's refractory period.
     """
-    n = _check_n(n_surrogates)
+    n = integer_at_least("n_surrogates", n_surrogates, 1)
     dither_window = _check_dither_window(data, dither_window)
     moved = np.random.default_rng(rng).uniform(-dither_window, dither_window, size=(n, data.n_spikes))
     moved += data.times - data.t_start
@@ -232,7 +227,7 @@ def isi_shuffle(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
     so the whole train lies inside the recording. A unit with one spike
     gets it at ``U(t_start, t_stop)``.
     """
-    n = _check_n(n_surrogates)
+    n = integer_at_least("n_surrogates", n_surrogates, 1)
     gen = np.random.default_rng(rng)
     counts = data.spike_counts
     is_first = np.zeros(data.n_spikes, dtype=bool)

@@ -39,6 +39,7 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import new_axes
+from ._validate import integer_at_least, positive_seconds, require_spikes
 from .core import Signal, SpikeData
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
@@ -94,27 +95,6 @@ def _plot_matrix(matrix, ax, label: str):
 
 # Shared checks ----------------------------------------------------------------
 
-def _check_spikes(data, min_units: int = 1) -> SpikeData:
-    if not isinstance(data, SpikeData):
-        raise TypeError(f"expected a SpikeData, not {type(data).__name__}; build one with SpikeData.from_trains")
-    if data.n_units < min_units:
-        raise NothingToAnalyseError(f"{data.n_units} units; this measure needs at least {min_units}")
-    return data
-
-
-def _positive(name: str, value) -> float:
-    value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise UsageError(f"{name} must be a positive number of seconds; got {value!r}")
-    return value
-
-
-def _check_count(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise UsageError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
-
-
 # Surrogate baselines ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -167,7 +147,7 @@ def _pair_plan(n: int, max_units: int, n_pairs: int, gen) -> tuple[np.ndarray, n
 
 
 def _check_pair_args(max_units, n_pairs) -> tuple[int, int]:
-    return _check_count("max_units", max_units, 2), _check_count("n_pairs", n_pairs, 1)
+    return integer_at_least("max_units", max_units, 2), integer_at_least("n_pairs", n_pairs, 1)
 
 
 def _pair_fields(plan, values: np.ndarray) -> dict:
@@ -337,7 +317,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     neurons with heterogeneity. Phys. Rev. E 48, 4810-4814.
     Golomb, D. (2007). Neuronal synchrony measures. Scholarpedia 2(1):1347.
     """
-    n_surrogates = _check_count("n_surrogates", n_surrogates, 0)
+    n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
     gen, seed = _seeded(rng)
     if isinstance(data, Signal):
         if data.n_channels < 2:
@@ -354,10 +334,10 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             cols = (np.arange(traces.shape[1]) - shifts[:, None]) % traces.shape[1]
             return math.sqrt(_chi_squared_of_traces(np.take_along_axis(traces, cols, axis=1)))
     else:
-        data = _check_spikes(data)
+        data = require_spikes(data)
         if kernel not in _KERNELS:
             raise UsageError(f"kernel must be one of {list(_KERNELS)}; got {kernel!r}")
-        tau, fs = _positive("tau", tau), float(fs)
+        tau, fs = positive_seconds("tau", tau), float(fs)
         if not (np.isfinite(fs) and fs > 0):
             raise UsageError(f"fs must be a positive number of Hz; got {fs!r}")
         active = data.spike_counts > 0
@@ -492,10 +472,10 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     """
     from . import _kernels
 
-    data = _check_spikes(data, 2)
-    window = _positive("window", window)
+    data = require_spikes(data, 2)
+    window = positive_seconds("window", window)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
-    n_surrogates = _check_count("n_surrogates", n_surrogates, 0)
+    n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
     gen, seed = _seeded(rng)
     offsets = np.array(data.offsets)  # writable copies: numba compiles read-only arrays separately
     plan = _pair_plan(data.n_units, max_units, n_pairs, gen)
@@ -610,9 +590,9 @@ class SpikeSyncMatrix(_Result):
 def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
     from . import _kernels
 
-    data = _check_spikes(data, 2)
+    data = require_spikes(data, 2)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
-    true_max = data.duration if max_tau is None else min(data.duration, 2.0 * _positive("max_tau", max_tau))
+    true_max = data.duration if max_tau is None else min(data.duration, 2.0 * positive_seconds("max_tau", max_tau))
     times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
     dup = np.flatnonzero(np.diff(times) == 0) + 1
     dup = dup[~np.isin(dup, offsets)]
@@ -804,8 +784,8 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
     Spike-contrast: a novel time scale independent and multivariate measure
     of spike train synchrony. J. Neurosci. Methods 293, 136-143.
     """
-    data = _check_spikes(data, 2)
-    min_bin = _positive("min_bin", min_bin)
+    data = require_spikes(data, 2)
+    min_bin = positive_seconds("min_bin", min_bin)
     if not 0.0 < bin_shrink_factor < 1.0:
         raise UsageError(f"bin_shrink_factor must lie in (0, 1); got {bin_shrink_factor!r}")
     times, unit = np.asarray(data.times), np.asarray(data.unit_index)
@@ -929,8 +909,8 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     """
     from scipy import sparse
 
-    data = _check_spikes(data, 2)
-    bin_width = _positive("bin_width", bin_width)
+    data = require_spikes(data, 2)
+    bin_width = positive_seconds("bin_width", bin_width)
     idx, n_bins = _elephant_bins(np.asarray(data.times), data.t_start, data.t_stop, bin_width)
     if n_bins < 2:
         raise UsageError(f"bin_width {bin_width:g} s leaves {n_bins} bin(s) in {data.duration:g} s; use smaller bins")
@@ -1017,8 +997,8 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     Churchland, M. M. et al. (2010). Stimulus onset quenches neural
     variability. Nat. Neurosci. 13, 369-378.
     """
-    data = _check_spikes(data)
-    widths = np.array([_positive("window", w) for w in np.atleast_1d(windows)])
+    data = require_spikes(data)
+    widths = np.array([positive_seconds("window", w) for w in np.atleast_1d(windows)])
     times = np.asarray(data.times)
     fano, mean, count = [], [], []
     for w in widths:
@@ -1117,8 +1097,8 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     """
     from . import _kernels
 
-    data = _check_spikes(data, 2)
-    bin_width = _positive("bin_width", bin_width)
+    data = require_spikes(data, 2)
+    bin_width = positive_seconds("bin_width", bin_width)
     n_grid = int(np.floor(data.duration / bin_width + 1e-9))
     re, im, count = _kernels.kuramoto_sums(np.array(data.times), np.array(data.offsets), data.t_start,
                                            bin_width, n_grid)
