@@ -187,6 +187,36 @@ def configure(codegen: str, brian_seed: int, dt_ms: float) -> str:
     return target
 
 
+def held_noise(group, sigma: np.ndarray, *, noise_values: np.ndarray | None, rng: np.random.Generator):
+    """A NetworkOperation setting ``group.I_noise`` once per ms, at the start of the step, and holding it.
+
+    The values are ``sigma * z`` with ``z`` standard normal from ``rng`` (net.m's ``randn``, drawn once per ms),
+    or row k of ``noise_values`` in ms k. Drawing with numpy's Generator into the neurons' own array gives the
+    same noise for every code-generation target, and costs less than Brian2's ``randn()`` in cython (numpy's
+    legacy generator through a buffer): 0.2 s instead of 0.33 s for 10 s of the 1000-neuron network.
+    """
+    from brian2 import NetworkOperation, ms
+
+    values = group.variables["I_noise"].get_value()  # the array Brian2 reads, written in place
+    if noise_values is not None:
+        rows = iter(np.asarray(noise_values, dtype=np.float64))
+
+        def fill():
+            values[:] = next(rows)
+    else:
+        sigma = np.asarray(sigma, dtype=np.float64)
+
+        def fill():
+            rng.standard_normal(out=values)
+            np.multiply(values, sigma, out=values)
+
+    # NetworkOperation, not network_operation(fill, dt=...): that decorator drops keywords given with a function.
+    # At 1 ms steps it shares the group's clock: a network with a single clock runs a faster loop.
+    if abs(float(group.clock.dt_) - 1e-3) < 1e-12:
+        return NetworkOperation(fill, clock=group.clock, when="start", name="held_noise")
+    return NetworkOperation(fill, dt=1 * ms, when="start", name="held_noise")
+
+
 def progress_reporter(enabled: bool, duration: float):
     """A ``report=`` callback for ``Network.run`` drawing a tqdm bar of simulated seconds on stderr, or None."""
     if not enabled:

@@ -29,7 +29,7 @@ SIGMA_EXC, SIGMA_INH = 5.0, 2.0
 # net.m as explicit statements, run after synaptic input has been summed: two 0.5 ms half-steps of v,
 # then u with the new v. Threshold and reset act on the v of the previous step, as in net.m.
 _NETM_UPDATE = """
-I_total = {noise} + I_exc + I_inh
+I_total = I_noise + I_exc + I_inh
 v += 0.5 * (0.04 * v**2 + 5 * v + 140 - u + I_total)
 v += 0.5 * (0.04 * v**2 + 5 * v + 140 - u + I_total)
 u += a * (b * v - u)
@@ -119,7 +119,9 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         Time step in ms; 1 for ``"netm"`` (the only value it accepts), 0.1
         otherwise.
     noise : {"held", "xi", "randn"}
-        ``"held"``: ``sigma randn`` drawn once per ms and held (net.m).
+        ``"held"``: ``sigma randn`` drawn once per ms and held (net.m), by a
+        numpy Generator seeded from ``seed``, so the noise is the same for
+        every code-generation target.
         ``"xi"``: Brian2 white noise ``xi`` scaled so that the variance of v's
         increment over 1 ms equals net.m's (independent of dt; needs
         ``scheme`` euler or heun). ``"randn"``: ``sigma randn()`` inside the
@@ -141,8 +143,9 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     refractory_ms : float, default 0.0
         Absolute refractory period in ms (none in net.m; ``"netm"`` needs 0).
     seed : int, default 0
-        Seeds a numpy Generator that draws the parameters and weights and
-        then Brian2's own seed; the same seed gives identical spikes.
+        Seeds a numpy Generator that draws the parameters and weights, then
+        the seeds of the held noise and of Brian2 (``xi``, ``randn()``); the
+        same seed and code-generation target give identical spikes.
     weights : ndarray, shape (n, n), optional
         Weight matrix ``S[post, pre]`` to use instead of drawing one (used as
         given; connections where ``p`` says so).
@@ -177,7 +180,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     Izhikevich EM (2003). Simple model of spiking neurons. IEEE Trans Neural
     Netw 14:1569-1572 (net.m).
     """
-    from brian2 import NeuronGroup, Synapses, TimedArray, ms, second
+    from brian2 import NeuronGroup, Synapses, ms, second
 
     dt_ms = _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,
                            tau_syn_ms=tau_syn_ms, p=p, inhibitory_sign=inhibitory_sign, refractory_ms=refractory_ms,
@@ -186,6 +189,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     rng = np.random.default_rng(seed)
     drawn = draw_network(n, p=p, inhibitory_sign=inhibitory_sign, scale_weights=scale_weights, rng=rng)
     brian_seed = int(rng.integers(2**31 - 1))
+    noise_rng = np.random.default_rng(rng.integers(2**63 - 1))
     target = _brian.configure(codegen, brian_seed, dt_ms)
     if weights is not None:
         drawn["weights"] = np.where(drawn["connected"], np.asarray(weights, dtype=np.float64), 0.0)
@@ -193,19 +197,16 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     netm = scheme == "netm"
 
     namespace = {"tau_syn": tau_syn_ms * ms, "dt_ms": dt_ms, "sqrt_ms": ms**0.5}
-    if noise_values is not None:
-        namespace["noise_values"] = TimedArray(np.asarray(noise_values, dtype=np.float64), dt=1 * ms)
-    held_noise = "noise_values(t, i)" if noise_values is not None else "sigma * randn()"
     slow = slow_variable is not None
     if slow:
         namespace.update(tau_X=slow_variable.tau * second, beta_X=slow_variable.beta / second,
                          y_thr=slow_variable.y_thr)
 
     if netm:
-        model = _PARAMETERS + "v : 1\nu : 1\nI_exc : 1\nI_inh : 1\n" + ("X : 1\n" if slow else "")
+        model = _PARAMETERS + "v : 1\nu : 1\nI_noise : 1\nI_exc : 1\nI_inh : 1\n" + ("X : 1\n" if slow else "")
         group = NeuronGroup(n, model, threshold="v >= 30", reset="v = c; u += d", namespace=namespace,
                             name="neurons")
-        update = _NETM_UPDATE.format(noise=held_noise)
+        update = _NETM_UPDATE
         if slow:
             update += "X += dt_ms * (-X / (tau_X / ms) + beta_X * ms / (1 + exp(-(I_exc + I_inh - y_thr))))\n"
         group.run_regularly(update, when="end", name="netm_update")
@@ -213,8 +214,6 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         group = NeuronGroup(n, _equations(noise, synapse, refractory_ms > 0, slow), threshold="v >= 30",
                             reset="v = c; u += d", refractory=refractory_ms * ms, method=scheme,
                             namespace=namespace, name="neurons")
-        if noise == "held":
-            group.run_regularly(f"I_noise = {held_noise}", dt=1 * ms, when="start", name="held_noise")
     if netm or synapse == "delta":
         # Input lasts one step: cleared just before this step's spikes arrive.
         group.run_regularly("I_exc = 0\nI_inh = 0", when="thresholds", order=-1, name="clear_input")
@@ -225,6 +224,8 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
 
     tm_model, tm_on_pre, tm_namespace = _brian.tm_synapse_code(tsodyks_markram)
     objects = [group]
+    if noise == "held":
+        objects.append(_brian.held_noise(group, drawn["sigma"], noise_values=noise_values, rng=noise_rng))
     for name, pre, current in (("exc", slice(0, n_exc), "I_exc"), ("inh", slice(n_exc, n), "I_inh")):
         # Presynaptic-major order keeps each spike's synapses contiguous in memory (several times faster).
         pre_idx, post_idx = np.nonzero(drawn["connected"][:, pre].T)
@@ -252,6 +253,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         "tau_syn_ms": tau_syn_ms if synapse == "exp" else None, "inhibitory_sign": inhibitory_sign,
         "weight_scale": drawn["weight_scale"], "refractory_ms": refractory_ms, "seed": seed,
         "brian_seed": brian_seed, "run_wall_time_s": run_seconds,
+        "noise_generator": "numpy Generator (PCG64) seeded from seed" if noise == "held" else "brian2",
         "weights": "given" if weights is not None else "drawn",
         "noise_values": "given" if noise_values is not None else "drawn",
         "sigma_exc": SIGMA_EXC, "sigma_inh": SIGMA_INH, "v_init_mV": -65.0, "threshold_mV": 30.0,

@@ -97,13 +97,14 @@ def test_slow_variable_follows_its_equation_before_any_input():
 
 def test_noise_written_inside_the_equation_shrinks_with_dt():
     # Forum's mistake: sigma*randn() redrawn every 0.1 ms step silences the network; Brian2 xi and held
-    # noise keep net.m's variance per ms and the network fires near its published rate.
+    # noise keep net.m's variance per ms and the network fires near its published rate. Full size: at n = 200
+    # the weights scaled by 5 make the network bistable, and some seeds fall into runaway bursts at 50-100 Hz.
     rates = {}
     for noise in ("randn", "xi", "held"):
-        rec = sims.izhikevich2003(n=200, duration=0.3, seed=3, scheme="euler", dt_ms=0.1, noise=noise)
-        rates[noise] = rec.spikes.n_spikes / 0.3 / 200
+        rec = sims.izhikevich2003(n=1000, duration=0.3, seed=3, scheme="euler", dt_ms=0.1, noise=noise)
+        rates[noise] = rec.spikes.n_spikes / 0.3 / 1000
     assert rates["randn"] < 0.5
-    assert 4 < rates["xi"] < 20 and 4 < rates["held"] < 20  # measured 15.5 and 10.6 Hz (n = 200)
+    assert 4 < rates["xi"] < 20 and 4 < rates["held"] < 20  # measured 11.0 and 8.9 Hz
 
 
 @pytest.mark.parametrize("synapse", ["pulse", "delta", "exp"])

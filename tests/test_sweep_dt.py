@@ -7,7 +7,6 @@ redrawn by randn() every step: 16 runs on a LocalCluster of two workers,
 reached through its scheduler address.
 """
 
-import numpy as np
 import pytest
 
 from sims.sweep import read_points, run_sweep, write_sweep_report
@@ -74,7 +73,7 @@ def test_randn_noise_is_flagged_as_a_dt_artefact(report):
         assert table["verdict"] == "not_converged"
         # randn() noise shrinks with sqrt(dt): the network falls silent as dt shrinks.
         assert by_dt[1.0]["mean"] > 5 and by_dt[0.1]["mean"] < 0.5
-    # At 1 ms, randn() redrawn each step is the held noise: the two runs of a seed are identical.
-    points = {(p["params"]["noise"], p["params"]["dt_ms"], p["params"]["seed"]): p for p in read_points(report[0])}
-    np.testing.assert_array_equal(points["randn", 1.0, 1]["early_counts"], points["held", 1.0, 1]["early_counts"])
-    assert points["randn", 1.0, 2]["metrics"] == points["held", 1.0, 2]["metrics"]
+    # At 1 ms, randn() redrawn each step has the held noise's statistics (from another generator: Brian2's).
+    _, held = _metric(summary, "held", "rate_exc")
+    _, randn = _metric(summary, "randn", "rate_exc")
+    assert randn[1.0]["mean"] == pytest.approx(held[1.0]["mean"], rel=0.1)  # measured 8.75 and 8.66 Hz
