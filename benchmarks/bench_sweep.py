@@ -1,10 +1,12 @@
-"""Sweep runner: the same 5 seeds x 4 time steps grid, serial in one process against Dask on this machine's cores.
+"""Sweep runner: the same 5 seeds x 4 time steps grid, serial against Dask on this machine's cores.
 
 The 2003 network (N = 1000, Euler, noise held per ms, 1 ms current pulses),
 2 s per run, dt 1, 0.5, 0.25 and 0.1 ms, seeds 0-4; each point is one
-simulation plus its metrics (50 surrogates). Every run starts from an empty
-folder and includes everything a user waits for (for Dask: starting the
-LocalCluster and the workers' imports). The results must be identical.
+simulation plus its metrics (50 surrogates). Each run is what a user waits
+for: ``synchro sweep ... --no-figures -q`` in a fresh process and an empty
+folder, with ``--scheduler serial`` or with the default LocalCluster (its
+start-up and the workers' imports included). The two must give identical
+points.
 
 Other processes on the machine (and the virtual machine's neighbours) slow
 whichever runner they overlap with, so the two runners alternate (serial,
@@ -17,36 +19,41 @@ Run: .venv/bin/python benchmarks/bench_sweep.py
 """
 
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sims.sweep import SERIAL, run_sweep
+from sims.sweep import read_points
 
-GRID = {"dt_ms": [1.0, 0.5, 0.25, 0.1], "seed": [0, 1, 2, 3, 4]}
-FIXED = {"scheme": "euler", "noise": "held", "synapse": "pulse", "n": 1000, "duration": 2.0}
+COMMAND = [sys.executable, "-m", "synchro", "sweep", "izhikevich2003", "--scheme", "euler", "--noise", "held",
+           "--synapse", "pulse", "--n", "1000", "--dt", "1,0.5,0.25,0.1", "--seeds", "5", "--duration", "2",
+           "--no-figures", "-q"]
+RUNNERS = {"serial": ["--scheduler", "serial"], "dask": []}
 
 
 def main():
     cores = os.cpu_count() or 1
-    options = {"serial": {"scheduler": SERIAL}, "dask": {"n_workers": cores}}
     times = {"serial": [], "dask": []}
     work = {"serial": [], "dask": []}
-    results, loads = {}, [os.getloadavg()[0]]
+    points, loads = {}, [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(("serial", "dask", "dask", "serial", "serial", "dask")):
+            folder = Path(tmp) / f"{name}{i}"
             start = time.perf_counter()
-            results[name] = run_sweep("izhikevich2003", GRID, folder=Path(tmp) / f"{name}{i}", fixed=FIXED,
-                                      progress=False, **options[name])
+            subprocess.run([*COMMAND, *RUNNERS[name], "-o", str(folder)], check=True)
             times[name].append(time.perf_counter() - start)
-            work[name].append(sum(p["provenance"]["seconds"] for p in results[name].points))
+            points[name] = read_points(folder)
+            work[name].append(sum(p["provenance"]["seconds"] for p in points[name]))
             loads.append(os.getloadavg()[0])
-    same = all(a["metrics"] == b["metrics"] and a["early_counts"] == b["early_counts"]
-               for a, b in zip(results["serial"].points, results["dask"].points))
+    same = [(a["metrics"], a["early_counts"]) for a in points["serial"]] == \
+           [(b["metrics"], b["early_counts"]) for b in points["dask"]]
     best = {k: min(v) for k, v in times.items()}
-    print(f"grid: {len(results['serial'].points)} runs (5 seeds x 4 dt), N=1000, 2 s each; {cores} cores")
+    print(f"grid: {len(points['serial'])} runs (5 seeds x 4 dt), N=1000, 2 s each; {cores} cores; "
+          f"each a fresh `synchro sweep` process")
     print(f"{'runner':<34}{'best (s)':>10}{'runs: wall (s)':>24}{'work (s)':>24}")
-    for name, label in (("serial", "serial (one process)"), ("dask", f"dask LocalCluster ({cores} workers)")):
+    for name, label in (("serial", "serial (--scheduler serial)"), ("dask", f"dask LocalCluster ({cores} workers)")):
         print(f"{label:<34}{best[name]:>10.1f}{', '.join(f'{t:.1f}' for t in times[name]):>24}"
               f"{', '.join(f'{t:.1f}' for t in work[name]):>24}")
     print(f"speed-up serial / dask: {best['serial'] / best['dask']:.2f}x (target >= 1.7x on 2 cores); "

@@ -44,12 +44,6 @@ SERIAL = "serial"
 #: Parameters given to every point unless the grid or ``fixed`` sets them.
 DEFAULT_FIXED = {"codegen": "numpy"}
 
-# Diagnostics that only feed dask's dashboard (there is none here), made rare: by default a worker samples the
-# running task's stack every 10 ms and wakes its event loop every 20 ms, which cost Brian2's numpy runs about
-# 10 % (measured: 4 runs at dt 0.25 ms took 1.13x as long in a default worker as in a plain process, 1.01x here).
-_QUIET_WORKERS = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-                  "distributed.admin.system-monitor.interval": "5s"}
-
 # Metrics drawn in the report figures, when present (bands are added from the runs).
 _FIGURE_METRICS = ("rate_exc", "rate_inh", "chi", "sttc", "onset_time_s", "onset_height_hz", "early_divergence")
 
@@ -122,9 +116,29 @@ def _per_process_cython_cache() -> None:
     brian2.prefs.codegen.runtime.cython.cache_dir = str(folder)
 
 
-def _import_brian2() -> str:
-    """Import brian2 in a worker's main thread: its import installs a signal handler, which other threads cannot."""
+def _local_cluster_config() -> dict:
+    """dask settings of the LocalCluster a sweep starts, each measured on Brian2's numpy runs.
+
+    Diagnostics that only feed dask's dashboard (there is none here) are made rare: by default a worker samples
+    the running task's stack every 10 ms and wakes its event loop every 20 ms (4 runs at dt 0.25 ms took 1.13x as
+    long in a default worker as in a plain process, 1.01x without). And glibc keeps its own heap trimming: dask
+    sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also fixes glibc's mmap threshold, so every array over
+    128 kB is mapped and unmapped anew (15x the page faults, 5 % of a run).
+    """
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "5s", "distributed.nanny.pre-spawn-environ": environ}
+
+
+def _warm_worker() -> str:
+    """Import brian2 in a worker's main thread (its import installs a signal handler, which other threads cannot),
+    and the analysis, so that the first point's time is its own."""
     import brian2
+
+    import synchro.sensitivity  # noqa: F401
 
     return brian2.__version__
 
@@ -255,8 +269,10 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
         ``"serial"``: run in this process; otherwise the address of a running
         dask scheduler (``"tcp://host:8786"``), whose workers need synchro and
         sims installed. The LocalCluster's workers run without dask's task
-        profiler (about 10 % faster); give your own workers
-        ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` for the same.
+        profiler and without its ``MALLOC_TRIM_THRESHOLD_`` (together about
+        15 % faster); give your own workers
+        ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` and leave
+        ``MALLOC_TRIM_THRESHOLD_`` unset for the same.
     n_workers : int, optional
         Worker processes of the LocalCluster; default the machine's cores.
     progress : bool, default True
@@ -336,7 +352,7 @@ def _run_distributed(model, todo, analysis, scheduler, n_workers, finished) -> t
     from dask.distributed import Client, LocalCluster, as_completed
 
     if scheduler is None:
-        with dask.config.set(_QUIET_WORKERS):
+        with dask.config.set(_local_cluster_config()):
             cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
                                    processes=True, dashboard_address=None)
         client, label = Client(cluster), "local"
@@ -348,8 +364,10 @@ def _run_distributed(model, todo, analysis, scheduler, n_workers, finished) -> t
             raise UsageError(f"cannot reach the dask scheduler at {scheduler!r} ({err}); start one with "
                              "`dask scheduler` or leave the address out to use this machine's cores") from None
     try:
-        workers = len(client.run(_import_brian2))
-        # Longest runs first (time steps simulated), so that the workers finish together.
+        workers = len(client.run(_warm_worker))
+        # Longest runs first (time steps simulated), so that the workers finish together: submitted in that order,
+        # since the first tasks submitted start before later ones of higher priority arrive.
+        todo = sorted(todo, key=lambda item: -_steps(item[1]))
         futures = [client.submit(run_point, model, p, analysis, key=f"synchro-sweep-{pid}", pure=False,
                                  priority=_steps(p)) for pid, p in todo]
         try:
