@@ -71,11 +71,12 @@ def main():
     runs = {name: [] for name in names}
     spikes = {}
     for _ in range(repeats):
-        (steps, _), t = timed(loop_drawing_noise, net, n_ms, 1)
-        runs[names[0]].append((t, t))
-        spikes[names[0]] = spikes[names[1]] = steps.size
-        _, t = timed(netm_loop, net["a"], net["b"], net["c"], net["d"], net["weights"], noise)
-        runs[names[1]].append((t, t))
+        for name, loop in zip(names[:2], (lambda: loop_drawing_noise(net, n_ms, 1),
+                                          lambda: netm_loop(net["a"], net["b"], net["c"], net["d"], net["weights"],
+                                                            noise))):
+            (steps, _), t = timed(loop)
+            runs[name].append((t, t))
+            spikes[name] = steps.size
         for name, target in zip(names[2:], ("numpy", "cython")):
             rec, total = timed(sims.izhikevich2003, duration=duration, seed=0, codegen=target)
             runs[name].append((rec.metadata["run_wall_time_s"], total))
