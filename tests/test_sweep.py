@@ -63,6 +63,23 @@ def test_cython_workers_get_a_cache_of_their_own():
         brian2.prefs.codegen.runtime.cython.cache_dir = before
 
 
+def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
+    """Forked from the forkserver that imported them; a spawned worker has none (and a failed preload is silent)."""
+    from dask.distributed import Client
+
+    from sims.sweep import _WORKER_MODULES, _start_local_cluster
+
+    def loaded():
+        import sys
+
+        return [name for name in _WORKER_MODULES if name in sys.modules]
+
+    with _start_local_cluster(2) as cluster, Client(cluster) as client:
+        modules = client.run(loaded)
+    assert len(modules) == 2
+    assert all(names == list(_WORKER_MODULES) for names in modules.values()), modules
+
+
 def _same(points_a, points_b):
     for a, b in zip(points_a, points_b, strict=True):
         assert a["id"] == b["id"] and a["params"] == b["params"]
