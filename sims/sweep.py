@@ -137,8 +137,9 @@ def _local_cluster_config() -> dict:
     over 128 kB is mapped and unmapped anew (15x the page faults, 5 % of a run).
     """
     import dask
+    import distributed  # noqa: F401  (its import registers the distributed.* defaults read here)
 
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     config = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
               "distributed.admin.system-monitor.interval": "5s", "distributed.nanny.pre-spawn-environ": environ}

@@ -1,7 +1,10 @@
 """sims.sweep: grid expansion, Dask against serial runs point by point, resuming, the report folder."""
 
+import ast
 import csv
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -70,14 +73,24 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
     from sims.sweep import _WORKER_MODULES, _start_local_cluster
 
     def loaded():
+        import os
         import sys
 
-        return [name for name in _WORKER_MODULES if name in sys.modules]
+        return [name for name in _WORKER_MODULES if name in sys.modules], os.environ.get("OPENBLAS_NUM_THREADS")
 
     with _start_local_cluster(2) as cluster, Client(cluster) as client:
-        modules = client.run(loaded)
-    assert len(modules) == 2
-    assert all(names == list(_WORKER_MODULES) for names in modules.values()), modules
+        workers = client.run(loaded)
+    assert len(workers) == 2
+    # One BLAS thread per single-threaded worker, as dask gives its spawned workers.
+    assert all(state == (list(_WORKER_MODULES), "1") for state in workers.values()), workers
+
+
+def test_forkserver_gets_dask_thread_limits_in_a_fresh_interpreter():
+    """run_sweep starts the forkserver before anything has imported distributed, whose defaults hold the limits."""
+    code = ("import sys; from sims.sweep import _local_cluster_config; assert 'distributed' not in sys.modules; "
+            "print(_local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(out) == {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 
 
 def _same(points_a, points_b):
