@@ -116,8 +116,9 @@ def _per_process_cython_cache() -> None:
     brian2.prefs.codegen.runtime.cython.cache_dir = str(folder)
 
 
-#: What a LocalCluster's workers import before their first point, imported once by the process they are forked from.
-_WORKER_MODULES = ("distributed", "brian2", "sims", "synchro.sensitivity", "sims._forkserver")
+#: Threads of a worker's BLAS and OpenMP: one, as it runs one point at a time on one core (dask's workers get the
+#: same through ``distributed.nanny.pre-spawn-environ``, which is only known once distributed is imported).
+_ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 def _forkserver_available() -> bool:
@@ -157,17 +158,17 @@ def _start_forkserver() -> None:
     this process's own imports, and each worker forked from it starts with them loaded, out of the garbage
     collector's way (:mod:`sims._forkserver`), and exits without the teardown. Timed on 2 seeds x 2 time steps:
     the first point started 3.9 s after the command instead of 6.1 s, and the cluster closed in 0.05 s instead of
-    1.0 s. The server gets the thread limits dask gives its workers (numpy's BLAS reads them when it is imported)
-    and lives as long as this process; calling again does nothing.
+    1.0 s. The server gets one BLAS and OpenMP thread (:data:`_ONE_THREAD`: numpy's BLAS reads it when it is
+    imported) and lives as long as this process; calling again does nothing.
     """
     if not _forkserver_available():
         return
     import multiprocessing
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(_WORKER_MODULES))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["sims._forkserver"])
     # As dask's Nanny does before it starts a worker: the server inherits this environment.
-    os.environ.update({k: str(v) for k, v in _local_cluster_config()["distributed.nanny.pre-spawn-environ"].items()})
+    os.environ.update(_ONE_THREAD)
     forkserver.ensure_running()
 
 
@@ -349,15 +350,15 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
     fixed = {**DEFAULT_FIXED, **dict(fixed or {})}
     analysis = dict(analysis or {})
     points = expand_grid(grid, fixed)
+    if "seed" not in points[0]:
+        raise UsageError("the sweep needs seeds: add 'seed' to the grid (e.g. 'seed': [0, 1, 2]) or to fixed")
+    if n_workers is not None and n_workers < 1:
+        raise UsageError(f"n_workers must be a positive number of processes; got {n_workers}")
     folder = Path(folder)
     if scheduler is None and len(list(folder.glob("points/*.json"))) < len(points):
         # Work for a LocalCluster for sure: its workers' imports start now, beside this process's own.
         _start_forkserver()
     _check_analysis(analysis)
-    if "seed" not in points[0]:
-        raise UsageError("the sweep needs seeds: add 'seed' to the grid (e.g. 'seed': [0, 1, 2]) or to fixed")
-    if n_workers is not None and n_workers < 1:
-        raise UsageError(f"n_workers must be a positive number of processes; got {n_workers}")
     (folder / "points").mkdir(parents=True, exist_ok=True)
     _write_json(folder / "sweep.json", {"model": model, "grid": {k: list(v) for k, v in grid.items()},
                                         "fixed": fixed, "analysis": analysis})
