@@ -22,6 +22,7 @@ Run: .venv/bin/python benchmarks/bench_sweep.py
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,10 +60,10 @@ def main():
     for name, label in (("serial", "serial (--scheduler serial)"), ("dask", f"dask LocalCluster ({cores} workers)")):
         print(f"{label:<34}{best[name]:>10.1f}{', '.join(f'{t:.1f}' for t in times[name]):>24}"
               f"{', '.join(f'{t:.1f}' for t in work[name]):>24}")
-    pairs = [times["serial"][0] / times["dask"][0], times["serial"][1] / times["dask"][1],
-             times["serial"][2] / times["dask"][2]]
+    pairs = [s / d for s, d in zip(times["serial"], times["dask"], strict=True)]  # runs 0-1, 2-3, 4-5
     print(f"speed-up serial / dask: {best['serial'] / best['dask']:.2f}x best against best (target >= 1.7x on "
-          f"2 cores); adjacent pairs {', '.join(f'{r:.2f}x' for r in pairs)} (median {sorted(pairs)[1]:.2f}x); "
+          f"2 cores); adjacent pairs {', '.join(f'{r:.2f}x' for r in pairs)} "
+          f"(median {statistics.median(pairs):.2f}x); "
           f"identical results: {same}")
     print("1-min load average around the runs: " + ", ".join(f"{x:.1f}" for x in loads)
           + f" (other processes competing for the {cores} cores lower the speed-up)")

@@ -1,10 +1,10 @@
 """What the forkserver that a sweep's LocalCluster workers are forked from imports (see :mod:`sims.sweep`).
 
-Everything a worker needs before its first point, imported once: dask's worker, brian2 and the analysis. Then it
-freezes every object imported (about 200 000) out of the garbage collector, as the Python documentation of
-:func:`gc.freeze` advises before forking: a worker's full collections, one per Brian2 run and more during it,
-skip them (0.11 s each otherwise) and leave their memory pages shared with the server instead of copying them
-into every worker.
+Everything a worker needs before its first point, imported once: dask's worker, brian2, sims (this package) and
+the analysis. Then it freezes every object imported (about 200 000) out of the garbage collector, as the Python
+documentation of :func:`gc.freeze` advises before forking: a worker's full collections, one per Brian2 run and
+more during it, skip them (0.11 s each otherwise) and leave their memory pages shared with the server instead of
+copying them into every worker.
 """
 
 import gc
@@ -18,7 +18,6 @@ sys.modules.setdefault("pylab", None)
 import brian2  # noqa: E402, F401
 import distributed  # noqa: E402, F401
 
-import sims  # noqa: E402, F401
 import synchro.sensitivity  # noqa: E402, F401
 
 gc.freeze()
