@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# A real recording for tests/test_rhythms_real.py: the ibllib wheel holds one (the file only; no install).
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary :all: -d $(VENV)/test-data ibllib==4.1.0
 	@touch $(STAMP)
 
 install: $(STAMP)

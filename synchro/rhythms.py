@@ -1,29 +1,46 @@
 """Calibrated verdicts on population rhythms: is there alpha, is there gamma?
 
-The entry point is :func:`band_verdicts` (one name, no ``detect_rhythms``
-alias). It compares the population-rate spectrum (see
-:mod:`synchro.spectral`) with the spectra of surrogate populations in
-which every train is resampled independently. The default null, an
-independent circular shift of each train, keeps every unit's own spectrum
-(firing rate, refractoriness, bursting, single-unit regularity that puts a
-peak near the firing rate) and destroys only the alignment across units:
-a band is "present" when the population oscillates together, not when
-single units are regular.
+The entry point is :func:`band_verdicts`. Each band gets one of four words:
 
-Test, per band: the statistic is the band maximum of the spectrum divided
-by the mean spectrum of all ``n_surrogates + 1`` populations (the data
-included, so that data and surrogates are exchangeable under the null);
-``p = (1 + #{surrogate statistic >= observed}) / (1 + n_surrogates)``,
-valid for any number of surrogates. Holm's step-down correction is applied
-across bands; a band is present when its Holm-adjusted p is below
-``alpha``.
+``present``
+    A spectral **peak** in the band stands above the aperiodic background
+    (peak test), and the band holds power beyond what independent units
+    give (independence test). An oscillation.
+``broadband``
+    Units co-fluctuate beyond independence in the band, but there is no
+    peak above the aperiodic background: co-modulated, no rhythm (a shared
+    slow drive, up/down states).
+``absent``
+    Neither.
+``undetermined``
+    The data cannot answer (recording too short for the band, band not
+    resolved, too few spikes, or the background model does not fit the
+    spectrum); the reason is given.
 
-Spectrum estimation and the aperiodic fit are re-exported from
-:mod:`synchro.spectral`.
+Two tests, each Holm-corrected across the bands:
+
+* **independence** (``p_independent``): the band maximum of the
+  population spectrum over the mean spectrum of data and surrogates, in
+  which every train is resampled independently (by default an independent
+  circular shift, which keeps every unit's own spectrum: rate,
+  refractoriness, bursts, single-unit regularity) and destroys only the
+  alignment across units. Passing it shows *shared* power, of any shape.
+* **peak** (``p_peak``, :func:`synchro.aperiodic.peak_test`): the
+  aperiodic background is the surrogates' mean spectrum (the
+  independent-units part, measured) plus a smooth shared part
+  ``A / (f^chi + f_k^chi)``, fitted with the band left out; the statistic is
+  the largest local maximum of spectrum / background in the band; the null
+  is a parametric bootstrap of the background times the estimator's own
+  sampling noise, each bootstrap spectrum refitted the same way.
+
+With one unit there is no independence test; the verdict is about that
+unit's own rhythmicity (``single_unit``), against a floor with a refractory
+dip plus the smooth part.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -31,10 +48,10 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import new_axes
+from .aperiodic import AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
-    AperiodicFit,
     PopulationRate,
     RateSpectrum,
     _counts,
@@ -42,7 +59,6 @@ from .spectral import (
     _Prepared,
     _spectrum,
     _spike_bins,
-    fit_aperiodic,
     population_rate,
     rate_spectrum,
 )
@@ -50,9 +66,11 @@ from .surrogates import SURROGATE_METHODS, jit, seeded_rng, surrogate_times
 
 __all__ = [
     "band_verdicts",
+    "min_surrogates",
     "BandVerdict",
     "RhythmResult",
     "DEFAULT_BANDS",
+    "VERDICTS",
     "population_rate",
     "rate_spectrum",
     "fit_aperiodic",
@@ -62,8 +80,22 @@ __all__ = [
     "holm",
 ]
 
-#: Bands tested by default (Hz, inclusive).
+#: Bands tested by default (Hz, half-open ``[low, high)``).
 DEFAULT_BANDS = MappingProxyType({"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)})
+#: The verdict words, from strongest to none.
+VERDICTS = ("present", "broadband", "absent", "undetermined")
+#: Cycles of a band's low edge the analysed record must hold.
+MIN_CYCLES = 10
+#: Frequency bins a band must hold to be resolved.
+MIN_BINS = 3
+#: Spikes below which no spectrum says anything.
+MIN_SPIKES = 10
+#: Smoothing (s) of the rate envelope that scales the bootstrap's sampling noise (see ``_estimator_noise``).
+ENVELOPE_WIDTH = 0.05
+#: How far (mean log10 shortfall on a band's flanks, in the estimator's log-spreads) the background may lie
+#: above the spectrum before "broadband" or "absent" becomes "undetermined": a background that follows the
+#: data gives about 0.4 (half-normal noise), and the mean over a band's flanks stays below 1.5 but for a misfit.
+MAX_OVERSHOOT = 1.5
 
 # Surrogates are processed in chunks of at most this many samples (x tapers) or spikes, to bound memory.
 _CHUNK_SAMPLES = 4_000_000
@@ -105,6 +137,28 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
+def min_surrogates(n_bands: int, alpha: float) -> int:
+    """Fewest surrogates with which a band can reach ``alpha`` after Holm's correction over ``n_bands``.
+
+    The smallest p-value is ``1 / (1 + n_surrogates)``; Holm multiplies it
+    by ``n_bands``, and a band is decided when the product is *below*
+    ``alpha``.
+
+    Parameters
+    ----------
+    n_bands : int
+        Bands tested together.
+    alpha : float
+        Family-wise error rate.
+
+    Returns
+    -------
+    int
+        ``floor(n_bands / alpha)``: 40 for two bands at 0.05.
+    """
+    return max(1, math.floor(n_bands / alpha + 1e-9))
+
+
 @dataclass(frozen=True)
 class BandVerdict:
     """Verdict on one frequency band.
@@ -114,38 +168,83 @@ class BandVerdict:
     band : str
         Band name.
     freq_range : tuple of float
-        Band edges (Hz, inclusive).
+        Band edges ``[low, high)`` (Hz).
+    verdict : str
+        ``"present"``, ``"broadband"``, ``"absent"`` or ``"undetermined"``.
     present : bool
-        Holm-adjusted p-value below ``alpha``.
-    p_value : float
-        Surrogate p-value, ``(1 + #{null >= observed}) / (1 + n_surrogates)``.
-    p_holm : float
-        Holm-adjusted p-value across the bands tested.
+        ``verdict == "present"``.
+    reason : str
+        Why the verdict is undetermined, or a qualification ("single unit");
+        empty otherwise.
     peak_hz : float
-        Frequency (Hz) where the spectrum most exceeds the surrogate mean.
-    statistic : float
-        Band maximum of spectrum / mean surrogate spectrum.
-    threshold : float
-        95th percentile of the surrogates' statistic.
+        Frequency of the largest local maximum of spectrum / background in
+        the band (Hz); NaN when the band holds none.
     power_ratio : float
-        Spectrum over the aperiodic fit at ``peak_hz``.
+        Spectrum over the aperiodic background at ``peak_hz``.
     power_db : float
         ``10 log10(power_ratio)`` (dB).
+    width_hz : float
+        Full width at half maximum of the peak's excess over the background (Hz).
+    edge : bool
+        The band's largest ratio sits on an edge and rises beyond it (a slope, not a peak).
+    p_peak, p_peak_holm : float
+        Peak test p-value (parametric bootstrap of the aperiodic
+        background), raw and Holm-adjusted across the determined bands.
+    p_independent, p_independent_holm : float
+        Independence test p-value (surrogates), raw and Holm-adjusted; NaN for one unit.
+    statistic : float
+        Independence statistic: band maximum of spectrum / mean spectrum of data and surrogates.
+    threshold : float
+        95th percentile of the surrogates' independence statistic.
     band_power : float
         PSD summed over the band's bins times the bin spacing ((spikes/s)^2).
+    fit_p_value : float
+        Goodness of fit of the background outside the band (share of bootstrap fits that fit worse).
+    overshoot : float
+        Mean shortfall of the spectrum under the background on the band's flanks, in log-spreads
+        (about 0.4 for a good fit; above :data:`MAX_OVERSHOOT` the verdict is undetermined).
+    single_unit : bool
+        One unit: the verdict is about single-unit rhythmicity, not population synchrony.
     """
 
     band: str
     freq_range: tuple[float, float]
+    verdict: str
     present: bool
-    p_value: float
-    p_holm: float
+    reason: str
     peak_hz: float
-    statistic: float
-    threshold: float
     power_ratio: float
     power_db: float
+    width_hz: float
+    edge: bool
+    p_peak: float
+    p_peak_holm: float
+    p_independent: float
+    p_independent_holm: float
+    statistic: float
+    threshold: float
     band_power: float
+    fit_p_value: float
+    overshoot: float
+    single_unit: bool
+
+    def sentence(self) -> str:
+        """The verdict as one plain sentence.
+
+        Returns
+        -------
+        str
+            E.g. "Gamma: present, 33 Hz, 2.1x above background, p = 0.005".
+        """
+        name = self.band[:1].upper() + self.band[1:] + (" (single unit)" if self.single_unit else "")
+        if self.verdict == "present":
+            return (f"{name}: present, {self.peak_hz:.3g} Hz, {self.power_ratio:.2g}x above background, "
+                    f"p = {_p(self.p_peak_holm)}")
+        if self.verdict == "broadband":
+            return f"{name}: broadband co-fluctuation, no peak (peak p = {_p(self.p_peak_holm)})"
+        if self.verdict == "absent":
+            return f"{name}: absent" + (f" ({self.reason})" if self.reason else "")
+        return f"{name}: undetermined ({self.reason})"
 
     def summary(self) -> str:
         """One aligned line for terminals.
@@ -153,12 +252,12 @@ class BandVerdict:
         Returns
         -------
         str
-            Band, edges, verdict, peak frequency, power over background and p-values.
+            Band, edges, verdict, peak, power over background and both p-values.
         """
         lo, hi = self.freq_range
-        word = "PRESENT" if self.present else "absent "
-        return (f"{self.band:<8s}{lo:>5g}-{hi:<5g}Hz  {word}  peak {self.peak_hz:6.2f} Hz  "
-                f"{self.power_db:+5.1f} dB over background  p={self.p_value:.3g} (Holm {self.p_holm:.3g})")
+        return (f"{self.band:<8s}{lo:>5g}-{hi:<5g}Hz  {self.verdict:<12s} peak {self.peak_hz:6.2f} Hz  "
+                f"{self.power_db:+5.1f} dB over background  p(peak)={_p(self.p_peak_holm)}  "
+                f"p(independent)={_p(self.p_independent_holm)}" + (f"  [{self.reason}]" if self.reason else ""))
 
     def to_dict(self) -> dict:
         """JSON-safe record.
@@ -166,14 +265,20 @@ class BandVerdict:
         Returns
         -------
         dict
-            Every attribute, with tuples as lists.
+            Every attribute, with tuples as lists and NaN as None.
         """
         return jsonable(self.__dict__)
 
 
+def _p(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
+
+
 @dataclass(frozen=True, eq=False)
 class RhythmResult:
-    """Band verdicts with the spectrum, aperiodic fit and surrogate envelope behind them.
+    """Band verdicts with the spectrum, backgrounds and surrogate envelope behind them.
 
     Attributes
     ----------
@@ -182,25 +287,30 @@ class RhythmResult:
     spectrum : RateSpectrum
         Spectrum of the data.
     aperiodic : AperiodicFit
-        Background fit of ``spectrum``.
+        Background of the whole fitted range, no band left out (the start of each band's own fit).
+    peaks : dict of str to PeakTest
+        Each determined band's peak test, with its own background
+        (:class:`~synchro.aperiodic.AperiodicFit`, fitted without the band) as ``fit``.
     null_mean, null_low, null_high : ndarray
         Mean and pointwise 2.5 % / 97.5 % quantiles of the surrogate spectra
-        ((spikes/s)^2/Hz), on ``spectrum.freqs``.
+        ((spikes/s)^2/Hz), on ``spectrum.freqs``. The mean is the
+        independent-units part of the background.
     null : str
         Surrogate method.
     n_surrogates : int
-        Number of surrogates.
+        Number of surrogates, and of bootstrap spectra of the peak test.
     seed : int or None
         Seed of the random generator (``None`` when a Generator was passed).
     alpha : float
         Family-wise error rate across bands.
     parameters : dict
-        Every other parameter (binning, estimator, dither window, population).
+        Every other parameter (binning, estimator, dither window, population, fit range).
     """
 
     verdicts: tuple[BandVerdict, ...]
     spectrum: RateSpectrum
     aperiodic: AperiodicFit
+    peaks: dict
     null_mean: np.ndarray
     null_low: np.ndarray
     null_high: np.ndarray
@@ -221,41 +331,54 @@ class RhythmResult:
         """Band name -> present."""
         return {v.band: v.present for v in self.verdicts}
 
+    @property
+    def words(self) -> dict[str, str]:
+        """Band name -> verdict word."""
+        return {v.band: v.verdict for v in self.verdicts}
+
     def summary(self) -> str:
-        """Plain text: data, test and one line per band.
+        """Plain text: data, tests and one sentence per band.
 
         Returns
         -------
         str
-            A header line and one :meth:`BandVerdict.summary` line per band.
+            A header line and one :meth:`BandVerdict.sentence` per band.
         """
         s = self.spectrum
         head = (f"rhythms ({s.population or 'all units'}, {s.n_units} units, {s.mean_rate:.3g} Hz/unit): "
-                f"{s.method} spectrum, null {self.null} x {self.n_surrogates} (seed {self.seed}), "
-                f"Holm across {len(self.verdicts)} bands at alpha={self.alpha:g}")
-        return "\n".join([head] + ["  " + v.summary() for v in self.verdicts])
+                f"{s.method} spectrum; peak over the aperiodic background (parametric bootstrap x "
+                f"{self.n_surrogates}) and power beyond independent units ({self.null} x {self.n_surrogates}), "
+                f"seed {self.seed}, Holm across {len(self.verdicts)} bands at alpha={self.alpha:g}")
+        return "\n".join([head] + ["  " + v.sentence() for v in self.verdicts])
 
     def to_dict(self) -> dict:
-        """JSON-safe record: method, parameters, verdicts by band, spectrum, fit and envelope.
+        """JSON-safe record: method, parameters, verdicts by band, spectrum, backgrounds and envelope.
 
         Returns
         -------
         dict
-            Keys ``method``, ``statistic``, ``null``, ``n_surrogates``, ``seed``,
+            Keys ``method``, ``tests``, ``null``, ``n_surrogates``, ``seed``,
             ``alpha``, ``correction``, ``parameters``, ``bands`` (band name ->
-            :meth:`BandVerdict.to_dict`), ``spectrum``, ``aperiodic``,
-            ``null_mean``, ``null_low``, ``null_high``.
+            :meth:`BandVerdict.to_dict` plus its ``background``), ``spectrum``,
+            ``aperiodic``, ``null_mean``, ``null_low``, ``null_high``.
         """
-        return {"method": "band_verdicts", "statistic": "band max of PSD / mean PSD of data and surrogates",
+        bands = {}
+        for v in self.verdicts:
+            bands[v.band] = v.to_dict()
+            if v.band in self.peaks:
+                bands[v.band]["background"] = self.peaks[v.band].fit.to_dict()
+        return {"method": "band_verdicts",
+                "tests": {"peak": "largest local maximum of PSD / aperiodic background in the band, against a "
+                                  "parametric bootstrap of the background refitted with the band left out",
+                          "independent": "band max of PSD / mean PSD of data and surrogates"},
                 "null": self.null, "n_surrogates": self.n_surrogates, "seed": self.seed, "alpha": self.alpha,
-                "correction": "holm", "parameters": jsonable(self.parameters),
-                "bands": {v.band: v.to_dict() for v in self.verdicts},
+                "correction": "holm", "parameters": jsonable(self.parameters), "bands": bands,
                 "spectrum": self.spectrum.to_dict(), "aperiodic": self.aperiodic.to_dict(),
                 "null_mean": self.null_mean.tolist(), "null_low": self.null_low.tolist(),
                 "null_high": self.null_high.tolist()}
 
     def plot(self, ax=None, *, fmax: float = 200.0):
-        """Spectrum with CI, aperiodic fit, surrogate 95 % envelope, bands shaded and peaks marked.
+        """Spectrum with CI, surrogate envelope, aperiodic backgrounds, bands shaded and peaks marked.
 
         Parameters
         ----------
@@ -268,20 +391,26 @@ class RhythmResult:
         -------
         matplotlib.axes.Axes
         """
-
         ax = new_axes(ax)
         f = self.spectrum.freqs
         m = (f > 0) & (f <= fmax)
         ax.fill_between(f[m], self.null_low[m], self.null_high[m], color="0.6", alpha=0.35, lw=0,
                         label=f"{self.null} 95 % envelope")
         self.spectrum.plot(ax, fmax=fmax)
-        self.aperiodic.plot(ax)
         for i, v in enumerate(self.verdicts):
-            ax.axvspan(*v.freq_range, color=f"C{i + 1}", alpha=0.12, lw=0)
-            y = np.interp(v.peak_hz, f, self.spectrum.psd)
-            marker = "v" if v.present else "x"
-            ax.plot([v.peak_hz], [y * 1.3], marker, color=f"C{i + 1}",
-                    label=f"{v.band} {'present' if v.present else 'absent'} (p={v.p_holm:.2g})")
+            color = f"C{i + 1}"
+            ax.axvspan(*v.freq_range, color=color, alpha=0.12, lw=0)
+            if v.band in self.peaks:  # this band's own background, fitted without the band
+                bg = self.peaks[v.band].fit
+                ax.plot(bg.freqs[bg.freqs <= fmax], bg.background[bg.freqs <= fmax], color=color, ls="--", lw=1,
+                        label=f"aperiodic background (fitted without {v.band})")
+            label = f"{v.band}: {v.verdict}"
+            if np.isfinite(v.peak_hz):
+                y = np.interp(v.peak_hz, f, self.spectrum.psd)
+                ax.plot([v.peak_hz], [y * 1.3], "v" if v.present else "x", color=color,
+                        label=label + (f" {v.peak_hz:.3g} Hz, {v.power_ratio:.2g}x" if v.present else ""))
+            else:
+                ax.plot([], [], "x", color=color, label=label)
         ax.set_xlim(0, fmax)
         ax.legend(loc="upper right", fontsize="small")
         return ax
@@ -299,24 +428,34 @@ def _check_bands(bands, freqs: np.ndarray) -> dict[str, tuple[float, float]]:
         if not (0 < lo < hi <= freqs[-1]):
             raise UsageError(f"band {name!r} ({lo:g}-{hi:g} Hz) must satisfy 0 < low < high <= {freqs[-1]:g} Hz "
                              "(the Nyquist frequency)")
-        if not np.any((freqs >= lo) & (freqs <= hi)):
-            raise UsageError(f"band {name!r} ({lo:g}-{hi:g} Hz) holds no spectral bin at {freqs[1]:g} Hz spacing; "
-                             "widen it or use longer segments (nperseg)")
         out[str(name)] = (lo, hi)
     return out
 
 
+def _fit_range(freq_range, bands: dict, nyquist: float) -> tuple[float, float]:
+    """Default fit range 2-200 Hz, widened to hold every band with room on both sides."""
+    if freq_range is not None:
+        return float(freq_range[0]), float(freq_range[1])
+    lows, highs = [b[0] for b in bands.values()], [b[1] for b in bands.values()]
+    return min(2.0, 0.5 * min(lows)), min(nyquist, max(200.0, 1.5 * max(highs)))
+
+
+def _chunks(prep: _Prepared, n: int):
+    per_row = max(prep.n_bins * (1 if prep.estimator.tapers is None else prep.estimator.tapers.shape[0]),
+                  prep.data.n_spikes)
+    chunk = max(1, min(n, _CHUNK_SAMPLES // per_row))
+    return [(start, min(start + chunk, n)) for start in range(0, n, chunk)]
+
+
 def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, gen: np.random.Generator):
-    """Yield chunks of surrogate population spectra, shape (chunk, n_freqs)."""
+    """Surrogate population spectra, shape (n_surrogates, n_freqs)."""
     data, n = prep.data, prep.n_bins
-    per_row = max(n * (1 if prep.estimator.tapers is None else prep.estimator.tapers.shape[0]), data.n_spikes)
-    chunk = max(1, min(n_surrogates, _CHUNK_SAMPLES // per_row))
     if null == "circular_shift":
         # Shifting whole bins keeps each unit's binned train, hence its periodogram, exactly.
         bins, units = _spike_bins(data, prep.bin_width, n)
         shifts = gen.integers(0, n, size=(n_surrogates, data.n_units))
-    for start in range(0, n_surrogates, chunk):
-        stop = min(start + chunk, n_surrogates)
+    out = []
+    for start, stop in _chunks(prep, n_surrogates):
         if null == "circular_shift":
             counts = np.zeros((stop - start, n))
             _shifted_counts(bins, units, shifts[start:stop], n, counts)
@@ -324,34 +463,82 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
             times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
             counts = _counts(times, data.t_start, prep.bin_width, n)
-        yield prep.estimator.psd(prep.rates(counts))[0]
+        out.append(prep.estimator.psd(prep.rates(counts))[0])
+    return np.concatenate(out)
+
+
+def _envelope(prep: _Prepared, counts: np.ndarray) -> np.ndarray:
+    """Slow level of the shot noise for the peak test's bootstrap: sqrt of the smoothed count over its mean.
+
+    Shot noise is as non-stationary as the rate: where the population fires more, its local spectrum is
+    higher, so a Welch average over segments (or a taper's weighting) of unequal levels scatters more than
+    chi-square with the nominal degrees of freedom. White noise under this envelope is still white in
+    expectation: it adds the data's scatter, never a peak.
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    level = gaussian_filter1d(counts.astype(np.float64), ENVELOPE_WIDTH / prep.bin_width, mode="nearest")
+    return np.sqrt(level / level.mean())
+
+
+def _undetermined_reason(data: SpikeData, lo: float, hi: float, freqs: np.ndarray, psd: np.ndarray) -> str:
+    if data.n_spikes < MIN_SPIKES:
+        return f"too few spikes ({data.n_spikes}; a spectrum needs at least {MIN_SPIKES})"
+    if data.duration * lo < MIN_CYCLES:
+        return (f"recording too short: {data.duration:.3g} s holds {data.duration * lo:.3g} cycles of {lo:g} Hz; "
+                f"at least {MIN_CYCLES / lo:.3g} s ({MIN_CYCLES} cycles) needed")
+    n_bins = int(np.count_nonzero((freqs >= lo) & (freqs < hi)))
+    if n_bins < MIN_BINS:
+        return (f"band not resolved: {n_bins} frequency bins at {freqs[1]:.3g} Hz resolution; at least {MIN_BINS} "
+                "needed (longer segments: nperseg)")
+    if not np.all(np.isfinite(psd)) or not np.any(psd > 0):
+        return "spectrum undefined (no variance in the population rate)"
+    return ""
+
+
+def _validate(null, n_surrogates, alpha, n_bands):
+    if null not in SURROGATE_METHODS:
+        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_METHODS)}")
+    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
+        raise UsageError(f"n_surrogates must be a positive integer; got {n_surrogates!r}")
+    alpha = float(alpha)
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
+    if n_surrogates < (needed := min_surrogates(n_bands, alpha)):
+        raise UsageError(f"n_surrogates={n_surrogates} cannot give a p-value below alpha={alpha:g} after Holm's "
+                         f"correction over {n_bands} bands; use at least {needed}")
+    return alpha
 
 
 def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch", null: str = "circular_shift",
                   n_surrogates: int = 200, alpha: float = 0.05, rng=None, bin_width: float = 0.001,
                   nperseg: int | None = None, noverlap: int | None = None, nw: float = 4.0, adaptive: bool = False,
                   discard: float = 0.0, dither_window: float | None = None, population: str | None = None,
-                  column: str = "population", freq_range: tuple[float, float] = (2.0, 200.0),
+                  column: str = "population", freq_range: tuple[float, float] | None = None,
                   confidence: float = 0.95) -> RhythmResult:
-    """Decide, per frequency band, whether the population rate oscillates, against a surrogate null.
+    """Decide, per frequency band, whether the population rate oscillates: present, broadband, absent or undetermined.
 
     Parameters
     ----------
     data : SpikeData
         Spikes.
     bands : mapping of str to (float, float), default alpha 8-13 Hz, gamma 30-80 Hz
-        Bands to test (Hz, edges inclusive).
+        Bands to test (Hz, half-open ``[low, high)``, so adjacent bands
+        never share a bin).
     method : {"welch", "multitaper"}, default "welch"
-        Spectral estimator, applied identically to data and surrogates (see
-        :func:`~synchro.spectral.rate_spectrum`).
+        Spectral estimator, applied identically to data, surrogates and
+        bootstrap noise (see :func:`~synchro.spectral.rate_spectrum`).
     null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
-        Surrogate method (see :mod:`synchro.surrogates`). Circular shifts
-        are drawn in whole bins, uniform over the record, so each unit's
-        binned train is exactly preserved.
+        Surrogate method of the independence test; the surrogates' mean
+        spectrum is also the independent-units part of the background.
+        Circular shifts are drawn in whole bins, uniform over the record, so
+        each unit's binned train is exactly preserved.
     n_surrogates : int, default 200
-        Surrogates; the smallest attainable p is ``1 / (1 + n_surrogates)``.
+        Surrogates of the independence test and bootstrap spectra of the
+        peak test; the smallest p is ``1 / (1 + n_surrogates)``, so at least
+        :func:`min_surrogates` are needed.
     alpha : float, default 0.05
-        Family-wise error rate across bands (Holm).
+        Family-wise error rate across bands (Holm), for each test.
     rng : numpy.random.Generator, int or None
         Random source; the seed used is recorded in the result.
     bin_width : float, default 0.001
@@ -366,66 +553,110 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
         Keep only units whose ``column`` equals this value.
     column : str, default "population"
         Unit-table column that ``population`` refers to.
-    freq_range : (float, float), default (2, 200)
-        Frequencies of the aperiodic fit (Hz).
+    freq_range : (float, float), optional
+        Frequencies of the aperiodic fit (Hz); default 2-200 Hz, widened to
+        hold every band with room on both sides.
 
     Returns
     -------
     RhythmResult
-        Per band: present, p-value (raw and Holm), peak frequency (where the
-        spectrum most exceeds the surrogate mean), peak power over the
-        aperiodic fit (ratio and dB), band power; plus the spectrum, the
-        fit and the surrogate mean and 95 % envelope.
+        Per band: the verdict word, peak frequency, height over the
+        background (ratio and dB), width, both p-values (raw and Holm), and
+        the reason when undetermined; plus the spectrum, the backgrounds and
+        the surrogate mean and 95 % envelope.
 
     Raises
     ------
     UsageError
-        Unknown null or method, bad bands, ``n_surrogates`` < 1,
-        ``alpha`` outside (0, 1), ``bin_width`` above 1 ms.
+        Unknown null or method, bad bands, too few surrogates to reach
+        ``alpha`` after Holm, ``alpha`` outside (0, 1), ``bin_width`` above 1 ms.
     NothingToAnalyseError
         No spikes after selection.
 
     References
     ----------
+    Donoghue, T., Schaworonkow, N. & Voytek, B. (2021). Methodological
+    considerations for studying neural oscillations. Eur. J. Neurosci. 55,
+    3502-3527.
     Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be
     zero. Stat. Appl. Genet. Mol. Biol. 9, 39.
     Holm, S. (1979). Scand. J. Stat. 6, 65-70.
     """
-    if null not in SURROGATE_METHODS:
-        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_METHODS)}")
-    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
-        raise UsageError(f"n_surrogates must be a positive integer; got {n_surrogates!r}")
-    alpha = float(alpha)
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
+    alpha = _validate(null, n_surrogates, alpha, len(dict(bands)) if bands else 0)
     prep = _prepare(data, method=method, bin_width=bin_width, nperseg=nperseg, noverlap=noverlap, nw=nw,
                     adaptive=adaptive, discard=discard, population=population, column=column)
     spectrum = _spectrum(prep, confidence, population)
     freqs = spectrum.freqs
     bands = _check_bands(bands, freqs)
+    fit_range = _fit_range(freq_range, bands, float(freqs[-1]))
     gen, seed = seeded_rng(rng)
-    null_psd = np.concatenate(list(_null_spectra(prep, null, int(n_surrogates), dither_window, gen)))
+    n_surrogates = int(n_surrogates)
+    single = prep.data.n_units == 1
+    null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
+    envelope = _envelope(prep, _counts(prep.data.times, prep.data.t_start, prep.bin_width, prep.n_bins)[0])
     mean_all = (spectrum.psd + null_psd.sum(axis=0)) / (n_surrogates + 1)
     scale = np.where(mean_all > 0, mean_all, np.inf)
     obs_ratio, null_ratio = spectrum.psd / scale, null_psd / scale
-    aperiodic = fit_aperiodic(spectrum, freq_range=freq_range)
+    null_mean = null_psd.mean(axis=0)
+    independent = None if single else null_mean
+    aperiodic = fit_aperiodic(spectrum, independent=independent, freq_range=fit_range)
 
-    rows = []
+    rows, peaks = [], {}
     for name, (lo, hi) in bands.items():
-        idx = np.flatnonzero((freqs >= lo) & (freqs <= hi))
-        stat = float(obs_ratio[idx].max())
-        null_stat = null_ratio[:, idx].max(axis=1)
-        peak = idx[np.argmax(obs_ratio[idx])]
-        ratio = float(spectrum.psd[peak] / aperiodic.model(freqs[peak]))
-        rows.append(dict(band=name, freq_range=(lo, hi), p_value=(1 + np.count_nonzero(null_stat >= stat)) /
-                         (1 + n_surrogates), peak_hz=float(freqs[peak]), statistic=stat,
-                         threshold=float(np.quantile(null_stat, 0.95)), power_ratio=ratio,
-                         power_db=float(10 * np.log10(ratio)),
-                         band_power=float(spectrum.psd[idx].sum() * spectrum.resolution)))
-    adjusted = holm([r["p_value"] for r in rows])
-    verdicts = tuple(BandVerdict(present=bool(a < alpha), p_holm=float(a), **r) for r, a in zip(rows, adjusted))
+        idx = np.flatnonzero((freqs >= lo) & (freqs < hi))
+        reason = _undetermined_reason(prep.data, lo, hi, freqs, spectrum.psd)
+        row = dict(band=name, freq_range=(lo, hi), reason=reason, single_unit=single,
+                   band_power=float(spectrum.psd[idx].sum() * spectrum.resolution) if idx.size else math.nan,
+                   statistic=math.nan, threshold=math.nan, p_independent=math.nan, p_peak=math.nan,
+                   peak_hz=math.nan, power_ratio=math.nan, power_db=math.nan, width_hz=math.nan, edge=False,
+                   fit_p_value=math.nan, overshoot=math.nan)
+        if not reason:
+            if not single:
+                stat = float(obs_ratio[idx].max())
+                null_stat = null_ratio[:, idx].max(axis=1)
+                row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
+                           p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates))
+            test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: prep.estimator.psd(x)[0],
+                                           envelope=envelope, n_boot=n_surrogates, rng=gen, independent=independent,
+                                           freq_range=fit_range, start=aperiodic)
+            row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
+                       width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
+                       overshoot=test.overshoot)
+        rows.append(row)
+    verdicts = tuple(_decide(rows, alpha))
     low, high = np.quantile(null_psd, [0.025, 0.975], axis=0)
     params = {**spectrum.parameters, "bands": {k: list(v) for k, v in bands.items()}, "dither_window": dither_window,
-              "freq_range": list(freq_range), "confidence": confidence, "column": column}
-    return RhythmResult(verdicts, spectrum, aperiodic, null_psd.mean(axis=0), low, high, null, int(n_surrogates),
-                        seed, alpha, params)
+              "freq_range": list(fit_range), "confidence": confidence, "column": column,
+              "min_cycles": MIN_CYCLES, "min_bins": MIN_BINS, "max_overshoot": MAX_OVERSHOOT}
+    return RhythmResult(verdicts, spectrum, aperiodic, peaks, null_mean, low, high, null,
+                        n_surrogates, seed, alpha, params)
+
+
+def _decide(rows: list[dict], alpha: float):
+    """Holm across the determined bands, for each test; then the verdict words."""
+    determined = [r for r in rows if not r["reason"]]
+    for key in ("p_peak", "p_independent"):
+        adjusted = holm([r[key] for r in determined]) if determined else []
+        for r in rows:
+            r[key + "_holm"] = math.nan
+        for r, a in zip(determined, adjusted):
+            r[key + "_holm"] = float(a)
+    for r in rows:
+        if r["reason"]:
+            word = "undetermined"
+        else:
+            peak = r["p_peak_holm"] < alpha
+            if r["single_unit"]:  # no independence to test: the peak alone speaks, of one unit's rhythmicity
+                word = "present" if peak else "absent"
+                r["reason"] = "one unit: single-unit rhythmicity, no independence test"
+            else:
+                shared = r["p_independent_holm"] < alpha
+                word = "present" if peak and shared else "broadband" if shared else "absent"
+            if word != "present" and r["overshoot"] > MAX_OVERSHOOT:
+                # A background above the data around the band may hide a peak, never make one: it voids
+                # "no peak", not "present".
+                word = "undetermined"
+                r["reason"] = (f"the aperiodic background does not fit the spectrum around the band (it lies "
+                               f"{r['overshoot']:.2f} log-spreads above it on the flanks, at most {MAX_OVERSHOOT:g}), "
+                               "so a peak could be hidden")
+        yield BandVerdict(verdict=word, present=word == "present", **r)

@@ -45,7 +45,7 @@ from ._json import jsonable
 from ._plotting import new_axes
 from .core import SpikeData
 from .errors import UsageError
-from .rhythms import DEFAULT_BANDS, band_verdicts
+from .rhythms import DEFAULT_BANDS, band_verdicts, min_surrogates
 from .spectral import population_rate
 from .synchrony import golomb_chi, sttc_matrix
 
@@ -87,7 +87,7 @@ class RunMetrics:
         ``discard``); per band ``<band>_present`` (1 or 0),
         ``<band>_peak_hz`` (Hz), ``<band>_centroid_hz`` (power-weighted mean
         frequency of the spectrum's excess over the surrogate mean in the band,
-        Hz: a steadier frequency estimate than the peak), ``<band>_p`` (surrogate p-value, Holm-adjusted
+        Hz: a steadier frequency estimate than the peak), ``<band>_p`` (peak-test p-value, Holm-adjusted
         across bands), ``<band>_power_db`` (dB over the aperiodic fit);
         ``chi`` (Golomb chi, 10 ms exponential kernel); ``sttc`` (mean STTC,
         ``sttc_window``); ``onset_time_s`` (s) and ``onset_height_hz``
@@ -202,7 +202,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
     """
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
-    n_min = math.floor(len(dict(bands)) / alpha)
+    n_min = min_surrogates(len(dict(bands)), alpha)
     if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, int | np.integer) or n_surrogates < n_min:
         raise UsageError(f"n_surrogates={n_surrogates!r} cannot give a p-value below alpha={alpha:g} after Holm's "
                          f"correction over {len(dict(bands))} bands; use at least {n_min}")
@@ -222,7 +222,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
         for v in rhythm.verdicts:
             values.update({f"{v.band}_present": float(v.present), f"{v.band}_peak_hz": v.peak_hz,
                            f"{v.band}_centroid_hz": _excess_centroid(rhythm, v.freq_range),
-                           f"{v.band}_p": v.p_holm, f"{v.band}_power_db": v.power_db})
+                           f"{v.band}_p": v.p_peak_holm, f"{v.band}_power_db": v.power_db})
         values["chi"] = golomb_chi(steady, n_surrogates=0).chi
         values["sttc"] = sttc_matrix(steady, window=sttc_window, n_surrogates=0, rng=rng).value
         values["onset_time_s"], values["onset_height_hz"] = _onset(data, window=early_window, smoothing=onset_smoothing)

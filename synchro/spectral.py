@@ -1,4 +1,4 @@
-"""Population rate, its power spectrum and the aperiodic background of spike spectra.
+"""Population rate and its power spectrum (the aperiodic background is :mod:`synchro.aperiodic`).
 
 The spectrum of spiking is taken from the population rate binned at 1 ms
 or finer, never from a smoothed rate: a Gaussian kernel of width sigma
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import fft, optimize, signal, special, stats
+from scipy import fft, signal, stats
 
 from ._json import jsonable
 from ._plotting import new_axes
@@ -33,10 +33,8 @@ from .errors import NothingToAnalyseError, UsageError
 __all__ = [
     "PopulationRate",
     "RateSpectrum",
-    "AperiodicFit",
     "population_rate",
     "rate_spectrum",
-    "fit_aperiodic",
     "SPECTRAL_METHODS",
     "MAX_SPECTRAL_BIN_WIDTH",
 ]
@@ -578,163 +576,3 @@ def rate_spectrum(data: SpikeData, *, method: str = "welch", bin_width: float = 
     prep = _prepare(data, method=method, bin_width=bin_width, nperseg=nperseg, noverlap=noverlap, nw=nw,
                     adaptive=adaptive, discard=discard, population=population, column=column)
     return _spectrum(prep, confidence, population)
-
-
-# Aperiodic background -------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class AperiodicFit:
-    """Fit of the non-oscillatory background ``floor + amplitude / (f**exponent + knee)``.
-
-    Attributes
-    ----------
-    floor : float
-        High-frequency level ((spikes/s)^2/Hz).
-    amplitude : float
-        Amplitude of the 1/f-type component ((spikes/s)^2/Hz * Hz^exponent).
-    exponent : float
-        Exponent chi of the 1/f-type component.
-    knee : float
-        Knee ``k`` (Hz^exponent); the component bends at ``k**(1/exponent)`` Hz.
-    freq_range : tuple of float
-        Frequencies fitted (Hz).
-    n_excluded : int
-        Frequency bins left out of the final fit as peaks.
-    rms_residual : float
-        RMS of ``log10(psd / model)`` over the bins kept (after the
-        chi-square log-bias correction).
-    """
-
-    floor: float
-    amplitude: float
-    exponent: float
-    knee: float
-    freq_range: tuple[float, float]
-    n_excluded: int
-    rms_residual: float
-
-    def model(self, freqs) -> np.ndarray:
-        """Background PSD of the fitted model.
-
-        Parameters
-        ----------
-        freqs : array_like
-            Frequencies (Hz).
-
-        Returns
-        -------
-        ndarray
-            PSD in (spikes/s)^2/Hz.
-        """
-        f = np.asarray(freqs, dtype=np.float64)
-        return self.floor + self.amplitude / (f**self.exponent + self.knee)
-
-    def summary(self) -> str:
-        """One line with the parameters.
-
-        Returns
-        -------
-        str
-        """
-        return (f"aperiodic fit {self.freq_range[0]:g}-{self.freq_range[1]:g} Hz: floor {self.floor:.3g} + "
-                f"{self.amplitude:.3g} / (f^{self.exponent:.2f} + {self.knee:.3g}); {self.n_excluded} peak bins "
-                f"excluded, RMS log10 residual {self.rms_residual:.3f}")
-
-    def to_dict(self) -> dict:
-        """JSON-safe record with the model and its parameters.
-
-        Returns
-        -------
-        dict
-        """
-        return {"method": "robust log-space least squares with iterative peak exclusion",
-                "model": "floor + amplitude / (f**exponent + knee)",
-                "parameters": {"freq_range": list(self.freq_range)},
-                "floor": self.floor, "amplitude": self.amplitude, "exponent": self.exponent, "knee": self.knee,
-                "n_excluded": self.n_excluded, "rms_residual": self.rms_residual}
-
-    def plot(self, ax=None):
-        """Draw the model over its frequency range.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes, optional
-            Axes to draw into; a new figure by default.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-
-        ax = new_axes(ax)
-        f = np.linspace(*self.freq_range, 400)
-        ax.semilogy(f, self.model(f), color="k", ls="--", lw=1, label="aperiodic fit")
-        ax.set_xlabel("frequency (Hz)")
-        ax.set_ylabel("PSD ((spikes/s)$^2$/Hz)")
-        return ax
-
-
-def fit_aperiodic(spectrum: RateSpectrum, *, freq_range: tuple[float, float] = (2.0, 200.0),
-                  threshold: float = 2.5) -> AperiodicFit:
-    """Fit ``floor + A / (f**chi + k)`` to a rate spectrum, robustly, in log space.
-
-    Spike spectra flatten to a floor at high frequency instead of falling
-    as 1/f, so the model carries a floor. The fit minimises a soft-L1 loss
-    of ``log10(psd / model)`` whose scale is the estimator's log-spread for
-    its degrees of freedom; bins more than ``threshold`` spreads above the
-    fit (peaks) are then excluded and the fit repeated until the excluded
-    set no longer changes (at most 5 rounds).
-
-    Parameters
-    ----------
-    spectrum : RateSpectrum
-        Spectrum to fit.
-    freq_range : (float, float), default (2, 200)
-        Frequencies fitted, in Hz; must exclude 0 Hz.
-    threshold : float, default 2.5
-        Peak exclusion level, in log-spreads.
-
-    Returns
-    -------
-    AperiodicFit
-    """
-    lo, hi = (float(v) for v in freq_range)
-    m = (spectrum.freqs >= lo) & (spectrum.freqs <= hi)
-    if not (0 < lo < hi) or m.sum() < 8:
-        raise UsageError(f"freq_range must be (low, high) Hz with 0 < low < high spanning at least 8 spectral bins; "
-                         f"got {freq_range}")
-    f, p, dof = spectrum.freqs[m], np.maximum(spectrum.psd[m], np.finfo(float).tiny), spectrum.dof[m]
-    # An estimate scatters as S chi^2_nu / nu, whose log is biased by digamma(nu/2) - ln(nu/2): remove it so
-    # the fit follows the mean PSD, and scale the loss by the log's SD, about 0.434 sqrt(2 / nu).
-    logp = np.log10(p) - np.log10(np.e) * (special.digamma(dof / 2) - np.log(dof / 2))
-    spread = float(np.log10(np.e) * np.sqrt(2 / np.median(dof)))
-    floor0 = float(10 ** np.median(logp[f >= np.quantile(f, 0.75)]))
-    low0 = float(10 ** np.median(logp[:5]))
-    x0 = np.array([np.log10(floor0), np.log10(max(low0 - floor0, 1e-3 * floor0) * 2 * lo**2), 2.0, 2 * np.log10(lo)])
-    bounds = ([x0[0] - 6, x0[0] - 12, 0.0, -4.0], [x0[0] + 6, x0[0] + 12, 8.0, 16.0])
-    x0 = np.clip(x0, bounds[0], bounds[1])
-
-    def log_model(x, ff):
-        return np.log10(10 ** x[0] + 10 ** x[1] / (ff ** x[2] + 10 ** x[3]))
-
-    def jacobian(x, ff):
-        # Derivatives of log10(F + A / g), g = f^chi + k, in (log10 F, log10 A, chi, log10 k).
-        fchi, knee, amp, flo = ff ** x[2], 10 ** x[3], 10 ** x[1], 10 ** x[0]
-        g = fchi + knee
-        m = flo + amp / g
-        return np.column_stack([flo / m, amp / g / m, -amp * fchi * np.log(ff) / (g**2 * m * np.log(10)),
-                                -amp * knee / (g**2 * m)])
-
-    keep = np.ones(f.size, dtype=bool)
-    for _ in range(5):
-        res = optimize.least_squares(lambda x, k=keep: log_model(x, f[k]) - logp[k], x0, bounds=bounds,
-                                     jac=lambda x, k=keep: jacobian(x, f[k]), loss="soft_l1", f_scale=spread,
-                                     x_scale="jac")
-        x0 = res.x
-        new_keep = (logp - log_model(x0, f)) <= threshold * spread
-        if np.array_equal(new_keep, keep) or new_keep.sum() < 8:
-            break
-        keep = new_keep
-    resid = logp[keep] - log_model(x0, f[keep])
-    return AperiodicFit(float(10 ** x0[0]), float(10 ** x0[1]), float(x0[2]), float(10 ** x0[3]), (lo, hi),
-                        int((~keep).sum()), float(np.sqrt(np.mean(resid**2))))

@@ -1,0 +1,160 @@
+"""The aperiodic background and the peak rules: known spectra, refractory dips, band edges, short records."""
+
+import json
+
+import numpy as np
+import pytest
+import rhythm_families as families
+from scipy import stats
+
+from synchro.aperiodic import _band_peaks, fit_aperiodic
+from synchro.core import SpikeData
+from synchro.errors import UsageError
+from synchro.rhythms import RateSpectrum, band_verdicts, min_surrogates, rate_spectrum
+
+FREQS = np.arange(0, 501.0)
+
+
+def _noisy(psd_true, dof=36.0, seed=0):
+    noisy = psd_true * stats.chi2.rvs(dof, size=FREQS.size, random_state=seed) / dof
+    one = np.ones_like(FREQS)
+    return RateSpectrum(FREQS, noisy, noisy, noisy, dof * one, 0.1, 5.0, 100, "welch")
+
+
+def test_fit_follows_a_refractory_dip_below_the_floor():
+    # Refractory units: the spectrum dips to half the floor at low frequency and rises back to it (the
+    # renewal spectrum of a dead time), under a shared Lorentzian. A model without the dip can only
+    # pass above the data there; this one follows it, with the band left out of the fit.
+    floor, depth, dip_hz = 0.1, 0.5, 20.0
+    truth = floor * (1 - depth / (1 + (FREQS / dip_hz) ** 2)) + 2.0 / (FREQS**2 + 4.0)
+    errors, depths = [], []
+    for seed in range(8):
+        fit = fit_aperiodic(_noisy(truth, seed=seed), exclude=(30.0, 80.0))
+        errors.append(np.abs(np.log10(fit.model([3.0, 10.0, 20.0, 40.0, 60.0, 150.0]) /
+                                      np.interp([3.0, 10.0, 20.0, 40.0, 60.0, 150.0], FREQS, truth))))
+        depths.append(fit.dip_depth)
+        assert fit.model(20.0) < 0.9 * floor  # below the floor, where the truth is (0.080)
+        assert fit.rms_residual < 1.0 and not np.any(fit.independent) and fit.exclude == (30.0, 80.0)
+    # Within 10 % everywhere, the excluded gamma band included (interpolated from its flanks).
+    assert np.max(np.mean(errors, axis=0)) < np.log10(1.10)
+    # The depth itself trades off against the Lorentzian that overlaps it; the curve does not.
+    assert np.min(depths) > 0.2
+
+
+def test_fit_cannot_absorb_a_peak_in_the_excluded_band():
+    background = 0.1 + 50.0 / (FREQS**2 + 25.0)
+    peak = 0.4 * np.exp(-0.5 * ((FREQS - 40) / 2.0) ** 2)
+    for seed in range(5):
+        spec = _noisy(background + peak, seed=seed)
+        fit = fit_aperiodic(spec, exclude=(30.0, 50.0))
+        # At the peak the background stays within 10 % of the truth (0.131), the peak 4x above it.
+        assert fit.model(40.0) == pytest.approx(0.1 + 50 / 1625, rel=0.10)
+    doc = json.loads(json.dumps(fit.to_dict()))
+    assert doc["model"].startswith("B(f) + F (1 - d") and doc["parameters"]["exclude"] == [30, 50]
+
+
+def test_measured_independent_part_and_shared_lorentzian():
+    # B measured (given): only the shared part and the dip are fitted. Truth: B plus a Lorentzian of corner
+    # 5 Hz, exponent 2.
+    independent = 0.2 * (1 - 0.3 / (1 + (FREQS / 30.0) ** 2))
+    truth = independent + 3.0 / (FREQS**2 + 25.0)
+    fit = fit_aperiodic(_noisy(truth, seed=3), independent=independent, freq_range=(2.0, 200.0))
+    assert np.all(fit.independent == independent[(FREQS >= 2) & (FREQS <= 200)])
+    # Exponent, knee and white level trade off within the noise; the curve they draw does not.
+    f = np.array([2.0, 8.0, 40.0, 150.0])
+    np.testing.assert_allclose(fit.model(f), np.interp(f, FREQS, truth), rtol=0.12)
+
+
+def test_fit_range_errors():
+    with pytest.raises(UsageError, match="freq_range"):
+        fit_aperiodic(_noisy(np.full(FREQS.size, 0.1)), freq_range=(0, 50))
+    with pytest.raises(UsageError, match="8 spectral bins"):
+        fit_aperiodic(_noisy(np.full(FREQS.size, 0.1)), freq_range=(2, 20), exclude=(3, 19))
+
+
+# Peak rules ----------------------------------------------------------------------------------------------
+
+def test_band_peak_rules():
+    band = np.zeros(10, dtype=bool)
+    band[3:7] = True  # bins 3, 4, 5, 6
+    # A slope that keeps rising below the band: its largest value sits on the lower edge, no peak: "edge".
+    slope = np.linspace(3, 1, 10)[None, :]
+    stat, edge = _band_peaks(slope, band)
+    assert stat[0] == 0 and edge[0]
+    # A local maximum on the edge bin itself (above the bin beyond the edge) is a peak.
+    on_edge = np.array([[1, 1, 1.2, 2.0, 1.5, 1.1, 1.0, 1, 1, 1]])
+    stat, edge = _band_peaks(on_edge, band)
+    assert stat[0] == 2.0 and not edge[0]
+    # The largest local maximum counts, not a larger value on the rising flank at the upper edge.
+    inner = np.array([[1, 1, 1, 1.1, 1.8, 1.2, 1.9, 2.5, 1, 1]])
+    stat, edge = _band_peaks(inner, band)
+    assert stat[0] == 1.8 and edge[0]
+
+
+def _rhythm(freq, duration=20.0, n_units=60, depth=0.4, rate=8.0, seed=0, t_start=0.0):
+    rng = np.random.default_rng(seed)
+    n = rng.poisson(n_units * duration * rate * (1 + depth))
+    t = rng.uniform(0, duration, n)
+    keep = rng.random(n) < (1 + depth * np.sin(2 * np.pi * freq * t)) / (1 + depth)
+    t, u = t[keep], rng.integers(0, n_units, n)[keep]
+    order = np.lexsort((t, u))
+    return SpikeData.from_arrays(t_start + t[order], u[order], t_start=t_start, t_stop=t_start + duration,
+                                 n_units=n_units)
+
+
+def test_adjacent_bands_never_share_a_bin():
+    # A rhythm at exactly 8 Hz: bands are half-open, so 8 Hz belongs to alpha (8-13) and not to theta (4-8).
+    res = band_verdicts(_rhythm(8.0), bands={"theta": (4.0, 8.0), "alpha": (8.0, 13.0)}, rng=0)
+    assert res["alpha"].verdict == "present" and res["alpha"].peak_hz == 8.0
+    assert res["theta"].peak_hz != 8.0 and res["theta"].verdict != "present"
+
+
+def test_too_short_for_the_band_is_undetermined():
+    # 2 s hold 8 cycles of 4 Hz: fewer than the 10 required; alpha (16 cycles) and gamma are decided.
+    res = band_verdicts(_rhythm(40.0, duration=2.0), bands={"theta": (4.0, 8.0), "gamma": (30.0, 80.0)}, rng=0)
+    assert res["theta"].verdict == "undetermined"
+    assert res["theta"].reason.startswith("recording too short") and "at least 2.5 s" in res["theta"].reason
+    assert res["gamma"].verdict == "present"
+    assert "undetermined (recording too short" in res["theta"].sentence()
+
+
+def test_unresolved_band_is_undetermined():
+    # 2 Hz wide at 1 Hz resolution: 2 bins, fewer than 3.
+    res = band_verdicts(_rhythm(40.0), bands={"narrow": (40.0, 42.0), "gamma": (30.0, 80.0)}, rng=0)
+    assert res["narrow"].verdict == "undetermined" and res["narrow"].reason.startswith("band not resolved")
+
+
+def test_too_few_surrogates_is_a_usage_error():
+    # Holm over two bands: the smallest adjusted p is 2 / (1 + n); below 0.05 needs n >= 40.
+    assert min_surrogates(2, 0.05) == 40 and min_surrogates(1, 0.05) == 20 and min_surrogates(3, 0.01) == 300
+    data = _rhythm(40.0, duration=5.0)
+    with pytest.raises(UsageError, match="at least 40"):
+        band_verdicts(data, n_surrogates=39)
+    assert band_verdicts(data, n_surrogates=40, rng=0)["gamma"].present
+
+
+def test_one_spike_and_one_unit():
+    one = SpikeData.from_arrays(np.array([0.5]), np.array([0]), t_stop=10.0)
+    v = band_verdicts(one, rng=0)["alpha"]
+    assert v.verdict == "undetermined" and "too few spikes" in v.reason and not v.present
+    # One regular unit (a 10 Hz pacemaker, CV 0.1) is rhythmic on its own: present, labelled single-unit.
+    rng = np.random.default_rng(1)
+    t = np.cumsum(rng.normal(0.1, 0.01, 300))
+    pacemaker = SpikeData.from_arrays(t[t < 25.0], np.zeros(np.sum(t < 25.0), dtype=int), t_stop=25.0)
+    res = band_verdicts(pacemaker, rng=0)
+    assert res["alpha"].verdict == "present" and res["alpha"].single_unit and abs(res["alpha"].peak_hz - 10) <= 1
+    assert np.isnan(res["alpha"].p_independent) and "single unit" in res["alpha"].sentence()
+    # One Poisson unit is not.
+    poisson = SpikeData.from_arrays(np.sort(rng.uniform(0, 25.0, 250)), np.zeros(250, dtype=int), t_stop=25.0)
+    assert band_verdicts(poisson, rng=0)["alpha"].verdict == "absent"
+
+
+def test_refractory_population_spectrum_is_fitted():
+    # Independent refractory units (tests/rhythm_families.py): the measured independent part carries the
+    # dip, so the background follows the spectrum around every band.
+    data = families.make_refractory_ou(np.random.default_rng(4))
+    res = band_verdicts(data, rng=0)
+    for v in res.verdicts:
+        assert v.overshoot < 1.0 and v.verdict != "undetermined"
+    spec = rate_spectrum(data)
+    assert spec.psd[(spec.freqs > 40) & (spec.freqs < 60)].mean() < spec.floor  # the dip is there
