@@ -5,7 +5,7 @@ The planted session: 160 excitatory units firing at 5 Hz modulated at 40 Hz
 ``noise`` firing at 20 Hz modulated at 10 Hz (depth 0.9), over 5 s, with an
 LFP ``cos(2 pi 40 t)`` plus noise. Known answers: gamma present (peak 40 Hz)
 in ``all`` and ``exc``, absent in ``inh``; alpha absent unless the noise
-units are kept; exc spikes lock to the LFP with PLV = depth / 2, so
+units are kept (then present: a 10 Hz peak shared by 20 units); exc spikes lock to the LFP with PLV = depth / 2, so
 PPC = 0.0625, at phase 0; inhibitory units do not lock (PPC 0).
 """
 
@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from synchro import Recording, Signal, SpikeData, io
+from synchro.rhythms import VERDICTS
 
 T = 5.0
 FS = 1000.0
@@ -47,6 +48,14 @@ def planted_recording(seed=2025) -> Recording:
     lfp = Signal(1e-4 * (np.cos(2 * np.pi * 40.0 * t) + 0.2 * gen.standard_normal(t.size)), FS, name="LFP",
                  units="V")
     return Recording(spikes, {"LFP": lfp}, {"origin": "planted test session"})
+
+
+def _text_of(html: str) -> str:
+    """The text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 def sha256(path) -> str:
@@ -86,18 +95,46 @@ def planted_run(files, tmp_path_factory):
 
 def test_verdicts_match_the_planted_rhythms(planted_run):
     doc = planted_run["doc"]
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert doc["input"]["units"] == 200 and doc["input"]["metadata"]["curation"]  # 20 noise units left out
     rhythms = doc["rhythms"]
     assert set(rhythms) == {"all", "exc", "inh"}
+    smallest = 1 / (1 + int(SURROGATES))
     for pop in ("all", "exc"):
-        assert rhythms[pop]["gamma"]["present"] is True
-        assert abs(rhythms[pop]["gamma"]["peak_hz"] - 40.0) <= 1.0
-        assert rhythms[pop]["gamma"]["p_value"] == pytest.approx(1 / (1 + int(SURROGATES)))
+        gamma = rhythms[pop]["gamma"]
+        # A 40 Hz modulation of depth 0.5 shared by 160 units: a peak far above any aperiodic background
+        # (tens of times), and far beyond independent units; neither null ever reaches it.
+        assert gamma["verdict"] == "present" and gamma["present"] is True
+        assert abs(gamma["peak_hz"] - 40.0) <= 1.0 and not gamma["edge"]
+        assert gamma["power_ratio"] > 5 and gamma["power_db"] == pytest.approx(10 * np.log10(gamma["power_ratio"]))
+        assert gamma["p_peak"] == pytest.approx(smallest) and gamma["p_independent"] == pytest.approx(smallest)
+        assert gamma["p_peak_holm"] == pytest.approx(2 * smallest)  # Holm across two bands
+        assert gamma["p_independent_holm"] == pytest.approx(2 * smallest)
+        assert gamma["sentence"].startswith("Gamma: present, 40 Hz, ")
+        assert gamma["reason"] == "" and gamma["single_unit"] is False
     for pop in ("all", "exc", "inh"):
-        assert rhythms[pop]["alpha"]["present"] is False
-    assert rhythms["inh"]["gamma"]["present"] is False
-    assert rhythms["inh"]["gamma"]["p_value"] > 0.05
+        # No unit left after curation is modulated near 10 Hz: neither a peak nor shared power.
+        assert rhythms[pop]["alpha"]["verdict"] == "absent" and rhythms[pop]["alpha"]["present"] is False
+        assert rhythms[pop]["alpha"]["sentence"] == "Alpha: absent"
+    # Independent Poisson units: no shared power, so never present nor broadband.
+    assert rhythms["inh"]["gamma"]["verdict"] == "absent" and rhythms["inh"]["gamma"]["present"] is False
+    assert rhythms["inh"]["gamma"]["p_independent"] > 0.05
+
+
+def test_report_json_schema_2_carries_a_verdict_word_per_band(planted_run):
+    from synchro.report.pipeline import RHYTHM_FIELDS
+
+    doc = planted_run["doc"]
+    assert doc["schema_version"] == "2.0"
+    for pop, bands in doc["rhythms"].items():
+        assert set(bands) == {"alpha", "gamma"}
+        for band, v in bands.items():
+            assert list(v) == list(RHYTHM_FIELDS), (pop, band)
+            assert "p_value" not in v and "p_holm" not in v
+            assert v["verdict"] in VERDICTS
+            assert isinstance(v["present"], bool) and v["present"] == (v["verdict"] == "present")
+            assert v["sentence"].startswith(band.capitalize() + ": " + ("broadband" if v["verdict"] == "broadband"
+                                                                        else v["verdict"]))
 
 
 def test_coupling_matches_the_planted_locking(planted_run):
@@ -135,6 +172,17 @@ def test_report_folder_holds_json_figures_and_html(planted_run):
         assert (folder / "figures" / f"{name}.svg").read_text().lstrip().startswith("<?xml")
     html = (folder / "report.html").read_text()
     assert 'src="figures/spectra.png"' in html and "gamma 30-80 Hz" in html
+    # The answer comes first: one sentence per population and band, before the summary and the figures.
+    answer = html[html.index('<section id="answer">'):html.index("</section>")]
+    assert html.index('<section id="answer">') < html.index("<pre>") < html.index("<figure")
+    shown = _text_of(answer)
+    for pop, bands in doc["rhythms"].items():
+        for band, v in bands.items():
+            assert f"{pop} {v['sentence']}" in shown, (pop, band)
+    assert "Gamma: <b>present</b>, 40 Hz" in answer
+    assert "what present means: a spectral peak above the aperiodic background, beyond independent units" \
+        in shown.lower()
+    assert "docs/methods.rst" in shown and "Rhythm verdicts" in shown
     assert "http://" not in html and "https://" not in html  # openable offline
     assert (folder / "summary.txt").read_text() in planted_run["stdout"]
     # Every number can be recomputed: each call's function and full keyword arguments are recorded.
@@ -148,9 +196,22 @@ def test_report_folder_holds_json_figures_and_html(planted_run):
 def test_terminal_summary_fits_80_columns(planted_run):
     lines = planted_run["stdout"].splitlines()
     assert max(len(line) for line in lines) <= 80
-    verdicts = [line.split() for line in lines if line.startswith("  ") and "Hz" in line and "present" in line]
-    assert {(v[0], v[1]) for v in verdicts} == {("all", "gamma"), ("exc", "gamma")}
+    # Rows of the rhythms table: population, band, edges, "Hz", verdict word, peak Hz, peak/bg, p peak, p indep.
+    rows = [r for r in (line.split() for line in lines if line.startswith("  ")) if len(r) == 9 and r[4] in VERDICTS]
+    present = {(r[0], r[1]) for r in rows if r[4] == "present"}
+    assert present == {("all", "gamma"), ("exc", "gamma")}
+    assert {(r[0], r[1], r[4]) for r in rows if r[1] == "alpha"} == \
+        {("all", "alpha", "absent"), ("exc", "alpha", "absent"), ("inh", "alpha", "absent")}
     assert lines[-1] == "Report: synchro-report-planted/report.html"
+    # Above the table, the same sentences as report.json and report.html, one per population and band.
+    text = " ".join(planted_run["stdout"].split())
+    for pop, bands in planted_run["doc"]["rhythms"].items():
+        for v in bands.values():
+            assert f"{pop}: {v['sentence']}" in text
+    assert text.index("all: Gamma: present") < text.index("population band verdict peak Hz peak/bg p peak p indep")
+    # The header names both tests.
+    assert "parametric bootstrap of the background, 99 spectra" in text
+    assert "99 circular-shift surrogates" in text
 
 
 def test_formats_agree_and_jobs_run_in_parallel(files, planted_run, tmp_path):
@@ -179,8 +240,11 @@ def test_keeping_noise_units_reveals_their_alpha_and_lfp_none_skips_coupling(fil
     doc = json.loads(proc.stdout)
     assert doc["input"]["units"] == 220
     assert list(doc["parameters"]["bands"]) == ["alpha"]
-    assert doc["rhythms"]["all"]["alpha"]["present"] is True
+    # 20 units at 20 Hz, 90 % modulated at 10 Hz: a shared 10 Hz peak, whatever the 200 others do.
+    assert doc["rhythms"]["all"]["alpha"]["verdict"] == "present" and doc["rhythms"]["all"]["alpha"]["present"]
     assert abs(doc["rhythms"]["all"]["alpha"]["peak_hz"] - 10.0) <= 1.0
+    # One band: Holm over one band leaves the p-values as they are.
+    assert doc["rhythms"]["all"]["alpha"]["p_peak_holm"] == doc["rhythms"]["all"]["alpha"]["p_peak"]
     assert doc["coupling"] == {} and doc["input"]["field"] is None
 
 
@@ -212,7 +276,8 @@ def test_two_units_tables_need_a_choice(external_nwb, tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["input"]["units"] == 37  # three noise units left out
     assert doc["input"]["populations"]["pyr"]["units"] == 27
-    assert doc["rhythms"]["pyr"]["gamma"]["present"] is True and doc["rhythms"]["pv"]["gamma"]["present"] is False
+    assert doc["rhythms"]["pyr"]["gamma"]["verdict"] == "present" and doc["rhythms"]["pyr"]["gamma"]["present"]
+    assert doc["rhythms"]["pv"]["gamma"]["verdict"] == "absent" and doc["rhythms"]["pv"]["gamma"]["present"] is False
     assert doc["coupling"] == {}
     assert sha256(external_nwb) == before
 
@@ -222,6 +287,13 @@ def test_two_units_tables_need_a_choice(external_nwb, tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["input"]["units"] == 1 and doc["synchrony"] == {}
     assert any(s["analysis"] == "synchrony" and "at least 2 units" in s["reason"] for s in doc["skipped"])
+    # One unit with two spikes: labelled single-unit, without an independence test, and no spectrum can say
+    # anything from two spikes, so the verdict is "undetermined" with that reason rather than "absent".
+    for band, v in doc["rhythms"]["all"].items():
+        assert v["single_unit"] is True and v["p_independent"] is None and v["p_independent_holm"] is None
+        assert v["verdict"] == "undetermined" and v["present"] is False
+        assert v["reason"] == "too few spikes (2; a spectrum needs at least 10)"
+        assert v["sentence"] == f"{band.capitalize()} (single unit): undetermined ({v['reason']})"
 
 
 def test_output_folder_rules(files, planted_run, tmp_path):
@@ -236,7 +308,7 @@ def test_output_folder_rules(files, planted_run, tmp_path):
     assert proc.returncode == 2 and "would hold or replace the input" in proc.stderr
     assert files["nwb"].exists()
 
-    proc = run_cli("analyze", files["csv"], "--overwrite", "--no-figures", "--surrogates", "19", "-o", folder,
+    proc = run_cli("analyze", files["csv"], "--overwrite", "--no-figures", "--surrogates", "40", "-o", folder,
                    cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((folder / "report.json").read_text())["input"]["format"] == "csv"
@@ -256,6 +328,40 @@ def test_usage_errors_exit_2_with_one_line(files, tmp_path):
     assert proc.stderr == f"synchro: error: {tmp_path / 'nope.nwb'} does not exist; check the path\n"
     proc = run_cli("--debug", "analyze", tmp_path / "nope.nwb", cwd=tmp_path)
     assert proc.returncode == 3 and "Traceback" in proc.stderr and "InputNotFoundError" in proc.stderr
+
+
+def test_too_few_surrogates_for_holm_is_a_usage_error_before_any_reading(files, tmp_path):
+    """``--surrogates 19`` with two bands: the smallest p is 1/20 = 0.05, Holm doubles it to 0.1, so no band could
+    ever be present. Refused (exit 2, one line naming the minimum) before the input is read or anything written."""
+    from synchro.rhythms import min_surrogates
+
+    # band_verdicts calls a band present when its Holm-adjusted p is *below* alpha. With two bands the smallest
+    # adjusted p is 2 / (1 + n): 39 surrogates give exactly 0.05, not below it, so the minimum is 40 (one more
+    # than min_surrogates(2, 0.05) = 39 says; see the report on synchro.rhythms.min_surrogates).
+    needed = 40
+    assert 2 / (1 + needed) < 0.05 <= 2 / needed and min_surrogates(2, 0.05) in (needed - 1, needed)
+    before = sha256(files["npz"])
+    for inputs in ([files["npz"]], [tmp_path / "missing.nwb"]):  # not even the existence of the input is checked
+        proc = run_cli("analyze", *inputs, "--surrogates", "19", "-o", tmp_path / "r", cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (f"synchro: error: --surrogates 19 cannot reach alpha 0.05 after Holm across 2 bands; "
+                               f"use at least {needed}\n")
+        assert proc.stdout == ""
+    proc = run_cli("analyze", files["npz"], "--surrogates", "39", "--bands", "alpha=8-13,beta=13-30,gamma=30-80",
+                   "-o", tmp_path / "r", cwd=tmp_path)
+    assert proc.returncode == 2 and "across 3 bands; use at least 60" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == [] and sha256(files["npz"]) == before  # nothing written, input untouched
+    # One band needs only 20 (1/21 < 0.05).
+    proc = run_cli("analyze", files["npz"], "--surrogates", "19", "--bands", "gamma=30-80", "-o", tmp_path / "r",
+                   cwd=tmp_path)
+    assert proc.returncode == 2 and "across 1 band; use at least 20" in proc.stderr
+    # The sweep applies the same rule to its two default bands, before any simulation.
+    proc = run_cli("sweep", "izhikevich2003", "--surrogates", "39", "--scheduler", "serial", "-o", tmp_path / "s",
+                   cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr == ("synchro: error: --surrogates 39 cannot reach alpha 0.05 after "
+                                                    "Holm across 2 bands; use at least 40\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_help_and_version_are_instant_and_show_examples(tmp_path):

@@ -41,23 +41,32 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
     call = dict(first["parameters"]["calls"]["rhythms (inh)"])
     assert call.pop("function") == "synchro.rhythms.band_verdicts"
     call["bands"] = {k: tuple(v) for k, v in call["bands"].items()}
-    call["freq_range"] = tuple(call["freq_range"])
+    if call["freq_range"] is not None:  # None: the library's default fit range, widened around the bands
+        call["freq_range"] = tuple(call["freq_range"])
     alone = rhythms.band_verdicts(report.data.select(population="inh"), **call)
     for band in ("alpha", "gamma"):
-        assert alone[band].p_value == first["rhythms"]["inh"][band]["p_value"]
-        assert alone[band].peak_hz == first["rhythms"]["inh"][band]["peak_hz"]
+        recorded = first["rhythms"]["inh"][band]
+        assert alone[band].verdict == recorded["verdict"] and alone[band].sentence() == recorded["sentence"]
+        for key in ("p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value"):
+            assert getattr(alone[band], key) == recorded[key], key
+        assert alone[band].peak_hz == recorded["peak_hz"]
     # Populations draw from their own seeds, and another seed gives other surrogates.
     seeds = {first["parameters"]["calls"][f"rhythms ({p})"]["rng"] for p in ("all", "exc", "inh")}
     assert len(seeds) == 3
     other = build_report(session, n_surrogates=49, rng=12).to_dict()
-    assert other["rhythms"]["inh"]["alpha"]["p_value"] != first["rhythms"]["inh"]["alpha"]["p_value"]
+    assert other["rhythms"]["inh"]["alpha"]["p_independent"] != first["rhythms"]["inh"]["alpha"]["p_independent"]
 
 
 def test_json_is_strict_and_carries_the_required_fields(report):
     doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
-    assert {"present", "peak_hz", "p_value", "power_ratio"} <= set(doc["rhythms"]["exc"]["gamma"])
+    assert set(doc["rhythms"]["exc"]["gamma"]) == {
+        "present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",
+        "p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value", "overshoot", "single_unit"}
+    for bands in doc["rhythms"].values():
+        for v in bands.values():
+            assert v["verdict"] in rhythms.VERDICTS and v["present"] is (v["verdict"] == "present")
     assert {"chi", "sttc_mean", "spike_sync", "spike_contrast", "fano"} <= set(doc["synchrony"]["all"])
     assert {"ppc", "plv", "preferred_phase"} <= set(doc["coupling"]["inh"]["alpha"])
     assert doc["parameters"]["bands"] == {"alpha": [8.0, 13.0], "gamma": [30.0, 80.0]}
@@ -67,7 +76,7 @@ def test_what_the_data_cannot_support_is_skipped_with_a_reason():
     gen = np.random.default_rng(3)
     trains = [np.sort(gen.uniform(0, 4, 40)) for _ in range(5)]
     spikes = SpikeData.from_trains(trains, t_stop=4.0, units={"population": ["a"] * 4 + ["b"]})
-    report = build_report(Recording(spikes), n_surrogates=19)
+    report = build_report(Recording(spikes), n_surrogates=40)
     assert set(report.synchrony) == {"all", "a"}
     reasons = {(s["analysis"], s["population"]): s["reason"] for s in report.skipped}
     assert "at least 2 units" in reasons[("synchrony", "b")]
@@ -75,7 +84,7 @@ def test_what_the_data_cannot_support_is_skipped_with_a_reason():
     assert "Skipped" in report.summary()
     # A field sampled at 150 Hz carries alpha but cannot be band-passed at 30-80 Hz: gamma coupling is skipped.
     slow = Signal(gen.standard_normal(600), 150.0, name="LFP")
-    report = build_report(Recording(spikes, {"LFP": slow}), n_surrogates=19)
+    report = build_report(Recording(spikes, {"LFP": slow}), n_surrogates=40)
     assert set(report.coupling["all"]) == {"alpha"}
     reasons = {(s["analysis"], s["population"]): s["reason"] for s in report.skipped}
     assert "too slow for a band up to 80 Hz" in reasons[("phase_locking", "all, gamma")]
@@ -84,7 +93,7 @@ def test_what_the_data_cannot_support_is_skipped_with_a_reason():
 def test_simulations_drop_their_onset_and_empty_windows_are_refused():
     gen = np.random.default_rng(4)
     spikes = SpikeData.from_trains([np.sort(gen.uniform(0, 2, 30)) for _ in range(4)], t_stop=2.0)
-    report = build_report(Recording(spikes, metadata={"simulator": "brian2"}), n_surrogates=19)
+    report = build_report(Recording(spikes, metadata={"simulator": "brian2"}), n_surrogates=40)
     assert report.parameters["window"] == [0.2, 2.0] and report.data.t_start == 0.2
     silent = SpikeData.from_trains([np.empty(0)] * 3, t_stop=2.0)
     with pytest.raises(NothingToAnalyseError, match="no spikes in 0-2 s"):
@@ -117,3 +126,55 @@ def test_summary_lines_fit_80_columns(report):
     text = report.summary()
     assert max(map(len, text.splitlines())) <= 80
     assert "exc         gamma 30-80 Hz  present" in text
+
+
+def test_summary_gives_one_sentence_per_population_and_band_above_the_table(report):
+    text = report.summary()
+    flat = " ".join(text.split())
+    table = flat.index("population band verdict peak Hz peak/bg p peak p indep")
+    for pop, bands in report.rhythms.items():
+        for band, v in bands.items():
+            assert flat.index(f"{pop}: {v['sentence']}") < table, (pop, band)
+    assert "exc: Gamma: present, 40 Hz, " in text
+    assert "inh: Gamma: absent" in text
+    # The table's p columns are the Holm-adjusted p-values of the two tests.
+    row = next(line.split() for line in text.splitlines() if line.startswith("  exc ") and "gamma" in line)
+    gamma = report.rhythms["exc"]["gamma"]
+    assert row[4:] == ["present", f"{gamma['peak_hz']:.1f}", f"{gamma['power_ratio']:.3g}",
+                       f"{gamma['p_peak_holm']:.3f}", f"{gamma['p_independent_holm']:.3f}"]
+
+
+def test_undetermined_bands_say_why_in_every_output():
+    """A 3 s recording cannot hold 10 cycles of 2 Hz: "undetermined", with the minimum stated, in report.json,
+    the text summary and the HTML answer; the other band is still decided."""
+    from test_cli import _text_of
+
+    from synchro.report.html import render_html
+
+    gen = np.random.default_rng(8)
+    trains = [np.sort(gen.uniform(0, 3, 30)) for _ in range(20)]
+    rep = build_report(Recording(SpikeData.from_trains(trains, t_stop=3.0)), bands={"delta": (2, 4), "gamma": (30, 80)},
+                       n_surrogates=40, rng=1)
+    delta, gamma = rep.rhythms["all"]["delta"], rep.rhythms["all"]["gamma"]
+    assert delta["verdict"] == "undetermined" and delta["present"] is False
+    assert delta["reason"].startswith("recording too short") and "5 s" in delta["reason"]
+    assert delta["sentence"] == f"Delta: undetermined ({delta['reason']})"
+    assert np.isnan(delta["p_peak_holm"]) and np.isnan(delta["p_independent_holm"])  # not tested: out of Holm
+    assert rep.to_dict()["rhythms"]["all"]["delta"]["p_peak_holm"] is None  # null in report.json
+    assert gamma["verdict"] == "absent"  # independent Poisson units
+    text = rep.summary()
+    assert max(map(len, text.splitlines())) <= 80
+    assert "all: Delta: undetermined (recording too short" in text
+    assert "delta 2-4 Hz    undetermined" in text
+    html = render_html(rep, text, [])
+    assert f"all {delta['sentence']}" in _text_of(html[:html.index("</section>")])
+
+
+def test_too_few_surrogates_is_refused_before_any_analysis(session):
+    with pytest.raises(UsageError, match=r"n_surrogates 39 cannot reach alpha 0.05 after Holm across 2 bands; "
+                                         r"use at least 40"):
+        build_report(session, n_surrogates=39)
+    with pytest.raises(UsageError, match="across 1 band; use at least 20"):
+        build_report(session, n_surrogates=19, bands={"gamma": (30, 80)})
+    with pytest.raises(UsageError, match="alpha must lie strictly between 0 and 1"):
+        build_report(session, alpha=0)

@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchro import io
+from synchro import Recording, SpikeData, io
+from synchro.report import build_report
+from synchro.report.html import render_html
+from synchro.rhythms import VERDICTS
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -46,6 +49,56 @@ def test_demo_simulates_writes_nwb_and_reports(demo):
     assert doc["parameters"]["window"] == [pytest.approx(0.2), pytest.approx(2.0)]  # onset transient dropped
     assert set(doc["rhythms"]) == {"all", "exc", "inh"} and doc["input"]["field"]["name"] == "field_proxy"
     assert doc["coupling"]["exc"]["gamma"]["n_spikes"] > 1000
+    # The page opens with the answer: the sentence of every population and band, as report.json words it.
+    html = (folder / "report" / "report.html").read_text()
+    start, end = html.index('<section id="answer">'), html.index("</section>")
+    assert start < html.index("<h2>Summary</h2>")
+    answer = _text_of(html[start:end])
+    for pop, bands in doc["rhythms"].items():
+        assert set(bands) == {"alpha", "gamma"}
+        for v in bands.values():
+            assert v["verdict"] in VERDICTS and v["present"] == (v["verdict"] == "present")
+            assert f"{pop} {v['sentence']}" in answer
+    summary = " ".join((folder / "report" / "summary.txt").read_text().split())
+    assert all(f"{pop}: {v['sentence']}" in summary for pop, bands in doc["rhythms"].items() for v in bands.values())
+
+
+def _text_of(html: str) -> str:
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def test_answer_section_states_each_verdict_escaped_with_the_word_in_bold():
+    """Population and band names come from the user's file: everything in the answer is escaped."""
+    gen = np.random.default_rng(2)
+    t = 4.0
+    trains = []
+    for i in range(40):  # 20 units share a 40 Hz modulation; 20 fire independently
+        cand = np.sort(gen.uniform(0, t, gen.poisson(20 * t)))
+        depth = 0.8 if i < 20 else 0.0
+        trains.append(cand[gen.uniform(size=cand.size) < (1 + depth * np.cos(2 * np.pi * 40 * cand)) / (1 + depth)])
+    pops = ["<script>x</script>"] * 20 + ["a&b"] * 20
+    rep = build_report(Recording(SpikeData.from_trains(trains, t_stop=t, units={"population": pops})),
+                       bands={"g<1>": (30, 80)}, n_surrogates=40, rng=3)
+    html = render_html(rep, rep.summary(), [])
+    start, end = html.index('<section id="answer">'), html.index("</section>")
+    answer = html[start:end]
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in answer and "a&amp;b" in answer
+    assert start < html.index("<pre>")
+    shown = _text_of(answer)
+    for pop, bands in rep.rhythms.items():
+        v = bands["g<1>"]
+        assert f"{pop} {v['sentence']}" in shown
+        word = "broadband" if v["verdict"] == "broadband" else v["verdict"]
+        assert f"G&lt;1&gt;: <b>{word}</b>" in answer
+    assert rep.rhythms["<script>x</script>"]["g<1>"]["verdict"] == "present"  # 80 % modulation, 20 units
+    assert rep.rhythms["a&b"]["g<1>"]["verdict"] == "absent"  # independent Poisson units
+    assert ("What present means: a spectral peak above the aperiodic background, beyond independent units."
+            in shown)
+    assert 'Methods: docs/methods.rst, section "Rhythm verdicts".' in shown.replace("\u201c", '"').replace(
+        "\u201d", '"')
 
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):

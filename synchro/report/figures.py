@@ -16,7 +16,7 @@ __all__ = ["FIGURES", "draw_figures", "save_figures", "population_colors"]
 FIGURES = {
     "raster": "Spike raster, units coloured by population",
     "rates": "Population rates (5 ms Gaussian smoothing, for display only)",
-    "spectra": "Population-rate spectra with aperiodic fit, 95 % surrogate envelope and bands",
+    "spectra": "Population-rate spectra with aperiodic backgrounds, peaks marked, 95 % surrogate envelope and bands",
     "sttc": "Spike time tiling coefficients of all unit pairs",
     "coupling": "Spike-field coherence of the pooled spikes, and the field phase at spikes in each band",
 }

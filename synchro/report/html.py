@@ -1,4 +1,8 @@
-"""report.html: the summary and the figures in one self-contained page, openable offline.
+"""report.html: the answer, the summary and the figures in one self-contained page, openable offline.
+
+The page opens with the answer: one plain sentence per population and band
+(the verdict word in bold), and what the words mean; then the preformatted
+text summary, then the figures.
 
 Figures are linked by relative path (``figures/<name>.png``, with the SVG one
 click away), so the folder can be moved or zipped as a whole; the page loads
@@ -18,7 +22,51 @@ figure { margin: 2em 0; }
 img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 14px; }
 footer { color: #777; font-size: 12px; margin-top: 3em; }
+#answer ul { font-size: 17px; line-height: 1.5; padding-left: 1.2em; }
+#answer .population { color: #555; display: inline-block; min-width: 5em; }
+#answer .note { color: #444; font-size: 14px; max-width: 60em; }
 """
+
+#: What the verdict words mean, shown under the answer (docs/methods.rst, section "Rhythm verdicts", says more).
+MEANING = (
+    "What present means: a spectral peak above the aperiodic background, beyond independent units. "
+    "Broadband: the units co-fluctuate beyond independence in the band, but there is no peak above the "
+    "aperiodic background (co-modulated, no rhythm). Absent: neither. Undetermined: the data cannot answer "
+    "(the reason is given). p is the peak test's p-value, Holm-adjusted across the bands."
+)
+#: Where the methods are documented (the page loads nothing from the network, so it names the page).
+METHODS = ("docs/methods.rst", "Rhythm verdicts")
+
+
+def _sentence_html(band: str, v: dict) -> str:
+    """The band's sentence, escaped, with its verdict word in bold."""
+    sentence, word = v.get("sentence") or "", v.get("verdict") or ""
+    head = band[:1].upper() + band[1:] + (" (single unit)" if v.get("single_unit") else "") + ": "
+    if word and sentence.startswith(head + word):
+        rest = sentence[len(head) + len(word):]
+        return f"{escape(head)}<b>{escape(word)}</b>{escape(rest)}"
+    return escape(sentence)
+
+
+def _answer(report) -> list[str]:
+    """The "Answer" section: one sentence per population and band, and what the words mean."""
+    parts = ['<section id="answer">', "<h2>Answer</h2>"]
+    if report.rhythms:
+        bands = list(report.parameters["bands"])
+        parts.append("<ul>")
+        for pop, verdicts in report.rhythms.items():
+            for band in bands:
+                if band in verdicts:
+                    parts.append(f'<li><span class="population">{escape(pop)}</span> '
+                                 f"{_sentence_html(band, verdicts[band])}</li>")
+        parts.append("</ul>")
+    else:
+        parts.append("<p>No rhythm verdict: the rhythm analysis could not run on this data (see Skipped in the "
+                     "summary).</p>")
+    doc, section = METHODS
+    parts += [f'<p class="note">{escape(MEANING)} Methods: <code>{escape(doc)}</code>, section '
+              f"&ldquo;{escape(section)}&rdquo;.</p>", "</section>"]
+    return parts
 
 
 def render_html(report, summary: str, figures: list[dict]) -> str:
@@ -27,7 +75,7 @@ def render_html(report, summary: str, figures: list[dict]) -> str:
     Parameters
     ----------
     report : Report
-        The report (for title and provenance).
+        The report (for title, the answer and provenance).
     summary : str
         The plain-text summary, shown preformatted.
     figures : list of dict
@@ -37,14 +85,15 @@ def render_html(report, summary: str, figures: list[dict]) -> str:
     Returns
     -------
     str
-        The page: UTF-8 HTML that loads only the figure files beside it.
+        The page: UTF-8 HTML that loads only the figure files beside it; an
+        "Answer" section (one sentence per population and band) comes first.
     """
     gen = report.generator
     title = f"synchro report: {report.input.get('name', 'recording')}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
-        f"<h1>{escape(title)}</h1>", "<h2>Summary</h2>", f"<pre>{escape(summary)}</pre>",
+        f"<h1>{escape(title)}</h1>", *_answer(report), "<h2>Summary</h2>", f"<pre>{escape(summary)}</pre>",
     ]
     if figures:
         parts.append("<h2>Figures</h2>")

@@ -3,6 +3,12 @@
 The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
+
+Schema 2.0 (from 1.0): each rhythm band carries a verdict word
+(``present``, ``broadband``, ``absent``, ``undetermined``) and two tests,
+peak over the aperiodic background and power beyond independent units;
+``p_value`` and ``p_holm`` are replaced by ``p_peak``/``p_peak_holm`` and
+``p_independent``/``p_independent_holm``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from ..core import SpikeData
 __all__ = ["SCHEMA_VERSION", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,18 @@ class Report:
     versions : dict
         Versions of synchro, Python and the libraries that computed the numbers.
     rhythms : dict
-        ``rhythms[population][band]``: ``present``, ``peak_hz``, ``p_value``,
-        ``p_holm``, ``power_ratio``.
+        ``rhythms[population][band]``: ``verdict`` (``"present"``,
+        ``"broadband"``, ``"absent"`` or ``"undetermined"``), ``present``
+        (True only for ``"present"``: a spectral peak above the aperiodic
+        background, and power beyond independent units), ``reason`` (why
+        undetermined, or the single-unit qualification), ``sentence`` (the
+        verdict in one plain sentence), the peak (``peak_hz``,
+        ``power_ratio`` and ``power_db`` over the background, ``width_hz``,
+        ``edge``), the peak test (``p_peak``, ``p_peak_holm``: parametric
+        bootstrap of the aperiodic background), the independence test
+        (``p_independent``, ``p_independent_holm``: circular-shift
+        surrogates; None for one unit), ``fit_p_value`` (the background's
+        goodness of fit) and ``single_unit``.
     synchrony : dict
         ``synchrony[population]``: ``chi``, ``sttc_mean``, ``spike_sync``,
         ``spike_contrast``, ``fano`` and their z-scores where computed.

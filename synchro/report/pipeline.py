@@ -4,8 +4,10 @@
 the whole population (``"all"``) and for each value of the population
 column, every analysis the data allow:
 
-* rhythms: population-rate spectrum and surrogate-tested band verdicts
-  (:func:`synchro.rhythms.band_verdicts`);
+* rhythms: population-rate spectrum and a verdict word per band
+  (:func:`synchro.rhythms.band_verdicts`): ``present`` (a spectral peak
+  above the aperiodic background, beyond independent units),
+  ``broadband``, ``absent`` or ``undetermined``, with its sentence;
 * synchrony: Golomb chi, mean STTC, SPIKE-synchronization, spike contrast
   and the population Fano factor (:mod:`synchro.synchrony`);
 * coupling, when a field signal exists (``LFP``, else ``field_proxy``):
@@ -44,10 +46,14 @@ from ..core import Recording, SpikeData
 from ..errors import InvalidDataError, NothingToAnalyseError, SynchroWarning, UsageError
 from .model import Report
 
-__all__ = ["DEFAULT_BANDS", "FIELD_SIGNALS", "build_report", "analyze_file", "parse_bands"]
+__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands",
+           "check_surrogates"]
 
 #: Frequency bands tested by default (Hz).
 DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
+
+#: Family-wise error rate of the band verdicts (Holm across bands), for each of the two tests.
+ALPHA = 0.05
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -101,6 +107,34 @@ def parse_bands(text: str) -> dict[str, tuple[float, float]]:
     if not bands:
         raise UsageError("--bands names no band; write e.g. --bands alpha=8-13,gamma=30-80")
     return bands
+
+
+def check_surrogates(n_surrogates: int, n_bands: int, alpha: float = ALPHA, *, option: str = "--surrogates") -> None:
+    """Refuse a surrogate count with which no band can reach ``alpha`` after Holm's correction.
+
+    Parameters
+    ----------
+    n_surrogates : int
+        Surrogates per band test.
+    n_bands : int
+        Bands tested together.
+    alpha : float, default :data:`ALPHA`
+        Family-wise error rate.
+    option : str, default "--surrogates"
+        Name of the option in the message.
+
+    Raises
+    ------
+    UsageError
+        One line naming the minimum, :func:`synchro.rhythms.min_surrogates`.
+    """
+    from ..rhythms import min_surrogates
+
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
+    if n_surrogates < (needed := min_surrogates(n_bands, alpha)):
+        raise UsageError(f"{option} {n_surrogates} cannot reach alpha {alpha:g} after Holm across {n_bands} "
+                         f"band{'s' if n_bands != 1 else ''}; use at least {needed}")
 
 
 def _seed_for(seed: int, *key: str) -> int:
@@ -166,7 +200,7 @@ class _Run:
 
 
 def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float]] | None = None,
-                 n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = 0.05,
+                 n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = ALPHA,
                  population_column: str = "population", discard: float | None = None,
                  source: Mapping | None = None, progress: Callable | None = None) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
@@ -179,7 +213,9 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     bands : mapping of str to (float, float), optional
         Frequency bands in Hz; default :data:`DEFAULT_BANDS`.
     n_surrogates : int, default 200
-        Surrogates per band test (rhythm verdicts).
+        Surrogates of the independence test and bootstrap spectra of the
+        peak test, per population (rhythm verdicts); at least
+        :func:`synchro.rhythms.min_surrogates` for the bands and ``alpha``.
     synchrony_surrogates : int, default 0
         Circular-shift surrogates for the z-scores of Golomb chi and STTC;
         0 leaves them out (each surrogate costs as much as the index itself:
@@ -210,11 +246,13 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     Raises
     ------
     UsageError
-        Unknown population column, bad band or parameter.
+        Unknown population column, bad band or parameter, too few
+        surrogates for Holm to reach ``alpha`` across the bands.
     NothingToAnalyseError
         No spikes in the analysed window, or every analysis was skipped.
     """
     bands = {str(k): (float(v[0]), float(v[1])) for k, v in (bands or DEFAULT_BANDS).items()}
+    check_surrogates(n_surrogates, len(bands), alpha, option="n_surrogates")
     seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
     spikes = recording.spikes
     if population_column != "population" and population_column not in spikes.units:
@@ -334,10 +372,21 @@ def _rhythms(run: _Run, pop: str, data: SpikeData):
                       alpha=run.alpha, rng=_seed_for(run.seed, "rhythms", pop))
     if result is None:
         return None
-    return {band: {"present": result[band].present, "peak_hz": result[band].peak_hz,
-                   "p_value": result[band].p_value, "p_holm": result[band].p_holm,
-                   "power_ratio": result[band].power_ratio, "power_db": result[band].power_db}
-            for band in run.bands}
+    return {band: _band_record(result[band]) for band in run.bands}
+
+
+#: Per-band fields of ``rhythms[population][band]`` in report.json, in order (docs/report-schema.md).
+RHYTHM_FIELDS = ("present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",
+                 "p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value", "overshoot",
+                 "single_unit")
+
+
+def _band_record(v) -> dict:
+    """One band's verdict as report.json carries it: the word, its sentence, the peak and both tests."""
+    record = {name: getattr(v, name) for name in RHYTHM_FIELDS if name != "sentence"}
+    record["present"] = bool(v.present)
+    record["sentence"] = v.sentence()
+    return {name: record[name] for name in RHYTHM_FIELDS}
 
 
 def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:

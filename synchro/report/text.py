@@ -18,27 +18,28 @@ def _num(value, fmt: str = ".3g") -> str:
 
 
 def _p(value) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if value == 0:  # underflow of an astronomically small p
         return "<1e-300"
     return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
 
 
-def _table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
+def _table(header: list[str], rows: list[list[str]], indent: str = "  ", left: int = 2) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    # First two columns (population, band) read left-aligned; figures right-aligned.
+    # The first ``left`` columns (population, band, words) read left-aligned; figures right-aligned.
     def line(cells):
-        parts = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = [c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
         return (indent + "  ".join(parts)).rstrip()
 
     return [line(header)] + [line(r) for r in rows]
 
 
-def _wrap(prefix: str, text: str) -> list[str]:
+def _wrap(prefix: str, text: str, indent: str | None = None) -> list[str]:
     import textwrap
 
-    return textwrap.wrap(text, WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+    return textwrap.wrap(text, WIDTH, initial_indent=prefix,
+                         subsequent_indent=" " * len(prefix) if indent is None else indent)
 
 
 def render_text(report) -> str:
@@ -52,9 +53,9 @@ def render_text(report) -> str:
     Returns
     -------
     str
-        Header, one verdict line per band and population, synchrony and
-        coupling tables, warnings about the input and skipped analyses,
-        within 80 columns.
+        Header, one verdict sentence and one table row per band and
+        population, synchrony and coupling tables, warnings about the input
+        and skipped analyses, within 80 columns.
     """
     inp, par = report.input, report.parameters
     pops = inp["populations"]
@@ -62,8 +63,10 @@ def render_text(report) -> str:
     lines = _wrap("", f"{inp['name']}: {inp['units']} units" + (f" ({counts})" if counts else "")
                   + f", {inp['spikes']:,} spikes, {inp['t_start']:g}-{inp['t_stop']:g} s")
     window = par["window"]
-    lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s; seed {par['seed']}; "
-                       f"{par['n_surrogates']} circular-shift surrogates per band test")
+    n = par["n_surrogates"]
+    lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s; seed {par['seed']}; each band tested twice: "
+                       f"peak over the aperiodic background (parametric bootstrap of the background, {n} "
+                       f"spectra) and power beyond independent units ({n} circular-shift surrogates)")
     band_names = list(par["bands"])
 
     def band_label(b):
@@ -71,14 +74,20 @@ def render_text(report) -> str:
         return f"{b} {lo:g}-{hi:g} Hz"
 
     if report.rhythms:
-        lines += ["", f"Rhythms (population-rate spectrum, Holm-corrected, alpha {par['alpha']:g})"]
+        lines += ["", f"Rhythms (population-rate spectrum; Holm across bands, alpha {par['alpha']:g})"]
+        for pop, bands in report.rhythms.items():
+            for b in band_names:
+                lines += _wrap("  ", f"{pop}: {bands[b]['sentence']}", indent="      ")
         rows = []
         for pop, bands in report.rhythms.items():
             for b in band_names:
                 v = bands[b]
-                rows.append([pop, band_label(b), "present" if v["present"] else "absent",
-                             _num(v["peak_hz"], ".1f"), _num(v["power_ratio"], ".2f"), _p(v["p_holm"])])
-        lines += _table(["population", "band", "verdict", "peak Hz", "peak/fit", "p (Holm)"], rows)
+                rows.append([pop, band_label(b), v["verdict"], _num(v["peak_hz"], ".1f"),
+                             _num(v["power_ratio"], ".3g"), _p(v["p_peak_holm"]), _p(v["p_independent_holm"])])
+        lines += [""] + _table(["population", "band", "verdict", "peak Hz", "peak/bg", "p peak", "p indep"], rows,
+                               left=3)
+        lines += _wrap("  ", "peak/bg: spectrum over the aperiodic background at the peak; present = a peak "
+                             "above the background (p peak) and power beyond independent units (p indep)")
     if report.synchrony:
         with_z = par["synchrony_surrogates"] > 0
         lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
