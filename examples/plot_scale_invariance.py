@@ -37,8 +37,8 @@ for scale in (True, False):
         exc, inh = (spikes.select(population=p).rates.mean() for p in ("exc", "inh"))
         rows.append((n, scale, exc, inh, gamma))
         print(f"N={n:5d} weights x {1000 / n if scale else 1:4.2g}: exc {exc:5.1f} Hz, inh {inh:5.1f} Hz; "
-              f"gamma {'present' if gamma.present else 'absent'} at {gamma.peak_hz:.0f} Hz "
-              f"({gamma.power_db:+.1f} dB, p={gamma.p_value:.3g})")
+              f"gamma {gamma.verdict}, peak at {gamma.peak_hz:.0f} Hz ({gamma.power_db:+.1f} dB over the "
+              f"background, peak p={gamma.p_peak_holm:.3g})")
 
 # %%
 fig, (ax_rate, ax_peak) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
