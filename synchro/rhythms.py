@@ -27,15 +27,20 @@ Two tests, each Holm-corrected across the bands:
   alignment across units. Passing it shows *shared* power, of any shape.
 * **peak** (``p_peak``, :func:`synchro.aperiodic.peak_test`): the
   aperiodic background is the surrogates' mean spectrum (the
-  independent-units part, measured) plus a smooth shared part
-  ``A / (f^chi + f_k^chi)``, fitted with the band left out; the statistic is
-  the largest local maximum of spectrum / background in the band; the null
-  is a parametric bootstrap of the background times the estimator's own
-  sampling noise, each bootstrap spectrum refitted the same way.
+  independent-units part, measured) plus a white part with a dip and a
+  smooth falling part (:mod:`synchro.aperiodic`), fitted with the band left
+  out; the statistic is the largest local maximum of spectrum / background
+  in the band; the null is a parametric bootstrap: series simulated with the
+  background's spectrum (and the data's peaks outside the band), estimated
+  and refitted the same way.
+
+``undetermined`` for a background that lies well above the spectrum around
+the band applies only where the verdict would be broadband or absent: such a
+background can hide a peak, never make one.
 
 With one unit there is no independence test; the verdict is about that
-unit's own rhythmicity (``single_unit``), against a floor with a refractory
-dip plus the smooth part.
+unit's own rhythmicity (``single_unit``), against a white floor with a
+refractory dip plus the falling part.
 """
 
 from __future__ import annotations
