@@ -598,7 +598,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     n_surrogates = int(n_surrogates)
     single = prep.data.n_units == 1
     null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
-    envelope = _envelope(prep, _counts(prep.data.times, prep.data.t_start, prep.bin_width, prep.n_bins)[0])
+    envelope = _envelope(prep, prep.counts[0])
     mean_all = (spectrum.psd + null_psd.sum(axis=0)) / (n_surrogates + 1)
     scale = np.where(mean_all > 0, mean_all, np.inf)
     obs_ratio, null_ratio = spectrum.psd / scale, null_psd / scale

@@ -20,6 +20,7 @@ every spectrum. Refractory trains approach the same level at high frequency.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import fft, signal, stats
@@ -484,6 +485,11 @@ class _Prepared:
     def rates(self, counts: np.ndarray) -> np.ndarray:
         return counts / (self.data.n_units * self.bin_width)
 
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Population spike counts of the data in the ``n_bins`` bins, shape (1, n_bins); computed once."""
+        return _counts(self.data.times, self.data.t_start, self.bin_width, self.n_bins)
+
 
 def _prepare(data, *, method, bin_width, nperseg, noverlap, nw, adaptive, discard, population, column) -> _Prepared:
     _check_spectral_bin_width(bin_width)
@@ -499,7 +505,7 @@ def _spectrum(prep: _Prepared, confidence: float, population) -> RateSpectrum:
     confidence = float(confidence)
     if not 0 < confidence < 1:
         raise UsageError(f"confidence must lie strictly between 0 and 1; got {confidence}")
-    counts = _counts(prep.data.times, prep.data.t_start, prep.bin_width, prep.n_bins)
+    counts = prep.counts
     psd, dof = prep.estimator.psd(prep.rates(counts))
     psd, dof = psd[0], np.array(dof[0])
     low, high = _confidence_interval(psd, dof, confidence)
