@@ -8,6 +8,12 @@ old independence test alone called them rhythmic), nor for independent units, ho
 analysed with the defaults (Welch, circular shifts, 200 surrogates and bootstrap spectra, alpha 0.05).
 """
 
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rhythm_families as families
@@ -41,9 +47,28 @@ def _run(make, seed):
     return words, raw
 
 
+def _run_family(name, seed):
+    return _run(FAMILIES[name], seed)
+
+
+def _add_to_path(folder):
+    sys.path.insert(0, folder)
+
+
+@pytest.fixture(scope="module")
+def null_runs():
+    # The families are independent, each seeded on its own: run them on every core (CI has two), in fresh
+    # interpreters (spawn: no fork of a process with BLAS threads). The results do not depend on the order.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context, initializer=_add_to_path,
+                             initargs=(str(Path(__file__).parent),)) as pool:
+        futures = {name: pool.submit(_run_family, name, 2026) for name in FAMILIES}
+        return {name: future.result() for name, future in futures.items()}
+
+
 @pytest.mark.parametrize("name", list(FAMILIES))
-def test_present_is_calibrated_on_nulls(name):
-    words, raw = _run(FAMILIES[name], seed=2026)
+def test_present_is_calibrated_on_nulls(name, null_runs):
+    words, raw = null_runs[name]
     for band in words:
         present = words[band].count("present") / N_SETS
         assert present <= FP_LIMIT, (name, band, present)
