@@ -180,9 +180,10 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
       synchro analyze a.nwb b.nwb --jobs 2 --format json > reports.jsonl
       synchro analyze run.nwb --bands theta=4-8,gamma=30-80 --surrogates 1000 --seed 7
     """
-    from .report.pipeline import ALPHA, check_surrogates
+    from .report.pipeline import ALPHA
+    from .rhythms import check_surrogates
 
-    check_surrogates(n_surrogates, len(bands), ALPHA)  # before any file is read or folder checked
+    check_surrogates(n_surrogates, len(bands), ALPHA, option="--surrogates")  # before any file is read
     folders = _report_folders(paths, output, overwrite)
     read_options = dict(units=units_path, lfp=None if lfp.lower() == "none" else lfp, time_unit=time_unit,
                         sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop,
@@ -414,10 +415,11 @@ def sweep(model, dts, seeds, schemes, noises, synapses, sizes, duration, extra, 
       synchro sweep izhikevich2003 --scheme euler --noise held,randn --seeds 3 -o noise/
       synchro sweep izhikevich2003 --scheme euler --n 250,500,1000 --dt 0.5 --scheduler tcp://10.0.0.2:8786 -o n/
     """
-    from .report.pipeline import ALPHA, check_surrogates
-    from .rhythms import DEFAULT_BANDS
+    from .report.pipeline import ALPHA
+    from .rhythms import DEFAULT_BANDS, check_surrogates
 
-    check_surrogates(n_surrogates, len(DEFAULT_BANDS), ALPHA)  # the sweep's metrics test the default bands
+    # The sweep's run metrics test the default bands.
+    check_surrogates(n_surrogates, len(DEFAULT_BANDS), ALPHA, option="--surrogates")
     from sims.sweep import run_sweep, write_sweep_report
 
     def values(option: str, text: str | None, kind):

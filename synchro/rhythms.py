@@ -72,6 +72,7 @@ from .surrogates import SURROGATE_METHODS, jit, seeded_rng, surrogate_times
 __all__ = [
     "band_verdicts",
     "min_surrogates",
+    "check_surrogates",
     "BandVerdict",
     "RhythmResult",
     "DEFAULT_BANDS",
@@ -162,6 +163,37 @@ def min_surrogates(n_bands: int, alpha: float) -> int:
         ``floor(n_bands / alpha)``: 40 for two bands at 0.05.
     """
     return max(1, math.floor(n_bands / alpha + 1e-9))
+
+
+def check_surrogates(n_surrogates, n_bands: int, alpha: float, *, option: str = "n_surrogates") -> None:
+    """Refuse a surrogate count that is not a positive integer or with which no band can reach ``alpha``.
+
+    The one check behind :func:`band_verdicts`, the report and the command line (which runs it before
+    reading any file).
+
+    Parameters
+    ----------
+    n_surrogates : int
+        Surrogates per band test.
+    n_bands : int
+        Bands tested together.
+    alpha : float
+        Family-wise error rate, in (0, 1).
+    option : str, default "n_surrogates"
+        Name of the parameter or option in the message.
+
+    Raises
+    ------
+    UsageError
+        One line naming the minimum, :func:`min_surrogates`.
+    """
+    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
+        raise UsageError(f"{option} must be a positive integer; got {n_surrogates!r}")
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
+    if n_surrogates < (needed := min_surrogates(n_bands, alpha)):
+        raise UsageError(f"{option} {n_surrogates} cannot reach alpha {alpha:g} after Holm across {n_bands} "
+                         f"band{'s' if n_bands != 1 else ''}; use at least {needed}")
 
 
 @dataclass(frozen=True)
@@ -504,14 +536,8 @@ def _undetermined_reason(data: SpikeData, lo: float, hi: float, freqs: np.ndarra
 def _validate(null, n_surrogates, alpha, n_bands):
     if null not in SURROGATE_METHODS:
         raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_METHODS)}")
-    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
-        raise UsageError(f"n_surrogates must be a positive integer; got {n_surrogates!r}")
     alpha = float(alpha)
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
-    if n_surrogates < (needed := min_surrogates(n_bands, alpha)):
-        raise UsageError(f"n_surrogates={n_surrogates} cannot give a p-value below alpha={alpha:g} after Holm's "
-                         f"correction over {n_bands} bands; use at least {needed}")
+    check_surrogates(n_surrogates, n_bands, alpha)
     return alpha
 
 

@@ -45,7 +45,7 @@ from ._json import jsonable
 from ._plotting import new_axes
 from .core import SpikeData
 from .errors import UsageError
-from .rhythms import DEFAULT_BANDS, band_verdicts, min_surrogates
+from .rhythms import DEFAULT_BANDS, band_verdicts, check_surrogates
 from .spectral import population_rate
 from .synchrony import golomb_chi, sttc_matrix
 
@@ -200,12 +200,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
         Too few surrogates for any band to reach ``alpha``; ``discard`` or
         ``early_window`` not shorter than the recording.
     """
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
-    n_min = min_surrogates(len(dict(bands)), alpha)
-    if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, int | np.integer) or n_surrogates < n_min:
-        raise UsageError(f"n_surrogates={n_surrogates!r} cannot give a p-value below alpha={alpha:g} after Holm's "
-                         f"correction over {len(dict(bands))} bands; use at least {n_min}")
+    check_surrogates(n_surrogates, len(dict(bands)), alpha)
     if not 0 <= discard < data.duration:
         raise UsageError(f"discard must lie in [0, {data.duration:g}) s (the recording); got {discard}")
     if not 0 < early_window <= data.duration:

@@ -46,8 +46,7 @@ from ..core import Recording, SpikeData
 from ..errors import InvalidDataError, NothingToAnalyseError, SynchroWarning, UsageError
 from .model import Report
 
-__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands",
-           "check_surrogates"]
+__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands"]
 
 #: Frequency bands tested by default (Hz).
 DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
@@ -107,34 +106,6 @@ def parse_bands(text: str) -> dict[str, tuple[float, float]]:
     if not bands:
         raise UsageError("--bands names no band; write e.g. --bands alpha=8-13,gamma=30-80")
     return bands
-
-
-def check_surrogates(n_surrogates: int, n_bands: int, alpha: float = ALPHA, *, option: str = "--surrogates") -> None:
-    """Refuse a surrogate count with which no band can reach ``alpha`` after Holm's correction.
-
-    Parameters
-    ----------
-    n_surrogates : int
-        Surrogates per band test.
-    n_bands : int
-        Bands tested together.
-    alpha : float, default :data:`ALPHA`
-        Family-wise error rate.
-    option : str, default "--surrogates"
-        Name of the option in the message.
-
-    Raises
-    ------
-    UsageError
-        One line naming the minimum, :func:`synchro.rhythms.min_surrogates`.
-    """
-    from ..rhythms import min_surrogates
-
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must lie strictly between 0 and 1; got {alpha}")
-    if n_surrogates < (needed := min_surrogates(n_bands, alpha)):
-        raise UsageError(f"{option} {n_surrogates} cannot reach alpha {alpha:g} after Holm across {n_bands} "
-                         f"band{'s' if n_bands != 1 else ''}; use at least {needed}")
 
 
 def _seed_for(seed: int, *key: str) -> int:
@@ -252,7 +223,9 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         No spikes in the analysed window, or every analysis was skipped.
     """
     bands = {str(k): (float(v[0]), float(v[1])) for k, v in (bands or DEFAULT_BANDS).items()}
-    check_surrogates(n_surrogates, len(bands), alpha, option="n_surrogates")
+    from ..rhythms import check_surrogates
+
+    check_surrogates(n_surrogates, len(bands), alpha)  # before any analysis runs
     seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
     spikes = recording.spikes
     if population_column != "population" and population_column not in spikes.units:
