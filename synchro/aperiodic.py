@@ -641,15 +641,12 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, envelope: np.nd
     boot = _simulate(spectrum, model, x, independent, peaks, estimator, envelope, n_boot, rng)[:, m]
     y_boot = _corrected_log(boot, dof)
     x_boot, _ = _fit_rows(model, y_boot, dof, allowed, np.repeat(x, boot.shape[0], axis=0), **_LOCAL)
-    log_boot = model.log(x_boot)
-    stat_boot, _ = _band_peaks(boot / 10**log_boot, in_band)
+    stat_boot, _ = _band_peaks(boot / model.background(x_boot), in_band)
     scale = _spread(dof)
-    z_boot = np.minimum((y_boot - log_boot) / scale, 0.0)
-    gof_boot = np.sqrt(np.sum(np.where(allowed, z_boot**2, 0.0), axis=1) / allowed.sum())
+    gof_boot = _goodness(model, x_boot, y_boot, allowed, scale)
 
-    width = hi - lo
-    flanks = allowed & (f >= lo - width) & (f < hi + width)
-    overshoot = float(-np.mean(np.minimum(y[0, flanks] - np.log10(fit.background[flanks]), 0.0)) / _spread(dof))
+    flanks = allowed & (f >= 2 * lo - hi) & (f < 2 * hi - lo)  # one band width on each side
+    overshoot = float(-np.mean(np.minimum(y[0, flanks] - np.log10(fit.background[flanks]), 0.0)) / scale)
     nan = float("nan")
     peak_hz = width = nan
     if stat[0] > 0:
