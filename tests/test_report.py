@@ -116,10 +116,11 @@ def test_report_folders_are_written_whole_and_never_clobbered(report, tmp_path):
     (data / "x.nwb").write_bytes(b"input")
     with pytest.raises(UsageError, match="would hold or replace the input"):
         check_output_folder(tmp_path, inputs=[data / "x.nwb"], overwrite=True)
-    with pytest.raises(UsageError, match="does not exist"):
-        check_output_folder(tmp_path / "no" / "such", inputs=[])
+    # Missing parent folders are created (a convenience of -o out/x), and nothing but the report is left there.
+    nested = write_report(report, tmp_path / "no" / "such", figures=False)
+    assert sorted(p.name for p in nested.parent.iterdir()) == ["such"] and (nested / "report.json").is_file()
     with pytest.raises(UsageError, match="not a report folder"):
-        check_output_folder(tmp_path, overwrite=True)  # holds data/ and r/, no report.json: never replaced
+        check_output_folder(tmp_path, overwrite=True)  # holds data/, no/ and r/, no report.json: never replaced
 
 
 def test_summary_lines_fit_80_columns(report):

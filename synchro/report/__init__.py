@@ -7,8 +7,17 @@ versioned by :data:`SCHEMA_VERSION` and described in docs/report-schema.md.
 """
 
 from .model import SCHEMA_VERSION, Report
-from .output import check_output_folder, write_report
+from .output import (
+    OutputClaim,
+    OutputFolderExistsError,
+    check_output_folder,
+    claim_output_folder,
+    folder_lock,
+    is_report_folder,
+    write_report,
+)
 from .pipeline import DEFAULT_BANDS, analyze_file, build_report, parse_bands
 
 __all__ = ["SCHEMA_VERSION", "Report", "DEFAULT_BANDS", "build_report", "analyze_file", "parse_bands",
-           "write_report", "check_output_folder"]
+           "write_report", "check_output_folder", "claim_output_folder", "OutputClaim", "OutputFolderExistsError",
+           "folder_lock", "is_report_folder"]
