@@ -7,7 +7,9 @@ shown only with ``--debug``. Heavy imports (brian2, pynwb, matplotlib) happen
 inside the commands so that ``synchro --help`` is instant.
 
 Exit codes: 0 done, 1 internal error, 2 usage error, 3 input missing or
-unreadable, 4 invalid or unsupported data, 5 nothing left to analyse.
+unreadable, 4 invalid or unsupported data, 5 nothing left to analyse. A batch
+(``synchro analyze`` of several files) exits with the most severe code of
+its files, in the order of :data:`SEVERITY`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import traceback
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -152,7 +155,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Report folder [default: ./synchro-report-<input stem>]; with several inputs, the folder "
                    "holding one synchro-report-<stem> per input.")
-@click.option("--overwrite", is_flag=True, help="Replace existing report folders.")
+@click.option("--overwrite", is_flag=True, help="Replace existing report folders (synchro reports only).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only errors (and JSON with "
                                                   "--format json).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
@@ -172,6 +175,13 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
     coherence). Writes report.json, figures (PNG, SVG) and report.html to
     the report folder, never beside the input.
 
+    Report folders are claimed before any analysis: a folder that exists,
+    or that another run is writing, is refused (exit 2) unless --overwrite
+    is given and it is a synchro report; missing parent folders are created.
+    With several inputs, every file is analysed even when others fail; each
+    failure is one line naming its file, and the exit code is the most
+    severe among the files, in the order 1 (internal error), 3, 4, 5, 2.
+
     \b
     Examples:
       synchro analyze spikes.nwb
@@ -184,37 +194,87 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
     from .rhythms import check_surrogates
 
     check_surrogates(n_surrogates, len(bands), ALPHA, option="--surrogates")  # before any file is read
-    folders = _report_folders(paths, output, overwrite)
     read_options = dict(units=units_path, lfp=None if lfp.lower() == "none" else lfp, time_unit=time_unit,
                         sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop,
                         quality=None if quality == "all" else quality)
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
                    population_column=population_column)
-    tasks = [(path, folder, read_options, options, overwrite, not no_figures, not quiet and jobs == 1)
-             for path, folder in zip(paths, folders)]
-    if jobs > 1 and len(tasks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    # Every report folder is claimed before any analysis, so that an output that cannot be written fails at once.
+    claims = _claim_report_folders(paths, output, overwrite)
+    try:
+        tasks = [(path, claim, read_options, options, not no_figures, not quiet and jobs == 1)
+                 for path, claim in zip(paths, claims) if not isinstance(claim, Failure)]
+        done = iter(_run_tasks(tasks, jobs))
+        outcomes = [claim if isinstance(claim, Failure) else next(done) for claim in claims]
+    finally:
+        for claim in claims:
+            if not isinstance(claim, Failure):
+                claim.release()
+    ctx.exit(_report_outcomes(ctx, paths, outcomes, fmt, quiet))
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            outcomes = list(pool.map(_analyze_one, tasks))
-    else:
-        outcomes = [_analyze_one(task) for task in tasks]
-    exit_code = 0
-    for path, (status, payload) in zip(paths, outcomes):
-        if status == "error":
-            if len(paths) == 1:
-                raise payload
+
+#: Exit codes of a batch from most to least severe: the batch exits with the most severe code among its files.
+#: An internal error first (a bug: report it), then input missing or unreadable, invalid data, nothing left to
+#: analyse, and a usage problem of one file (its report folder exists, its unit column is missing).
+SEVERITY = (EXIT_INTERNAL, 3, 4, 5, 2)
+
+
+def _most_severe(codes) -> int:
+    """The exit code of a batch: 0 when every file succeeded, else the most severe of :data:`SEVERITY`."""
+    failed = [c for c in codes if c]
+    return min(failed, key=lambda c: SEVERITY.index(c) if c in SEVERITY else 0) if failed else 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One input's failure, as a worker process hands it back: exit code, one-line message, traceback text."""
+
+    code: int
+    kind: str
+    message: str
+    traceback: str
+
+
+def _failure(err: BaseException) -> Failure:
+    tb = "".join(traceback.format_exception(err))
+    if isinstance(err, SynchroError):
+        return Failure(err.exit_code, "error", str(err), tb)
+    return Failure(EXIT_INTERNAL, "internal error", f"{type(err).__name__}: {err} (rerun with --debug for the "
+                   "traceback and report it)", tb)
+
+
+def _report_outcomes(ctx, paths, outcomes, fmt, quiet) -> int:
+    """Print each input's summary, JSON or one-line error; return the batch's exit code."""
+    for path, outcome in zip(paths, outcomes):
+        if isinstance(outcome, Failure):
             if ctx.obj.get("debug"):
-                traceback.print_exception(payload)
-            click.echo(f"synchro: error: {path}: {payload}", err=True)
-            exit_code = exit_code or payload.exit_code
+                click.echo(outcome.traceback, err=True, nl=False)
+            where = f"{path}: " if len(paths) > 1 else ""
+            click.echo(f"synchro: {outcome.kind}: {where}{outcome.message}", err=True)
         elif fmt == "json":
-            click.echo(json.dumps(payload["report"], allow_nan=False))
+            click.echo(json.dumps(outcome["report"], allow_nan=False))
         elif not quiet:
-            click.echo(f"{payload['summary']}\nReport: {_shown(Path(payload['folder']) / 'report.html')}")
+            click.echo(f"{outcome['summary']}\nReport: {_shown(Path(outcome['folder']) / 'report.html')}")
             if len(paths) > 1:
                 click.echo("")
-    ctx.exit(exit_code)
+    return _most_severe(o.code if isinstance(o, Failure) else 0 for o in outcomes)
+
+
+def _run_tasks(tasks, jobs: int) -> list:
+    """Each task's outcome, in order; with ``jobs`` > 1 in worker processes (a crashed worker fails its file only)."""
+    if jobs == 1 or len(tasks) < 2:
+        return [_analyze_one(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        futures = [pool.submit(_analyze_one, task) for task in tasks]
+        outcomes = []
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except Exception as err:  # the worker died (killed, out of memory): this file fails, the others stand
+                outcomes.append(_failure(err))
+        return outcomes
 
 
 def _shown(path: Path) -> str:
@@ -223,40 +283,56 @@ def _shown(path: Path) -> str:
     return path.as_posix() if rel.startswith("..") else rel
 
 
-def _report_folders(paths, output, overwrite) -> list[Path]:
-    """One report folder per input, checked before any work starts."""
-    from .report import check_output_folder
+def _claim_report_folders(paths, output, overwrite) -> list:
+    """One claimed report folder per input (or its :class:`Failure` in a batch), before any work starts.
+
+    Problems of the whole command (colliding names, an output location that cannot be written) raise; in a
+    batch, a report folder that exists fails its input only, so that the other inputs are still analysed.
+    """
+    from .report import OutputFolderExistsError, claim_output_folder
 
     stems = [Path(p).stem for p in paths]
     if len(set(stems)) < len(stems):
         raise UsageError("several inputs share a file name; their report folders would collide: analyse them "
                          "in separate runs with -o/--output")
     if output is not None and len(paths) == 1:
-        folders = [Path(output)]
-    else:
-        parent = Path(output) if output is not None else Path.cwd()
-        if not parent.is_dir():
-            raise UsageError(f"folder {parent} does not exist; create it or choose another -o/--output folder")
-        folders = [parent / f"synchro-report-{stem}" for stem in stems]
-    return [check_output_folder(f, inputs=paths, overwrite=overwrite) for f in folders]
+        return [claim_output_folder(output, inputs=paths, overwrite=overwrite)]
+    parent = Path(output) if output is not None else Path.cwd()
+    claims = []
+    try:
+        for stem in stems:
+            try:
+                claims.append(claim_output_folder(parent / f"synchro-report-{stem}", inputs=paths,
+                                                  overwrite=overwrite))
+            except OutputFolderExistsError as err:
+                if len(paths) == 1:
+                    raise
+                claims.append(_failure(err))
+    except BaseException:
+        for claim in claims:
+            if not isinstance(claim, Failure):
+                claim.release()
+        raise
+    return claims
 
 
 def _analyze_one(task):
-    """Read, analyse and write one input: ``("ok", {"report", "summary", "folder"})`` or ``("error", error)``.
+    """Read, analyse and write one input: ``{"report", "summary", "folder"}`` or a :class:`Failure`.
 
-    Module-level so that ``--jobs`` can run it in worker processes.
+    Module-level so that ``--jobs`` can run it in worker processes. Any error, ours included, fails this input
+    only: the batch goes on with the others.
     """
     from .report import analyze_file, write_report
 
-    path, folder, read_options, options, overwrite, figures, show_progress = task
+    path, claim, read_options, options, figures, show_progress = task
     progress = _progress(show_progress)
     try:
         report = analyze_file(path, progress=progress, **read_options, **options)
         with progress("writing the report"):
-            folder = write_report(report, folder, overwrite=overwrite, figures=figures)
-    except SynchroError as err:
-        return "error", err
-    return "ok", {"report": report.to_dict(), "summary": report.summary(), "folder": str(folder)}
+            folder = write_report(report, claim, figures=figures)
+    except Exception as err:
+        return _failure(err)
+    return {"report": report.to_dict(), "summary": report.summary(), "folder": str(folder)}
 
 
 @main.command()
