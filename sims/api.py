@@ -7,12 +7,17 @@ import inspect
 from synchro.core import Recording
 from synchro.errors import UsageError
 
+from .izhikevich2003 import _check_options as _check_2003
 from .izhikevich2003 import izhikevich2003
+from .izhikevich2007 import _check_options as _check_2007
 from .izhikevich2007 import izhikevich2007
 
-__all__ = ["MODELS", "simulate", "to_nwb", "to_neo"]
+__all__ = ["MODELS", "simulate", "check_simulation", "to_nwb", "to_neo"]
 
 MODELS = {"izhikevich2003": izhikevich2003, "izhikevich2007": izhikevich2007}
+
+# Each model's option checks, which run before it builds anything (so they cost microseconds).
+_CHECKS = {"izhikevich2003": _check_2003, "izhikevich2007": _check_2007}
 
 
 def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = None, duration: float = 1.0,
@@ -41,17 +46,47 @@ def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = Non
     -------
     Recording
     """
+    run, kwargs = _model_options(model, dict(dt_ms=dt_ms, scheme=scheme, n=n, p=p, **options))
+    return run(duration=duration, seed=seed, progress=progress, **kwargs)
+
+
+def check_simulation(model: str, **params) -> None:
+    """Raise the :class:`~synchro.errors.UsageError` that :func:`simulate` would raise for ``params``, at once.
+
+    Parameters
+    ----------
+    model : str
+        Model name (see :data:`MODELS`).
+    **params
+        Keyword arguments of :func:`simulate` (``dt_ms``, ``scheme``,
+        ``duration``, ``n``, ...); nothing is simulated.
+
+    Raises
+    ------
+    UsageError
+        Unknown model or option, or an option value the model refuses
+        (a time step that is not positive, a pulse synapse with a time step
+        that does not divide 1 ms, ...).
+    """
+    run, kwargs = _model_options(model, {k: v for k, v in params.items() if k != "progress"})
+    bound = inspect.signature(run).bind(**kwargs)
+    bound.apply_defaults()
+    check = _CHECKS[model]
+    check(**{k: bound.arguments[k] for k in inspect.signature(check).parameters})
+
+
+def _model_options(model: str, options: dict):
+    """The model's function and the options it is given (None meaning its default), unknown ones refused."""
     try:
         run = MODELS[model]
     except KeyError:
         raise UsageError(f"model must be one of {list(MODELS)}; got {model!r}") from None
-    given = {"dt_ms": dt_ms, "scheme": scheme, "n": n, "p": p}
-    kwargs = {k: v for k, v in given.items() if v is not None} | options
+    kwargs = {k: v for k, v in options.items() if v is not None or k not in ("dt_ms", "scheme", "n", "p")}
     accepted = inspect.signature(run).parameters
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
         raise UsageError(f"{model} does not take option(s) {unknown}; it takes {sorted(accepted)}")
-    return run(duration=duration, seed=seed, progress=progress, **kwargs)
+    return run, kwargs
 
 
 def to_nwb(recording: Recording, path, **kwargs):

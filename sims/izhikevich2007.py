@@ -90,11 +90,7 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     """
     from brian2 import NeuronGroup, Synapses, ms, mV, second
 
-    for name, value, allowed in (("scheme", scheme, SCHEMES), ("psc_location", psc_location, PSC_LOCATIONS)):
-        if value not in allowed:
-            raise UsageError(f"{name} must be one of {list(allowed)}; got {value!r}")
-    _brian.check_network(n=n, duration=duration, p=p, dt_ms=dt_ms)
-
+    _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
     record_v = _brian.check_record_v(record_v, n)
     fp = FORUM_PARAMETERS
     rng = np.random.default_rng(seed)
@@ -165,3 +161,10 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
               "d": np.full(n, fp["d_mV_per_ms"])}
     return _brian.build_recording(spikes, n_units=n, n_exc=n_exc, params=params, duration=duration, signals=signals,
                                   metadata=metadata)
+
+
+def _check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
+    for name, value, allowed in (("scheme", scheme, SCHEMES), ("psc_location", psc_location, PSC_LOCATIONS)):
+        if value not in allowed:
+            raise UsageError(f"{name} must be one of {list(allowed)}; got {value!r}")
+    _brian.check_network(n=n, duration=duration, p=p, dt_ms=dt_ms)

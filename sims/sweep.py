@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import itertools
 import json
 import math
 import os
+import re
 import socket
 import tempfile
 import time
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from synchro.errors import UsageError
 from synchro.io._checks import atomic_output, to_json
+from synchro.report.output import folder_lock
 
 __all__ = ["expand_grid", "point_id", "run_point", "run_sweep", "read_points", "write_sweep_report", "SweepResult",
            "SERIAL"]
@@ -295,7 +298,7 @@ class SweepResult:
 
 def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mapping | None = None,
               analysis: Mapping | None = None, scheduler: str | None = None, n_workers: int | None = None,
-              progress: bool = True) -> SweepResult:
+              progress: bool = True, overwrite: bool = False) -> SweepResult:
     """Run every point of a parameter grid, in parallel, writing each result as it finishes.
 
     Parameters
@@ -329,16 +332,30 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
         Worker processes of the LocalCluster; default the machine's cores.
     progress : bool, default True
         Draw a tqdm progress bar on stderr.
+    overwrite : bool, default False
+        Replace a sweep of another grid in ``folder``: its points that are
+        not in this grid are deleted, with its tables and figures. Without
+        it, such a folder is refused, so that its tables never mix two grids.
 
     Returns
     -------
     SweepResult
 
+    Raises
+    ------
+    UsageError
+        An option that any point of the grid would refuse (checked before
+        anything is written), a folder holding points of another grid
+        (without ``overwrite``), or a folder another live sweep is writing.
+
     Notes
     -----
     Records are written by this process, atomically, as each point
     finishes; a point whose file holds a complete record with its id is not
-    run again. If a point fails, its error is raised once running points
+    run again. A grid that extends the folder's (more seeds, say) computes
+    only the new points. The folder is locked while the sweep runs
+    (``.NAME.synchro-lock`` beside it); temporary files of a killed sweep
+    are removed by the next. If a point fails, its error is raised once running points
     have been cancelled; the points already written stay, so the sweep
     resumes on the next call.
 
@@ -354,15 +371,24 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
         raise UsageError("the sweep needs seeds: add 'seed' to the grid (e.g. 'seed': [0, 1, 2]) or to fixed")
     if n_workers is not None and n_workers < 1:
         raise UsageError(f"n_workers must be a positive number of processes; got {n_workers}")
+    _check_analysis(analysis)
+    _check_points(model, points, analysis)  # before anything is written: a bad grid leaves no trace
     folder = Path(folder)
+    ids = [point_id(model, p, analysis) for p in points]
+    with folder_lock(folder):
+        _remove_temporaries(folder)
+        _drop_other_grids(folder, set(ids), overwrite)
+        return _run_locked(model, grid, points, ids, folder, fixed, analysis, scheduler, n_workers, progress, start)
+
+
+def _run_locked(model, grid, points, ids, folder, fixed, analysis, scheduler, n_workers, progress, start):
+    """The body of :func:`run_sweep`, run holding the folder's lock."""
     if scheduler is None and len(list(folder.glob("points/*.json"))) < len(points):
         # Work for a LocalCluster for sure: its workers' imports start now, beside this process's own.
         _start_forkserver()
-    _check_analysis(analysis)
     (folder / "points").mkdir(parents=True, exist_ok=True)
     _write_json(folder / "sweep.json", {"model": model, "grid": {k: list(v) for k, v in grid.items()},
                                         "fixed": fixed, "analysis": analysis})
-    ids = [point_id(model, p, analysis) for p in points]
     records = {pid: _load(folder / "points" / f"{pid}.json", pid) for pid in ids}
     todo = [(pid, p) for pid, p in dict(zip(ids, points)).items() if records[pid] is None]
     bar = _progress_bar(len(records), len(records) - len(todo), progress)
@@ -387,10 +413,49 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
                        time.perf_counter() - start)
 
 
+def _check_points(model: str, points: list[dict], analysis: Mapping) -> None:
+    """Refuse, here and now, the options that any point would refuse in its worker (time step, model choices,
+    analysis windows longer than the run)."""
+    from synchro.sensitivity import check_windows, run_metrics
+
+    from .api import check_simulation
+
+    defaults = {k: p.default for k, p in inspect.signature(run_metrics).parameters.items()}
+    windows = {k: analysis.get(k, defaults[k]) for k in ("discard", "early_window")}
+    for params in {_key(p): p for p in points}.values():
+        check_simulation(model, **params)
+        check_windows(float(params.get("duration", 1.0)), **windows)
+
+
+#: Temporary files of :func:`synchro.io._checks.atomic_output` (``.STEM.xxxxxxxx.tmp.SUFFIX``).
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.\w+)?")
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Remove the temporary files a killed sweep left (called holding the folder's lock: no live sweep writes)."""
+    for sub in (folder, folder / "points", folder / "figures"):
+        for path in sub.glob(".*.tmp*") if sub.is_dir() else ():
+            if _TEMPORARY.fullmatch(path.name) and path.is_file():
+                path.unlink()
+
+
+def _drop_other_grids(folder: Path, ids: set, overwrite: bool) -> None:
+    """Refuse a folder holding points of another grid, or with ``overwrite`` delete them and their tables."""
+    others = sorted(p for p in folder.glob("points/*.json") if p.stem not in ids)
+    if not others:
+        return
+    if not (folder / "sweep.json").is_file():
+        raise UsageError(f"{folder / 'points'} holds files but {folder} has no sweep.json: it is not a sweep "
+                         "folder; choose another -o/--output folder")
+    if not overwrite:
+        raise UsageError(f"{folder} holds {len(others)} point(s) of another sweep (another grid, model or options); "
+                         "pass --overwrite to replace that sweep by this one, or choose another -o/--output folder")
+    for path in [*others, folder / "runs.csv", folder / "summary.json", *folder.glob("figures/*.png")]:
+        path.unlink(missing_ok=True)
+
+
 def _check_analysis(analysis: Mapping) -> None:
     """Reject unknown analysis options here rather than in every worker."""
-    import inspect
-
     from synchro.sensitivity import run_metrics
 
     allowed = [k for k, p in inspect.signature(run_metrics).parameters.items() if p.kind is p.KEYWORD_ONLY]
@@ -513,11 +578,19 @@ def write_sweep_report(folder, *, factors: Sequence[str] | None = None, rel_tol:
     -----
     Writes ``runs.csv`` (one row per run: parameters, metrics and the
     spike-count divergence against the reference run of the same seed),
-    ``summary.json`` and ``figures/<factor>__<group>.png``, each atomically.
+    ``summary.json`` and ``figures/<factor>__<group>.png``, each atomically,
+    holding the folder's lock.
     """
+    folder = Path(folder)
+    read_points(folder)  # a folder that holds no sweep is refused before a lock is made beside it
+    with folder_lock(folder):
+        _remove_temporaries(folder)
+        return _write_report_locked(folder, factors, rel_tol, references, figures)
+
+
+def _write_report_locked(folder: Path, factors, rel_tol: float, references, figures: bool) -> dict:
     from synchro.sensitivity import DIVERGENCE_METRIC, sensitivity
 
-    folder = Path(folder)
     points = read_points(folder)
     if not points:
         raise UsageError(f"{folder} holds no finished sweep point; run the sweep first")

@@ -472,15 +472,19 @@ def demo(output, duration, seed, quiet):
 @click.option("--workers", "n_workers", type=click.IntRange(min=1), default=None,
               help="Worker processes of the LocalCluster [default: the machine's cores].")
 @click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-              help="Results folder; rerunning into it computes only the missing points.")
+              help="Results folder; rerunning into it computes only the missing points. A grid that leaves out "
+                   "points already there is refused unless --overwrite.")
+@click.option("--overwrite", is_flag=True, help="Replace a sweep of another grid in the results folder: its "
+                                                "points, tables and figures (points of this grid are kept).")
 @click.option("--no-figures", is_flag=True, help="Skip the figures.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def sweep(model, dts, seeds, schemes, noises, synapses, sizes, duration, extra, n_surrogates, rel_tol, scheduler,
-          n_workers, output, no_figures, quiet):
+          n_workers, output, overwrite, no_figures, quiet):
     """Run a reference network over a grid of time steps, seeds and model choices; judge dt robustness.
 
-    Each grid point (one run plus its metrics) is written to OUTPUT/points as
-    it finishes; points already there are not run again. Then OUTPUT gets
+    Every grid point's options are checked before anything is written. Each
+    grid point (one run plus its metrics) is written to OUTPUT/points as it
+    finishes; points already there are not run again. Then OUTPUT gets
     runs.csv (one row per run), summary.json (per factor: convergence of
     every metric, rhythm verdicts robust / artefact / absent / sensitive)
     and figures/.
@@ -514,7 +518,7 @@ def sweep(model, dts, seeds, schemes, noises, synapses, sizes, duration, extra, 
     grid["seed"] = list(range(seeds))
     result = run_sweep(model, grid, folder=output, fixed={"duration": duration, **_parse_set(extra)},
                        analysis={"n_surrogates": n_surrogates}, scheduler=scheduler, n_workers=n_workers,
-                       progress=not quiet)
+                       progress=not quiet, overwrite=overwrite)
     summary = write_sweep_report(output, rel_tol=rel_tol, figures=not no_figures)
     if not quiet:
         for factor, groups in summary["factors"].items():

@@ -51,6 +51,7 @@ from .synchrony import golomb_chi, sttc_matrix
 
 __all__ = [
     "run_metrics",
+    "check_windows",
     "RunMetrics",
     "spike_count_divergence",
     "sensitivity",
@@ -153,6 +154,28 @@ def _excess_centroid(rhythm, freq_range) -> float:
     return float((f[band] * excess).sum() / excess.sum()) if excess.sum() > 0 else math.nan
 
 
+def check_windows(duration: float, *, discard: float, early_window: float) -> None:
+    """Refuse the windows of :func:`run_metrics` that do not fit a recording of ``duration`` seconds.
+
+    Parameters
+    ----------
+    duration : float
+        Length of the recording (s).
+    discard, early_window : float
+        As in :func:`run_metrics` (s).
+
+    Raises
+    ------
+    UsageError
+        ``discard`` outside [0, duration) or ``early_window`` outside
+        (0, duration].
+    """
+    if not 0 <= discard < duration:
+        raise UsageError(f"discard must lie in [0, {duration:g}) s (the recording); got {discard}")
+    if not 0 < early_window <= duration:
+        raise UsageError(f"early_window must lie in (0, {duration:g}] s (the recording); got {early_window}")
+
+
 def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitaper", n_surrogates: int = 50,
                 alpha: float = 0.05, discard: float = 0.2, early_window: float = 0.1, sttc_window: float = 0.005,
                 onset_smoothing: float = 0.002, rng=0) -> RunMetrics:
@@ -201,10 +224,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
         ``early_window`` not shorter than the recording.
     """
     check_surrogates(n_surrogates, len(dict(bands)), alpha)
-    if not 0 <= discard < data.duration:
-        raise UsageError(f"discard must lie in [0, {data.duration:g}) s (the recording); got {discard}")
-    if not 0 < early_window <= data.duration:
-        raise UsageError(f"early_window must lie in (0, {data.duration:g}] s (the recording); got {early_window}")
+    check_windows(data.duration, discard=discard, early_window=early_window)
     early = data.restrict(data.t_start, data.t_start + early_window).spike_counts
     steady = data.restrict(data.t_start + discard)
     values = {f"rate_{pop}": float(steady.select(population=pop).rates.mean()) for pop in steady.populations()}

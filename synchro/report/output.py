@@ -189,7 +189,7 @@ def claim_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = Fals
 
 @contextmanager
 def folder_lock(folder) -> Iterator[Path]:
-    """Hold the lock of ``folder`` (created with its parents if missing) while the block runs.
+    """Hold the lock of ``folder`` (its parent folders created if missing) while the block runs.
 
     Parameters
     ----------
@@ -214,7 +214,6 @@ def folder_lock(folder) -> Iterator[Path]:
     lock, token = _lock(target)
     try:
         _remove_leftovers(target)
-        target.mkdir(exist_ok=True)
         yield target
     finally:
         _unlock(lock, token)
