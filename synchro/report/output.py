@@ -171,12 +171,12 @@ def claim_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = Fals
         The folder exists (see :func:`check_output_folder`), another live
         run holds it, or its location cannot be written.
     """
-    target = check_output_folder(folder, inputs=inputs, overwrite=overwrite)
+    target = Path(folder).resolve()
     _make_parent(target.parent)
-    lock, token = _lock(target)
+    lock, token = _lock(target)  # first: taking over a dead run's lock removes the empty folder it had claimed
     try:
         _remove_leftovers(target)
-        check_output_folder(target, inputs=inputs, overwrite=overwrite)  # again, now that no other run can act
+        check_output_folder(target, inputs=inputs, overwrite=overwrite)
         placeholder = None
         if not target.exists():
             os.mkdir(target)
