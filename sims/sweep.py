@@ -441,7 +441,7 @@ def _remove_temporaries(folder: Path) -> None:
 
 def _drop_other_grids(folder: Path, ids: set, overwrite: bool) -> None:
     """Refuse a folder holding points of another grid, or with ``overwrite`` delete them and their tables."""
-    others = sorted(p for p in folder.glob("points/*.json") if p.stem not in ids)
+    others = sorted(p for p in folder.glob("points/*.json") if p.stem not in ids and not p.name.startswith("."))
     if not others:
         return
     if not (folder / "sweep.json").is_file():

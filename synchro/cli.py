@@ -28,7 +28,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import SynchroError, UsageError
+from .errors import InvalidDataError, NothingToAnalyseError, SynchroError, UnreadableInputError, UsageError
 
 EXIT_INTERNAL = 1
 
@@ -216,13 +216,14 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
 #: Exit codes of a batch from most to least severe: the batch exits with the most severe code among its files.
 #: An internal error first (a bug: report it), then input missing or unreadable, invalid data, nothing left to
 #: analyse, and a usage problem of one file (its report folder exists, its unit column is missing).
-SEVERITY = (EXIT_INTERNAL, 3, 4, 5, 2)
+SEVERITY = (EXIT_INTERNAL, UnreadableInputError.exit_code, InvalidDataError.exit_code,
+            NothingToAnalyseError.exit_code, UsageError.exit_code)
 
 
 def _most_severe(codes) -> int:
-    """The exit code of a batch: 0 when every file succeeded, else the most severe of :data:`SEVERITY`."""
+    """The exit code of a batch: 0 when every file succeeded, else the most severe in :data:`SEVERITY` order."""
     failed = [c for c in codes if c]
-    return min(failed, key=lambda c: SEVERITY.index(c) if c in SEVERITY else 0) if failed else 0
+    return min(failed, key=SEVERITY.index) if failed else 0
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def _run_tasks(tasks, jobs: int) -> list:
         for future in futures:
             try:
                 outcomes.append(future.result())
-            except Exception as err:  # the worker died (killed, out of memory): this file fails, the others stand
+            except Exception as err:  # a worker died (killed, out of memory): the files it left unfinished fail
                 outcomes.append(_failure(err))
         return outcomes
 
