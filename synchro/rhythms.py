@@ -52,7 +52,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ._json import jsonable
-from ._plotting import new_axes
+from ._plotting import new_axes, plain_label
 from .aperiodic import AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
@@ -440,8 +440,8 @@ class RhythmResult:
             if v.band in self.peaks:  # this band's own background, fitted without the band
                 bg = self.peaks[v.band].fit
                 ax.plot(bg.freqs[bg.freqs <= fmax], bg.background[bg.freqs <= fmax], color=color, ls="--", lw=1,
-                        label=f"aperiodic background (fitted without {v.band})")
-            label = f"{v.band}: {v.verdict}"
+                        label=f"aperiodic background (fitted without {plain_label(v.band)})")
+            label = f"{plain_label(v.band)}: {v.verdict}"
             if np.isfinite(v.peak_hz):
                 y = np.interp(v.peak_hz, f, self.spectrum.psd)
                 ax.plot([v.peak_hz], [y * 1.3], "v" if v.present else "x", color=color,
