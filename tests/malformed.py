@@ -129,7 +129,7 @@ def _trains(n_units=4, rate=20.0, duration=5.0, seed=1):
 
 
 def build_malformed_corpus(tmp_path) -> list[Case]:
-    """Write every malformed input into ``tmp_path`` and return the cases (50 of them)."""
+    """Write every malformed input into ``tmp_path`` and return the cases (51 of them)."""
     d = Path(tmp_path)
     cases = []
 
@@ -278,6 +278,8 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
              **valid, intervals=[1, 0.5, 7])
     np.savez(add("npz_float16_times", "float16.npz", InvalidDataError, "float16"),
              **{**valid, "spike_times": valid["spike_times"].astype(np.float16)})
+    np.savez(add("npz_signal_channels_scalar", "channels.npz", SignalError, "give one value per channel"),
+             **valid, signal_LFP_data=np.zeros(2000), signal_LFP_fs=1000.0, signal_LFP_channels='{"a": 1}')
     np.savez(add("npz_text_times", "text_times.npz", InvalidDataError, "spike_times must hold numbers"),
              **{**valid, "spike_times": np.array(["0.5", "0.6", "1.5"])})
     return cases

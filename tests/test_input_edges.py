@@ -105,6 +105,14 @@ def test_one_spike_with_a_field_gives_no_phase_locking(tmp_path):
     assert _reasons(doc, "phase locking needs at least 2")
 
 
+def test_absurd_bounds_are_invalid_data_not_a_crash(tmp_path):
+    # Found by the property test: t_stop=1e20 overflowed the binning (exit 1); a huge t_stop is a unit mix-up.
+    (tmp_path / "far.csv").write_text("# t_stop=100000000000000000000\nunit_id,spike_time\n0,0.5\n1,0.7\n")
+    code, _, err = analyze(tmp_path / "far.csv", tmp_path / "r", *FAST)
+    assert code == 4 and "synchro analyses at most" in err and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()
+
+
 # Case 3: special files fail at once ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])

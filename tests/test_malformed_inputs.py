@@ -22,7 +22,7 @@ CASE_NAMES = [
     "npz_missing_keys", "npz_not_zip",
     "npz_pickled_objects", "npz_no_units", "npz_t_stop_before_t_start", "npz_unit_index_out_of_range",
     "npz_t_stop_text", "npz_t_stop_array", "npz_metadata_not_object", "npz_intervals_not_pairs", "npz_float16_times",
-    "npz_text_times",
+    "npz_text_times", "npz_signal_channels_scalar",
 ]
 
 

@@ -236,7 +236,8 @@ def number(value, name: str, source: str) -> float:
             raise InvalidDataError(f"{source}: {name} must be a single number; got {arr.size} values "
                                    f"(shape {arr.shape}), store one value")
         if arr.dtype.kind not in "iuf":
-            shown = arr.reshape(-1)[0].item() if arr.dtype.kind != "V" else "raw bytes"
+            shown = arr.reshape(-1)[0]
+            shown = shown.item() if isinstance(shown, np.generic) and arr.dtype.kind != "V" else shown
             raise InvalidDataError(f"{source}: {name} must be a number; got {shown!r} ({arr.dtype}), store it as a "
                                    "float")
         out = float(arr.reshape(-1)[0])

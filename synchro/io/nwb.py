@@ -223,9 +223,14 @@ def _stored_metadata(f, source: str) -> dict:
     return stored
 
 
-def _attr(obj, name: str):
+def _attr(obj, name: str) -> str | None:
+    """A text attribute (neurodata_type, unit), or None when absent or not text (a damaged file)."""
     v = obj.attrs.get(name)
-    return v.decode() if isinstance(v, bytes) else v
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    return str(v) if isinstance(v, str) else None
 
 
 def _text(v) -> str:
@@ -281,7 +286,8 @@ def _unit_columns(g, n_units: int, source: str) -> tuple[dict, list[str]]:
         if f"{name}_index" in g or ds.ndim != 1 or reference:
             skipped.append(name)  # ragged, multi-dimensional or reference columns have no one-value-per-unit form
             continue
-        values = ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()]
+        # Text columns are labels: bytes that are not valid text are shown as U+FFFD rather than end the run.
+        values = ds.asstr(encoding="utf-8", errors="replace")[()] if h5py.check_string_dtype(ds.dtype) else ds[()]
         if len(values) != n_units:
             skipped.append(name)
             continue
@@ -420,14 +426,26 @@ def _read_series(f, path: str, t_start: float, t_stop: float, stored: dict | Non
 
 
 def _electrode_channels(f, region) -> dict:
-    rows = region[()].astype(np.int64)
+    source = Path(f.filename).name
+    rows = whole_numbers(region[()], f"{region.name}", source, floats=False)
+    import h5py
+
     ref = region.attrs.get("table")
-    table = f[ref] if ref is not None else f.get("general/extracellular_ephys/electrodes")
-    if table is None:
+    try:
+        table = f[ref] if isinstance(ref, h5py.Reference) else f.get("general/extracellular_ephys/electrodes")
+    except (ValueError, KeyError):  # a reference to nothing: the channels keep their row numbers
+        table = None
+    if table is None or "id" not in table:
         return {"electrode_id": rows}
-    channels = {"electrode_id": table["id"][()][rows]}
-    if "location" in table:
-        channels["location"] = table["location"].asstr()[()][rows].astype(object)
+    ids = whole_numbers(table["id"][()], f"{table.name}/id", source)
+    if rows.size and (rows.min() < 0 or rows.max() >= len(ids)):
+        raise SignalError(f"{source}: {region.name} points at rows {rows.min()}..{rows.max()} of an electrode table "
+                          f"of {len(ids)}; the file is corrupt, re-export it or pass lfp=None (CLI: --lfp none)")
+    channels = {"electrode_id": ids[rows]}
+    location = table.get("location")
+    if location is not None and location.ndim == 1 and len(location) == len(ids):
+        if h5py.check_string_dtype(location.dtype):
+            channels["location"] = location.asstr(encoding="utf-8", errors="replace")[()][rows].astype(object)
     return channels
 
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import __version__
 from ..core import Recording, SpikeData
-from ..errors import InvalidDataError, NothingToAnalyseError, SynchroWarning, UsageError
+from ..errors import InvalidDataError, NothingToAnalyseError, RecordingBoundsError, SynchroWarning, UsageError
 from .model import Report
 
 __all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands"]
@@ -65,6 +65,11 @@ STTC_WINDOW = 0.005
 
 #: Counting window of the population Fano factor (s).
 FANO_WINDOW = 0.01
+
+#: Longest window analysed at once (s): 2**28 bins of 1 ms (about 75 h), 2 GiB per rate array. Longer bounds
+#: are a unit mix-up far more often than a recording (t_stop=1e20 overflowed the binning), and would not fit in
+#: memory anyway.
+MAX_DURATION = 2**28 * 1e-3
 
 _VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "matplotlib", "brian2")
 
@@ -236,6 +241,10 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     if not 0 <= discard < spikes.duration:
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
+    if data.duration > MAX_DURATION:
+        raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
+                                   f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
+                                   "bounds (--t-start/--t-stop; times in ms?) or split the recording")
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
                                     "check --t-start/--t-stop and the curation filter (--quality all)")
