@@ -1,8 +1,52 @@
-"""The one plotting convention of every result's ``plot(ax=None)``: no axes given, a new figure."""
+"""The plotting conventions of every result's ``plot(ax=None)``: no axes given, a new figure; names from the
+data shown as plain text."""
 
 from __future__ import annotations
 
-__all__ = ["new_axes"]
+import re
+
+__all__ = ["new_axes", "plain_label", "strip_control"]
+
+# Characters no text output may carry: C0/C1 controls but tab, newline and carriage return (invalid in XML 1.0,
+# so in SVG; a NUL made figures unreadable), lone surrogates (unencodable as UTF-8) and the two non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_control(text: str) -> str:
+    """Remove the characters that XML, HTML and UTF-8 output cannot carry (tab and newlines are kept).
+
+    Parameters
+    ----------
+    text : str
+        Text that may hold names from an input file.
+
+    Returns
+    -------
+    str
+        ``text`` without control characters, lone surrogates, U+FFFE and U+FFFF.
+    """
+    return _CONTROL.sub("", str(text))
+
+
+def plain_label(text) -> str:
+    """A name from the data (population, band) as matplotlib must show it: literally.
+
+    Matplotlib reads text between dollar signs as mathtext, so a population
+    called ``$x^$`` ended the figures with a parse error; every dollar is
+    escaped here, and control characters (and tabs and newlines, which no
+    label needs) are removed.
+
+    Parameters
+    ----------
+    text : object
+        The name (converted with ``str``).
+
+    Returns
+    -------
+    str
+        Text for ``label=``, titles and tick labels.
+    """
+    return strip_control(str(text)).replace("\t", " ").replace("\n", " ").replace("\r", " ").replace("$", r"\$")
 
 
 def new_axes(ax=None):

@@ -655,7 +655,8 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, envelope: np.nd
     return PeakTest(
         freq_range=(lo, hi), peak_hz=peak_hz, ratio=float(stat[0]) if stat[0] > 0 else nan,
         ratio_db=float(10 * np.log10(stat[0])) if stat[0] > 0 else nan, width_hz=width, edge=bool(edge[0]),
-        p_value=float((1 + np.count_nonzero(stat_boot >= stat[0])) / (1 + n_boot)),
+        # NaN compares false with every bootstrap value: it would get the smallest p, so it gets none.
+        p_value=float((1 + np.count_nonzero(stat_boot >= stat[0])) / (1 + n_boot)) if np.isfinite(stat[0]) else nan,
         threshold=float(np.quantile(stat_boot, 0.95)),
         fit_p_value=float((1 + np.count_nonzero(gof_boot >= fit.rms_residual)) / (1 + n_boot)), overshoot=overshoot,
         fit=fit, n_boot=int(n_boot))

@@ -124,7 +124,9 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True))
+# readable=False: an unreadable input is the readers' to report (exit 3, like every unreadable input), not click's
+# (a usage error, exit 2).
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, readable=False))
 @click.option("--units", "units_path", default=None, metavar="PATH-IN-FILE",
               help="Units table inside an NWB file holding several, e.g. processing/ecephys/units2.")
 @click.option("--lfp", default="auto", show_default=True, metavar="auto|none|PATH-IN-FILE",

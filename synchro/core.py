@@ -742,8 +742,9 @@ class Signal:
         self.units = str(units)
         chans = {k: np.asarray(v) for k, v in (channels or {}).items()}
         for k, v in chans.items():
-            if len(v) != data.shape[1]:
-                raise SignalError(f"channel column {k!r} has {len(v)} values for {data.shape[1]} channels")
+            if v.ndim != 1 or len(v) != data.shape[1]:
+                raise SignalError(f"channel column {k!r} has {v.size} values (shape {v.shape}) for {data.shape[1]} "
+                                  "channels; give one value per channel")
         if "name" not in chans:
             chans["name"] = np.array([f"ch{i}" for i in range(data.shape[1])], dtype=object)
         self.channels = MappingProxyType(chans)

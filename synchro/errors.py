@@ -23,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "SynchroError",
     "UsageError",
+    "NotInFileError",
     "InputNotFoundError",
     "NotHDF5Error",
     "NotNWBError",
@@ -60,6 +61,15 @@ class UsageError(SynchroError, ValueError):
     """A parameter has an invalid value (exit code 2)."""
 
     exit_code = 2
+
+
+class NotInFileError(UsageError):
+    """An option names a table or series the input file does not hold (exit code 2).
+
+    A wrong option, not wrong data: the file is fine, the name given for a
+    part of it (CLI ``--units``, ``--lfp``) is not, so it is a usage error
+    like any other bad option value.
+    """
 
 
 class InputNotFoundError(SynchroError, FileNotFoundError):

@@ -52,7 +52,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ._json import jsonable
-from ._plotting import new_axes
+from ._plotting import new_axes, plain_label
 from .aperiodic import AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
@@ -440,8 +440,8 @@ class RhythmResult:
             if v.band in self.peaks:  # this band's own background, fitted without the band
                 bg = self.peaks[v.band].fit
                 ax.plot(bg.freqs[bg.freqs <= fmax], bg.background[bg.freqs <= fmax], color=color, ls="--", lw=1,
-                        label=f"aperiodic background (fitted without {v.band})")
-            label = f"{v.band}: {v.verdict}"
+                        label=f"aperiodic background (fitted without {plain_label(v.band)})")
+            label = f"{plain_label(v.band)}: {v.verdict}"
             if np.isfinite(v.peak_hz):
                 y = np.interp(v.peak_hz, f, self.spectrum.psd)
                 ax.plot([v.peak_hz], [y * 1.3], "v" if v.present else "x", color=color,
@@ -622,7 +622,10 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     fit_range = _fit_range(freq_range, bands, float(freqs[-1]))
     gen, seed = seeded_rng(rng)
     n_surrogates = int(n_surrogates)
-    single = prep.data.n_units == 1
+    # One unit, or one unit firing among silent ones: circular shifts of a single train leave the population
+    # spectrum as it is, so there is no independence to test (the p-value would be noise).
+    n_active = int(np.count_nonzero(np.diff(prep.data.offsets)))
+    single = n_active < 2
     null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
     envelope = _envelope(prep, prep.counts[0])
     mean_all = (spectrum.psd + null_psd.sum(axis=0)) / (n_surrogates + 1)
@@ -646,13 +649,17 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 stat = float(obs_ratio[idx].max())
                 null_stat = null_ratio[:, idx].max(axis=1)
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
-                           p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates))
+                           p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates)
+                           if np.isfinite(stat) else math.nan)
             test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: prep.estimator.psd(x)[0],
                                            envelope=envelope, n_boot=n_surrogates, rng=gen, independent=independent,
                                            freq_range=fit_range, start=aperiodic)
             row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
                        width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
                        overshoot=test.overshoot)
+            if math.isnan(row["p_peak"]) or (not single and math.isnan(row["p_independent"])):
+                # A NaN statistic compares false with every surrogate, so it would win every test: no verdict.
+                row["reason"] = "a test statistic is undefined (NaN) for this data"
         rows.append(row)
     verdicts = tuple(_decide(rows, alpha))
     low, high = np.quantile(null_psd, [0.025, 0.975], axis=0)

@@ -14,6 +14,7 @@ Real files: NWB inputs are written with pynwb the way external tools do
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import shutil
 import warnings
@@ -31,6 +32,7 @@ from synchro.errors import (
     NonFiniteTimesError,
     NotHDF5Error,
     NothingToAnalyseError,
+    NotInFileError,
     NotNWBError,
     NoUnitsTableError,
     RecordingBoundsError,
@@ -127,7 +129,7 @@ def _trains(n_units=4, rate=20.0, duration=5.0, seed=1):
 
 
 def build_malformed_corpus(tmp_path) -> list[Case]:
-    """Write every malformed input into ``tmp_path`` and return the cases (31 of them)."""
+    """Write every malformed input into ``tmp_path`` and return the cases (51 of them)."""
     d = Path(tmp_path)
     cases = []
 
@@ -153,6 +155,11 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
     truncated = add("truncated_nwb", "truncated.nwb", UnreadableInputError, "truncated or corrupt")
     truncated.write_bytes(raw[: len(raw) // 2])
     add("csv_is_binary", "hdf5.csv", UnreadableInputError, "binary file").write_bytes(raw)
+    # Special files must fail at once, never block (a FIFO) or read without end (a device).
+    os.mkfifo(add("fifo", "fifo.nwb", UnreadableInputError, "is not a regular file (a FIFO)"))
+    add("csv_symlink_to_device", "zero.csv", UnreadableInputError, "is not a regular file (a character device)") \
+        .symlink_to("/dev/zero")
+    add("symlink_loop", "loop.nwb", UnreadableInputError, "is a symlink loop").symlink_to(d / "loop.nwb")
 
     # NWB content -------------------------------------------------------------
     with damaged("no_units.nwb") as f:
@@ -160,7 +167,9 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
     add("nwb_no_units", "no_units.nwb", NoUnitsTableError, "holds no Units table")
     write_external_nwb(add("nwb_two_units_tables", "two_tables.nwb", AmbiguousUnitsTableError,
                            "units='processing/ecephys/units2'"), _trains(), second_units=True)
-    add("nwb_unknown_units_choice", "good.nwb", NoUnitsTableError, "has no Units table at 'units9'", units="units9")
+    # A name the file does not hold is a wrong option, like any other bad option value: a usage error.
+    add("nwb_unknown_units_choice", "good.nwb", NotInFileError, "has no Units table at 'units9'", units="units9")
+    add("nwb_unknown_lfp_choice", "good.nwb", NotInFileError, "has no ElectricalSeries at 'nope'", lfp="nope")
     with damaged("no_spike_times.nwb") as f:
         del f["units/spike_times"], f["units/spike_times_index"]
     add("nwb_units_without_spike_times", "no_spike_times.nwb", MissingSpikeTimesError, "has no spike_times column")
@@ -188,6 +197,40 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
         f["scratch/synchro_metadata"] = "{'t_stop': 2"
     add("nwb_damaged_synchro_metadata", "ours_damaged.nwb", InvalidDataError,
         "stored synchro metadata is not valid JSON")
+    ours_good = write_nwb(SpikeData.from_trains([[0.5, 1.2], [1.5]], t_stop=2.0), d / "ours_good.nwb")
+
+    def ours_damaged(filename, stored):
+        shutil.copyfile(ours_good, d / filename)
+        with h5py.File(d / filename, "r+") as f:
+            del f["scratch/synchro_metadata"]
+            f["scratch/synchro_metadata"] = stored
+
+    ours_damaged("meta_list.nwb", "[1, 2, 3]")
+    add("nwb_synchro_metadata_not_object", "meta_list.nwb", InvalidDataError,
+        "stored synchro metadata is not a JSON object")
+    ours_damaged("meta_t_stop_text.nwb", '{"t_start": 0.0, "t_stop": "ten"}')
+    add("nwb_synchro_metadata_t_stop_text", "meta_t_stop_text.nwb", InvalidDataError, "t_stop must be a number")
+    with damaged("times_bytes.nwb") as f:
+        n = len(f["units/spike_times"])
+        del f["units/spike_times"]
+        f["units/spike_times"] = np.array([b"0.5"] * n)
+    add("nwb_spike_times_bytes", "times_bytes.nwb", InvalidDataError, "spike_times must hold numbers")
+    with damaged("times_2d.nwb") as f:
+        t = f["units/spike_times"][()]
+        del f["units/spike_times"]
+        f["units/spike_times"] = np.stack([t, t], axis=1)
+    add("nwb_spike_times_2d", "times_2d.nwb", InvalidDataError, "spike_times must be one-dimensional")
+    with damaged("ids_text.nwb") as f:
+        n = len(f["units/id"])
+        del f["units/id"]
+        f["units/id"] = np.array([f"u{i}".encode() for i in range(n)])
+    add("nwb_ids_text", "ids_text.nwb", InvalidDataError, "id must hold whole numbers")
+    with damaged("float_index.nwb") as f:
+        index = f["units/spike_times_index"][()]
+        del f["units/spike_times_index"]
+        f["units/spike_times_index"] = index.astype(np.float64)
+    add("nwb_float_spike_times_index", "float_index.nwb", InvalidDataError,
+        "spike_times_index must hold whole numbers")
 
     # CSV ---------------------------------------------------------------------
     add("csv_empty", "empty.csv", InvalidDataError, "is empty").write_text("")
@@ -204,6 +247,12 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
         f"unit_id,spike_time\n{rows}\n")
     add("csv_fractional_unit_ids", "ids.csv", InvalidDataError, "unit_id must hold whole numbers").write_text(
         "# t_stop=2\nunit_id,spike_time\n1.5,0.5\n")
+    add("csv_t_stop_text", "t_stop_text.csv", InvalidDataError, "# t_stop= must be a number").write_text(
+        "# t_stop=garbage\nunit_id,spike_time\n1,0.5\n")
+    add("csv_unit_ids_text", "unit_ids_text.csv", InvalidDataError, "# unit_ids= must list whole numbers").write_text(
+        "# t_stop=2\n# unit_ids=a b c\nunit_id,spike_time\n1,0.5\n")
+    add("csv_unit_ids_beyond_int64", "huge_ids.csv", InvalidDataError, "64-bit").write_text(
+        "# t_stop=2\nunit_id,spike_time\n100000000000000000000,0.5\n100000000000000000001,0.7\n")
 
     # NPZ ---------------------------------------------------------------------
     np.savez(add("npz_missing_keys", "keys.npz", InvalidDataError, "lacks the arrays 'spike_times'"),
@@ -218,4 +267,19 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
              spike_times=np.array([0.5]), unit_index=np.array([0]), t_start=1.0, t_stop=0.5)
     np.savez(add("npz_unit_index_out_of_range", "index.npz", InvalidDataError, "unit_index must lie in 0..1"),
              spike_times=np.array([0.5, 0.6]), unit_index=np.array([0, 5]), unit_id=np.array([7, 8]), t_stop=1.0)
+    valid = dict(spike_times=np.array([0.5, 0.6, 1.5]), unit_index=np.array([0, 1, 1]), t_start=0.0, t_stop=2.0)
+    np.savez(add("npz_t_stop_text", "t_stop_text.npz", InvalidDataError, "t_stop must be a number"),
+             **{**valid, "t_stop": "two"})
+    np.savez(add("npz_t_stop_array", "t_stop_array.npz", InvalidDataError, "t_stop must be a single number"),
+             **{**valid, "t_stop": [2, 3]})
+    np.savez(add("npz_metadata_not_object", "metadata_list.npz", InvalidDataError,
+                 "stored metadata is not a JSON object"), **valid, metadata_json="[1,2,3]")
+    np.savez(add("npz_intervals_not_pairs", "intervals.npz", InvalidDataError, "intervals must be (start, stop) pairs"),
+             **valid, intervals=[1, 0.5, 7])
+    np.savez(add("npz_float16_times", "float16.npz", InvalidDataError, "float16"),
+             **{**valid, "spike_times": valid["spike_times"].astype(np.float16)})
+    np.savez(add("npz_signal_channels_scalar", "channels.npz", SignalError, "give one value per channel"),
+             **valid, signal_LFP_data=np.zeros(2000), signal_LFP_fs=1000.0, signal_LFP_channels='{"a": 1}')
+    np.savez(add("npz_text_times", "text_times.npz", InvalidDataError, "spike_times must hold numbers"),
+             **{**valid, "spike_times": np.array(["0.5", "0.6", "1.5"])})
     return cases

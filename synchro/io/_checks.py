@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import sys
 import tempfile
 import warnings
@@ -32,13 +34,62 @@ POPULATION_COLUMNS = ("population", "cell_type", "celltype", "neuron_type", "cel
 QUALITY_CHOICES = ("exclude-noise", None)
 
 
+#: Kinds of special file, for the message that refuses them.
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                  (stat.S_ISSOCK, "a socket"))
+
+
 def check_input_path(path) -> Path:
-    """Return ``path`` as a Path, raising the specific error when it is not a readable file."""
+    """Check that ``path`` is a regular file this process can read, and return it as a Path.
+
+    The file is opened without blocking and examined through the open
+    descriptor, so a FIFO (which would block until a writer appears), a
+    device (``/dev/zero`` reads forever) or a socket is refused at once,
+    whatever its name or the symlinks leading to it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputNotFoundError
+        Nothing there (or a symlink to nothing).
+    UnreadableInputError
+        A directory, a special file, a symlink loop, or no permission to read.
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputNotFoundError(f"{p} does not exist; check the path")
-    if p.is_dir():
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, NotADirectoryError):
+        if os.path.islink(p):
+            raise InputNotFoundError(f"{p} is a symlink to {os.readlink(p)}, which does not exist; fix the link or "
+                                     "give the file itself") from None
+        raise InputNotFoundError(f"{p} does not exist; check the path") from None
+    except PermissionError:
+        if p.is_dir():
+            raise UnreadableInputError(f"{p} is a directory; give a file (.nwb, .npz or .csv)") from None
+        raise UnreadableInputError(f"{p} is not readable (permission denied); make it readable (chmod u+r) or "
+                                   "copy it somewhere you can read") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnreadableInputError(f"{p} is a symlink loop (its links lead back to themselves); point the link "
+                                       "at the real file") from None
+        raise UnreadableInputError(f"{p} cannot be opened ({exc.strerror}); check the path") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if stat.S_ISDIR(mode):
         raise UnreadableInputError(f"{p} is a directory; give a file (.nwb, .npz or .csv)")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+        raise UnreadableInputError(f"{p} is not a regular file ({kind}); copy the data into a file and give that")
     return p
 
 
@@ -101,13 +152,228 @@ def to_json(obj) -> str:
     return json.dumps(obj, default=default)
 
 
-def from_json(text, what: str, source: str):
-    """Parse JSON that synchro stored in a file, naming the file when it is damaged."""
+def from_json(text, what: str, source: str, *, expect: type | None = dict):
+    """Parse JSON that synchro stored in a file, naming the file when it is damaged.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The stored JSON text.
+    what : str
+        What it holds, for the message ("metadata").
+    source : str
+        The file's name, for the message.
+    expect : type or None, default dict
+        Type the parsed value must have (synchro stores objects); None
+        accepts any JSON value.
+
+    Returns
+    -------
+    object
+        The parsed value.
+
+    Raises
+    ------
+    InvalidDataError
+        Not valid JSON, or not of type ``expect``.
+    """
+    damaged = "the file was damaged after synchro wrote it, re-export it"
     try:
-        return json.loads(text.decode() if isinstance(text, bytes) else str(text))
-    except ValueError:
-        raise InvalidDataError(f"{source}: the stored {what} is not valid JSON; the file was damaged after synchro "
-                               "wrote it, re-export it") from None
+        if isinstance(text, np.ndarray):
+            if text.ndim != 0:
+                raise ValueError
+            text = text[()]
+        value = json.loads(text.decode() if isinstance(text, bytes) else str(text))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise InvalidDataError(f"{source}: the stored {what} is not valid JSON; {damaged}") from None
+    if expect is not None and not isinstance(value, expect):
+        kind = {dict: "a JSON object", list: "a JSON array"}.get(expect, expect.__name__)
+        raise InvalidDataError(f"{source}: the stored {what} is not {kind} (found {type(value).__name__}); {damaged}")
+    return value
+
+
+# Fields read from files --------------------------------------------------------------------------------------
+# Every reader takes its numbers through these, so a damaged field fails alike in every format: exit 4 with one
+# line naming the field and the fix, never a numpy error from deep inside the analysis.
+
+#: Largest integer every float64 holds exactly (2**53); beyond it, whole-number floats are rounded ids.
+EXACT_FLOAT_INTEGER = 2**53
+
+
+def number(value, name: str, source: str) -> float:
+    """A single finite real number stored in a file (a bound, a rate), as float.
+
+    Parameters
+    ----------
+    value : object
+        What the file holds: a Python or numpy scalar, a 0-d or one-element
+        array, or text (CSV header values, parsed here).
+    name : str
+        The field, for the message.
+    source : str
+        The file's name, for the message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InvalidDataError
+        Text that is not a number, an array of several values, a boolean,
+        complex or non-finite value.
+    """
+    if isinstance(value, str | bytes):
+        text = value.decode(errors="replace") if isinstance(value, bytes) else value
+        try:
+            out = float(text)
+        except ValueError:
+            raise InvalidDataError(f"{source}: {name} must be a number; got {text[:40]!r}, write a plain number "
+                                   "such as 10.5") from None
+    else:
+        arr = np.asarray(value)
+        if arr.size != 1:
+            raise InvalidDataError(f"{source}: {name} must be a single number; got {arr.size} values "
+                                   f"(shape {arr.shape}), store one value")
+        if arr.dtype.kind not in "iuf":
+            shown = arr.reshape(-1)[0]
+            shown = shown.item() if isinstance(shown, np.generic) and arr.dtype.kind != "V" else shown
+            raise InvalidDataError(f"{source}: {name} must be a number; got {shown!r} ({arr.dtype}), store it as a "
+                                   "float")
+        out = float(arr.reshape(-1)[0])
+    if not np.isfinite(out):
+        raise InvalidDataError(f"{source}: {name} must be a finite number; got {out}")
+    return out
+
+
+def _one_dimensional(values, name: str, source: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim > 1 and sum(n > 1 for n in arr.shape) > 1:
+        raise InvalidDataError(f"{source}: {name} must be one-dimensional (one value per entry); got shape "
+                               f"{arr.shape}, store it flat")
+    return arr.reshape(-1)
+
+
+def float_times(values, name: str, source: str) -> np.ndarray:
+    """Times (or other per-spike reals) stored in a file, as one-dimensional float64.
+
+    Integers are accepted (the time-unit check judges them); float16 is
+    refused because it cannot hold spike times (its step is 8 ms at 10 s);
+    text, booleans and complex numbers are refused rather than converted.
+
+    Parameters
+    ----------
+    values : array_like
+        The stored array; row or column vectors count as one-dimensional.
+    name : str
+        The field, for the message.
+    source : str
+        The file's name, for the message.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+
+    Raises
+    ------
+    InvalidDataError
+        Not numeric, float16 or smaller, or truly multi-dimensional.
+    """
+    arr = _one_dimensional(values, name, source)
+    if arr.dtype.kind not in "iuf":
+        raise InvalidDataError(f"{source}: {name} must hold numbers; found {arr.dtype} "
+                               f"({_kind_name(arr.dtype)}), store them as float64")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 4:
+        raise InvalidDataError(f"{source}: {name} are {arr.dtype}, which rounds times to milliseconds and worse "
+                               "(8 ms steps at 10 s); store them as float64")
+    return arr.astype(np.float64)
+
+
+def whole_numbers(values, name: str, source: str, *, floats: bool = True) -> np.ndarray:
+    """Integers stored in a file (unit ids, unit rows, ragged-array indices), exactly, as int64.
+
+    Parameters
+    ----------
+    values : array_like
+        The stored array.
+    name : str
+        The field, for the message.
+    source : str
+        The file's name, for the message.
+    floats : bool, default True
+        Accept floats holding whole numbers below 2**53 (which float64 holds
+        exactly); False refuses any float (formats that require integers).
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+
+    Raises
+    ------
+    InvalidDataError
+        Non-numeric, fractional, beyond 64-bit integers, floats too large to
+        be exact, or floats where ``floats`` is False.
+    """
+    arr = _one_dimensional(values, name, source)
+    if arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise InvalidDataError(f"{source}: {name} holds values beyond 64-bit integers (up to {arr.max()}); "
+                                   "renumber them below 9.2e18")
+        return arr.astype(np.int64)
+    if arr.dtype.kind != "f" or not floats:
+        raise InvalidDataError(f"{source}: {name} must hold whole numbers stored as integers; found {arr.dtype} "
+                               f"({_kind_name(arr.dtype)}), store them as int64")
+    if not np.all(np.isfinite(arr)) or not np.all(np.mod(arr, 1) == 0):
+        raise InvalidDataError(f"{source}: {name} must hold whole numbers (unit ids); found non-integers")
+    if arr.size and np.abs(arr).max() >= 2.0**63:
+        raise InvalidDataError(f"{source}: {name} holds values beyond 64-bit integers ({np.abs(arr).max():.3g}); "
+                               "renumber them below 9.2e18")
+    if arr.size and np.abs(arr).max() >= EXACT_FLOAT_INTEGER:
+        raise InvalidDataError(f"{source}: {name} holds floats of 2**53 or more ({np.abs(arr).max():.3g}), "
+                               "whose digits are rounded away, so distinct ids may merge; store them as 64-bit "
+                               "integers (CSV: digits only, no decimal point or exponent)")
+    return arr.astype(np.int64)
+
+
+def interval_pairs(values, name: str, source: str) -> np.ndarray:
+    """Observation intervals stored in a file, as float64 (k, 2): start and stop in each row.
+
+    Parameters
+    ----------
+    values : array_like
+        k x 2 array, or one (start, stop) pair.
+    name : str
+        The field, for the message.
+    source : str
+        The file's name, for the message.
+
+    Returns
+    -------
+    ndarray of float64, shape (k, 2)
+
+    Raises
+    ------
+    InvalidDataError
+        Not numeric, not pairs, or not finite. (Start after stop is the
+        recording's check, :class:`~synchro.errors.RecordingBoundsError`.)
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf":
+        raise InvalidDataError(f"{source}: {name} must hold numbers (seconds); found {arr.dtype}")
+    if arr.shape == (2,):
+        arr = arr.reshape(1, 2)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise InvalidDataError(f"{source}: {name} must be (start, stop) pairs, shape (k, 2); got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise InvalidDataError(f"{source}: {name} must be finite numbers of seconds; found NaN or infinity")
+    return arr
+
+
+def _kind_name(dtype: np.dtype) -> str:
+    return {"U": "text", "S": "bytes", "b": "booleans", "c": "complex numbers", "O": "objects",
+            "V": "raw or compound values", "M": "dates", "m": "time deltas", "f": "floats",
+            "i": "integers", "u": "integers"}.get(dtype.kind, dtype.kind)
 
 
 def json_columns(columns: Mapping) -> dict[str, list]:

@@ -19,21 +19,26 @@ from __future__ import annotations
 
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..core import Recording, Signal
-from ..errors import InvalidDataError, UnreadableInputError
+from ..errors import InvalidDataError, SignalError, UnreadableInputError
 from ._checks import (
     as_recording,
     assemble,
     atomic_output,
     check_input_path,
+    float_times,
     from_json,
+    interval_pairs,
     json_columns,
+    number,
     population_alias,
     to_json,
+    whole_numbers,
 )
 
 __all__ = ["read_npz", "write_npz", "read_csv", "write_csv"]
@@ -62,26 +67,20 @@ def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
     Recording
     """
     p = check_input_path(path)
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UnreadableInputError(f"{p.name} is not a readable .npz archive ({exc}); write it with numpy.savez") \
-            from None
-    except ValueError as exc:
-        raise UnreadableInputError(f"{p.name} holds pickled objects, which synchro does not load ({exc}); store "
-                                   "strings as fixed-width arrays (numpy.str_)") from None
+    arrays = _load_npz(p)
     if "spike_times" not in arrays or not ({"unit_index", "unit_ids"} & arrays.keys()):
         raise InvalidDataError(f"{p.name} lacks the arrays 'spike_times' and 'unit_index' (or 'unit_ids'); found "
                                f"{sorted(arrays)}")
-    times = np.asarray(arrays["spike_times"], dtype=np.float64).ravel()
+    times = float_times(arrays["spike_times"], "spike_times", p.name)
     columns = {k[len("unit_"):]: v for k, v in arrays.items()
                if k.startswith("unit_") and k not in ("unit_index", "unit_ids")}
+    if "id" in columns:
+        columns["id"] = whole_numbers(columns["id"], "unit_id", p.name)
     if "unit_index" in arrays:
-        rows = _integers(arrays["unit_index"], "unit_index", p.name)
+        rows = whole_numbers(arrays["unit_index"], "unit_index", p.name)
         n_units = len(columns["id"]) if "id" in columns else (int(rows.max()) + 1 if rows.size else 0)
     else:
-        rows, ids = _rows_of_ids(_integers(arrays["unit_ids"], "unit_ids", p.name), columns.get("id"), p.name)
+        rows, ids = _rows_of_ids(whole_numbers(arrays["unit_ids"], "unit_ids", p.name), columns.get("id"), p.name)
         columns.setdefault("id", ids)
         n_units = len(ids)
     if len(rows) != len(times):
@@ -92,12 +91,13 @@ def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
     alias = population_alias(columns)
     metadata.update(source=str(p), format="npz", **({"population_from": alias} if alias else {}))
     grouped, offsets = _group(times, rows, n_units)
-    bounds = {k: (float(arrays[k]) if k in arrays else None) for k in ("t_start", "t_stop")}
+    bounds = {k: (number(arrays[k], k, p.name) if k in arrays else None) for k in ("t_start", "t_stop")}
+    stored_intervals = interval_pairs(arrays["intervals"], "intervals", p.name) if "intervals" in arrays else None
     return assemble(grouped, offsets, columns,
                     t_start=bounds["t_start"] if t_start is None else t_start,
                     t_stop=bounds["t_stop"] if t_stop is None else t_stop,
                     time_unit=time_unit, sampling_rate=sampling_rate, quality=quality,
-                    intervals=arrays.get("intervals"), signals=_npz_signals(arrays, p.name), metadata=metadata,
+                    intervals=stored_intervals, signals=_npz_signals(arrays, p.name), metadata=metadata,
                     source=str(p))
 
 
@@ -175,19 +175,12 @@ def read_csv(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
     except ValueError:
         raise InvalidDataError(f"{p.name} has columns {columns}; its header line must name unit_id and spike_time "
                                "(seconds)") from None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # numpy warns on a header-only file; zero rows is handled below
-        try:
-            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=2,
-                               dtype=np.float64, encoding="utf-8")
-        except ValueError as exc:
-            raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every unit_id and spike_time "
-                                   "must be a number") from None
+    ids, times = _csv_rows(p, n_skip, ui, ti)
     ids_known = header.get("unit_ids")
-    known = None if ids_known is None else np.array(ids_known.split(), dtype=np.int64)
-    rows, ids = _rows_of_ids(_integers(table[:, 0], "unit_id", p.name), known, p.name)
-    grouped, offsets = _group(table[:, 1], rows, len(ids))
-    bounds = {k: (float(header[k]) if k in header else None) for k in ("t_start", "t_stop")}
+    known = None if ids_known is None else _listed_ids(ids_known, p.name)
+    rows, ids = _rows_of_ids(ids, known, p.name)
+    grouped, offsets = _group(times, rows, len(ids))
+    bounds = {k: (number(header[k], f"# {k}=", p.name) if k in header else None) for k in ("t_start", "t_stop")}
     return assemble(grouped, offsets, {"id": ids},
                     t_start=bounds["t_start"] if t_start is None else t_start,
                     t_stop=bounds["t_stop"] if t_stop is None else t_stop,
@@ -225,12 +218,69 @@ def write_csv(spikes, path, *, overwrite: bool = False):
 
 # Helpers ----------------------------------------------------------------------
 
-def _integers(values, name: str, source: str) -> np.ndarray:
-    values = np.asarray(values).ravel()
-    if values.size and not np.issubdtype(values.dtype, np.integer):
-        if not np.issubdtype(values.dtype, np.number) or not np.all(np.mod(values, 1) == 0):
-            raise InvalidDataError(f"{source}: {name} must hold whole numbers (unit ids); found non-integers")
-    return values.astype(np.int64)
+#: Limits of the CSV header: lines before the column names, and characters per line. A header is a few short
+#: lines; a file past these limits is not a spike CSV (and reading it line by line would have no bound).
+MAX_HEADER_LINES = 10_000
+MAX_LINE_CHARS = 1 << 16
+
+#: An .npz archive whose members unpack to more than this many bytes, and more than
+#: :data:`MAX_NPZ_RATIO` times the file's size, is refused before it is unpacked (a zip bomb).
+MAX_NPZ_BYTES = 4 << 30
+MAX_NPZ_RATIO = 100
+
+
+def _load_npz(p: Path) -> dict[str, np.ndarray]:
+    """Every array of the archive, refusing damaged archives, pickles and archives that unpack without bound."""
+    try:
+        with zipfile.ZipFile(p) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > max(MAX_NPZ_BYTES, MAX_NPZ_RATIO * p.stat().st_size):
+            raise UnreadableInputError(f"{p.name} unpacks to {unpacked / 2**30:.3g} GiB from "
+                                       f"{p.stat().st_size / 2**20:.3g} MiB; it is not a spike archive numpy wrote, "
+                                       "write it with numpy.savez")
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, KeyError) as exc:
+        raise UnreadableInputError(f"{p.name} is not a readable .npz archive ({exc}); write it with numpy.savez") \
+            from None
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise UnreadableInputError(f"{p.name} holds a damaged array ({exc}); write it again with numpy.savez") \
+                from None
+        raise UnreadableInputError(f"{p.name} holds pickled objects, which synchro does not load ({exc}); store "
+                                   "strings as fixed-width arrays (numpy.str_)") from None
+
+
+def _csv_rows(p: Path, n_skip: int, ui: int, ti: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit ids (exact int64) and spike times of every data row."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # numpy warns on a header-only file; zero rows is handled later
+        try:
+            # Ids as integers first: through float64, ids of 2**53 or more would be rounded and could merge.
+            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=1,
+                               dtype=[("id", np.int64), ("t", np.float64)], encoding="utf-8-sig")
+            return table["id"], table["t"]
+        except ValueError:
+            pass  # ids written as floats ("3.0"), or a bad value: read as numbers and judge below
+        try:
+            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=2,
+                               dtype=np.float64, encoding="utf-8-sig")
+        except ValueError as exc:
+            raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every unit_id and spike_time "
+                                   "must be a number") from None
+    return whole_numbers(table[:, 0], "unit_id", p.name), table[:, 1]
+
+
+def _listed_ids(text: str, source: str) -> np.ndarray:
+    """The ids of the ``# unit_ids=`` header line, exactly."""
+    try:
+        ids = [int(token) for token in text.split()]
+    except ValueError:
+        raise InvalidDataError(f"{source}: # unit_ids= must list whole numbers separated by spaces; got "
+                               f"{text[:40]!r}, or leave the line out") from None
+    if any(not -2**63 <= i < 2**63 for i in ids):
+        raise InvalidDataError(f"{source}: # unit_ids= holds ids beyond 64-bit integers; renumber them below 9.2e18")
+    return np.array(ids, dtype=np.int64)
 
 
 def _rows_of_ids(spike_ids: np.ndarray, known_ids, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -238,7 +288,7 @@ def _rows_of_ids(spike_ids: np.ndarray, known_ids, source: str) -> tuple[np.ndar
     if known_ids is None:
         ids, rows = np.unique(spike_ids, return_inverse=True)
         return rows.astype(np.int64), ids
-    ids = np.asarray(known_ids, dtype=np.int64)
+    ids = whole_numbers(known_ids, "unit_id", source)
     order = np.argsort(ids)
     pos = np.searchsorted(ids[order], spike_ids).clip(0, max(len(ids) - 1, 0))
     if spike_ids.size and (len(ids) == 0 or np.any(ids[order][pos] != spike_ids)):
@@ -258,11 +308,21 @@ def _group(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.ndarra
 
 
 def _csv_header(p) -> tuple[dict[str, str], list[str], int]:
-    """``key=value`` comment lines, the column names and the number of lines before the data."""
+    """``key=value`` comment lines, the column names and the number of lines before the data.
+
+    A UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped; reading stops
+    at :data:`MAX_HEADER_LINES` lines of :data:`MAX_LINE_CHARS` characters.
+    """
     header: dict[str, str] = {}
     try:
-        with open(p, encoding="utf-8") as f:
-            for n, line in enumerate(f):
+        with open(p, encoding="utf-8-sig") as f:
+            for n in range(MAX_HEADER_LINES):
+                line = f.readline(MAX_LINE_CHARS)
+                if not line:
+                    break
+                if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+                    raise InvalidDataError(f"{p.name}: line {n + 1} is longer than {MAX_LINE_CHARS} characters; a "
+                                           "spike CSV has short lines unit_id,spike_time, check that this is one")
                 line = line.strip()
                 if not line:
                     continue
@@ -272,6 +332,9 @@ def _csv_header(p) -> tuple[dict[str, str], list[str], int]:
                         header[key.strip()] = value.strip()
                     continue
                 return header, [c.strip() for c in line.split(",")], n + 1
+            else:
+                raise InvalidDataError(f"{p.name}: no header line unit_id,spike_time in its first {MAX_HEADER_LINES} "
+                                       "lines; put the header before the data")
     except UnicodeDecodeError:
         raise UnreadableInputError(f"{p.name} is not UTF-8 text; give a CSV file with unit_id,spike_time") from None
     raise InvalidDataError(f"{p.name} is empty (no header line); a CSV needs a header unit_id,spike_time and one "
@@ -286,9 +349,13 @@ def _npz_signals(arrays: dict, source: str) -> dict[str, Signal]:
         name = key[len("signal_"):-len("_data")]
         if f"signal_{name}_fs" not in arrays:
             raise InvalidDataError(f"{source}: signal {name!r} has no 'signal_{name}_fs' (sampling rate, Hz)")
+        data = arrays[key]
+        if data.dtype.kind not in "iuf":
+            raise SignalError(f"{source}: {key} must hold numbers; found {data.dtype}, store it as float64")
         channels = arrays.get(f"signal_{name}_channels")
-        signals[name] = Signal(arrays[key], float(arrays[f"signal_{name}_fs"]),
-                               float(arrays.get(f"signal_{name}_t_start", 0.0)),
+        t0 = arrays.get(f"signal_{name}_t_start")
+        signals[name] = Signal(data, number(arrays[f"signal_{name}_fs"], f"signal_{name}_fs", source),
+                               0.0 if t0 is None else number(t0, f"signal_{name}_t_start", source),
                                units=str(arrays.get(f"signal_{name}_units", "")), name=name,
                                channels=None if channels is None else from_json(channels, "channel table", source))
     return signals

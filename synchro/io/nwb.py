@@ -33,6 +33,7 @@ from ..errors import (
     InvalidDataError,
     MissingSpikeTimesError,
     NotHDF5Error,
+    NotInFileError,
     NotNWBError,
     NoUnitsTableError,
     SignalError,
@@ -46,11 +47,15 @@ from ._checks import (
     atomic_output,
     check_input_path,
     check_quality,
+    float_times,
     from_json,
+    interval_pairs,
     json_columns,
+    number,
     population_alias,
     to_json,
     warn,
+    whole_numbers,
 )
 
 __all__ = ["read_nwb", "write_nwb"]
@@ -111,6 +116,10 @@ def read_nwb(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None
     NotHDF5Error, NotNWBError, UnreadableInputError, NoUnitsTableError,
     AmbiguousUnitsTableError, MissingSpikeTimesError, NonFiniteTimesError,
     TimeUnitError, RecordingBoundsError, SignalError, NothingToAnalyseError
+        Problems of the file (exit codes 3, 4 and 5 on the command line).
+    NotInFileError
+        ``units`` or ``lfp`` names a table or series the file does not hold
+        (a wrong option: exit code 2).
     """
     import h5py
 
@@ -142,14 +151,16 @@ def _read_open(f, p: Path, *, units, lfp, time_unit, sampling_rate, t_start, t_s
     if "spike_times_index" not in g:
         raise MissingSpikeTimesError(f"Units table /{table_path} in {p.name} has spike_times but no "
                                      "spike_times_index; the file is incomplete, re-export it")
-    times = g["spike_times"][()].astype(np.float64, copy=False)
-    offsets = np.concatenate([[0], g["spike_times_index"][()].astype(np.int64)])
+    times = float_times(g["spike_times"][()], f"/{table_path}/spike_times", p.name)
+    # NWB stores ragged-array indices as integers; a float index is a writer's error that could hide misalignment.
+    index = whole_numbers(g["spike_times_index"][()], f"/{table_path}/spike_times_index", p.name, floats=False)
+    offsets = np.concatenate([[0], index])
     if np.any(np.diff(offsets) < 0) or offsets[-1] != len(times):
         raise InvalidDataError(f"spike_times_index of /{table_path} in {p.name} does not match its {len(times)} "
                                "spike times; the file is corrupt, re-export it")
-    stored = from_json(f[METADATA_PATH][()], "synchro metadata", p.name) if METADATA_PATH in f else {}
+    stored = _stored_metadata(f, p.name)
     metadata = dict(stored.get("metadata", {}))
-    columns, skipped = _unit_columns(g, len(offsets) - 1)
+    columns, skipped = _unit_columns(g, len(offsets) - 1, p.name)
     alias = population_alias(columns)
     metadata.update(source=str(p), format="nwb", units_table="/" + table_path)
     if skipped:
@@ -186,9 +197,40 @@ def _read_open(f, p: Path, *, units, lfp, time_unit, sampling_rate, t_start, t_s
     return Recording(s, signals, {**rec.metadata, **extra})
 
 
-def _attr(obj, name: str):
+def _stored_metadata(f, source: str) -> dict:
+    """The JSON synchro stored when it wrote the file, checked field by field ({} for other files)."""
+    if METADATA_PATH not in f:
+        return {}
+    import h5py
+
+    ds = f[METADATA_PATH]
+    stored = from_json(ds[()] if isinstance(ds, h5py.Dataset) else "", "synchro metadata", source)
+    damaged = "the file was damaged after synchro wrote it, re-export it"
+    for key in ("t_start", "t_stop"):
+        if key in stored:
+            value = stored[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+                raise InvalidDataError(f"{source}: in the stored synchro metadata, {key} must be a number of seconds; "
+                                       f"got {value!r}; {damaged}")
+    if not isinstance(stored.get("metadata", {}), dict):
+        raise InvalidDataError(f"{source}: the stored synchro metadata's 'metadata' is not a JSON object; {damaged}")
+    signals = stored.get("signals", {})
+    if not isinstance(signals, dict) or not all(isinstance(v, dict) and isinstance(v.get("path", ""), str)
+                                                and isinstance(v.get("channels", {}), dict | None)
+                                                for v in signals.values()):
+        raise InvalidDataError(f"{source}: the stored synchro metadata's 'signals' is not an object of signal "
+                               f"descriptions; {damaged}")
+    return stored
+
+
+def _attr(obj, name: str) -> str | None:
+    """A text attribute (neurodata_type, unit), or None when absent or not text (a damaged file)."""
     v = obj.attrs.get(name)
-    return v.decode() if isinstance(v, bytes) else v
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    return str(v) if isinstance(v, str) else None
 
 
 def _text(v) -> str:
@@ -210,8 +252,8 @@ def _typed_objects(f) -> dict[str, str]:
 
 def _pick_units_table(typed: dict[str, str], units, source: str) -> str:
     tables = sorted(k for k, t in typed.items() if t == "Units")
-    if units is not None:
-        return _chosen(units, tables, NoUnitsTableError, "Units table", source)
+    if units is not None and tables:
+        return _chosen(units, tables, NotInFileError, "Units table", source)
     if not tables:
         raise NoUnitsTableError(f"{source} holds no Units table (no sorted spikes); add one or export spikes as "
                                 ".npz/.csv")
@@ -223,16 +265,17 @@ def _pick_units_table(typed: dict[str, str], units, source: str) -> str:
 
 
 def _chosen(choice, candidates: list[str], error, what: str, source: str) -> str:
+    # A name the file does not hold is a wrong option (exit 2), for --units and --lfp alike.
     key = str(choice).strip("/")
     if key not in candidates:
         raise error(f"{source} has no {what} at {choice!r}; it holds {['/' + c for c in candidates] or 'none'}")
     return key
 
 
-def _unit_columns(g, n_units: int) -> tuple[dict, list[str]]:
+def _unit_columns(g, n_units: int, source: str) -> tuple[dict, list[str]]:
     import h5py
 
-    columns: dict = {"id": g["id"][()].astype(np.int64)} if "id" in g else {}
+    columns: dict = {"id": whole_numbers(g["id"][()], f"{g.name}/id", source)} if "id" in g else {}
     skipped = []
     names = [_text(c) for c in np.atleast_1d(g.attrs.get("colnames", []))]
     for name in names:
@@ -243,7 +286,8 @@ def _unit_columns(g, n_units: int) -> tuple[dict, list[str]]:
         if f"{name}_index" in g or ds.ndim != 1 or reference:
             skipped.append(name)  # ragged, multi-dimensional or reference columns have no one-value-per-unit form
             continue
-        values = ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()]
+        # Text columns are labels: bytes that are not valid text are shown as U+FFFD rather than end the run.
+        values = ds.asstr(encoding="utf-8", errors="replace")[()] if h5py.check_string_dtype(ds.dtype) else ds[()]
         if len(values) != n_units:
             skipped.append(name)
             continue
@@ -260,8 +304,13 @@ def _stored_bounds(f, g, stored, times, offsets, source):
     """
     bounds = origin = intervals = None
     if "obs_intervals" in g and "obs_intervals_index" in g:
-        iv = g["obs_intervals"][()].reshape(-1, 2).astype(np.float64)
-        iv_off = np.concatenate([[0], g["obs_intervals_index"][()].astype(np.int64)])
+        iv = interval_pairs(g["obs_intervals"][()].reshape(-1, 2) if g["obs_intervals"].size % 2 == 0
+                       else g["obs_intervals"][()], "obs_intervals", source)
+        iv_off = np.concatenate([[0], whole_numbers(g["obs_intervals_index"][()], "obs_intervals_index", source,
+                                                    floats=False)])
+        if np.any(np.diff(iv_off) < 0) or iv_off[-1] != len(iv) or len(iv_off) != len(offsets):
+            raise InvalidDataError(f"{source}: obs_intervals_index does not match its {len(iv)} intervals and "
+                                   f"{len(offsets) - 1} units; the file is corrupt, re-export it")
         if iv.size:
             bounds, origin = (float(iv[:, 0].min()), float(iv[:, 1].max())), "obs_intervals"
             k = int(iv_off[1])
@@ -275,8 +324,12 @@ def _stored_bounds(f, g, stored, times, offsets, source):
         return (stored["t_start"], stored["t_stop"]), "synchro metadata", intervals, times, offsets
     if bounds is None and times.size:
         for table in ("intervals/trials", "intervals/epochs"):
-            if f"{table}/start_time" in f:
-                a, b = float(f[f"{table}/start_time"][()].min()), float(f[f"{table}/stop_time"][()].max())
+            if f"{table}/start_time" in f and f"{table}/stop_time" in f:
+                starts = float_times(f[f"{table}/start_time"][()], f"/{table}/start_time", source)
+                stops = float_times(f[f"{table}/stop_time"][()], f"/{table}/stop_time", source)
+                if not (starts.size and stops.size and np.isfinite(starts).all() and np.isfinite(stops).all()):
+                    continue  # an empty or damaged table says nothing about the bounds
+                a, b = float(starts.min()), float(stops.max())
                 if a <= times.min() and times.max() < b:
                     return (a, b), f"span of /{table}", None, times, offsets
     return bounds, origin, intervals, times, offsets
@@ -305,7 +358,7 @@ def _drop_outside_unit_intervals(times, offsets, per_unit, source):
 def _pick_lfp(typed: dict[str, str], lfp, source: str) -> str | None:
     series = [k for k, t in typed.items() if t == "ElectricalSeries"]
     if lfp != "auto":
-        return _chosen(lfp, series, UsageError, "ElectricalSeries", source)
+        return _chosen(lfp, series, NotInFileError, "ElectricalSeries", source)
     if not series:
         return None
     # Series inside an LFP container first: the raw 30 kHz acquisition is rarely what is wanted.
@@ -320,12 +373,16 @@ def _read_series(f, path: str, t_start: float, t_stop: float, stored: dict | Non
                  volts: bool) -> Signal | None:
     """The part of a TimeSeries overlapping [t_start, t_stop), in physical units; None (warned) if none."""
     g = f[path]
+    source = Path(f.filename).name
     data = g["data"]
+    if data.dtype.kind not in "iuf" or data.ndim not in (1, 2) or data.shape[0] == 0:
+        raise SignalError(f"{source}: /{path}/data must be a 1-D or 2-D array of numbers (samples x channels); "
+                          f"found {data.dtype}, shape {data.shape}; re-export it or pass lfp=None (CLI: --lfp none)")
     if "starting_time" in g:
-        fs = float(g["starting_time"].attrs["rate"])
-        first = float(g["starting_time"][()])
+        fs = number(g["starting_time"].attrs.get("rate"), f"/{path}/starting_time rate", source)
+        first = number(g["starting_time"][()], f"/{path}/starting_time", source)
     elif "timestamps" in g:
-        ts = g["timestamps"][()].astype(np.float64)
+        ts = float_times(g["timestamps"][()], f"/{path}/timestamps", source)
         step = np.diff(ts)
         # The mean step over the whole span: less sensitive to timestamp jitter than any single step.
         fs = (ts.size - 1) / float(ts[-1] - ts[0]) if step.size and ts[-1] > ts[0] else 0.0
@@ -345,13 +402,17 @@ def _read_series(f, path: str, t_start: float, t_stop: float, stored: dict | Non
              f"read no {name}")
         return None
     values = data[i0:i1].astype(np.float64, copy=False)
-    conversion = float(data.attrs.get("conversion", 1.0))
-    offset = float(data.attrs.get("offset", 0.0))
+    conversion = number(data.attrs.get("conversion", 1.0), f"/{path}/data conversion", source)
+    offset = number(data.attrs.get("offset", 0.0), f"/{path}/data offset", source)
     if volts:
         unit = _attr(data, "unit") or "volts"
         conversion *= _VOLT_SCALE.get(unit, 1.0)
     if "channel_conversion" in g:
-        values = values * (conversion * g["channel_conversion"][()].astype(np.float64))
+        per_channel = float_times(g["channel_conversion"][()], f"/{path}/channel_conversion", source)
+        if per_channel.size != (1 if values.ndim == 1 else values.shape[1]):
+            raise SignalError(f"{source}: /{path}/channel_conversion has {per_channel.size} values for "
+                              f"{1 if values.ndim == 1 else values.shape[1]} channels; the file is corrupt")
+        values = values * (conversion * per_channel)
     elif conversion != 1.0:
         values = values * conversion
     if offset != 0.0:
@@ -365,14 +426,26 @@ def _read_series(f, path: str, t_start: float, t_stop: float, stored: dict | Non
 
 
 def _electrode_channels(f, region) -> dict:
-    rows = region[()].astype(np.int64)
+    source = Path(f.filename).name
+    rows = whole_numbers(region[()], f"{region.name}", source, floats=False)
+    import h5py
+
     ref = region.attrs.get("table")
-    table = f[ref] if ref is not None else f.get("general/extracellular_ephys/electrodes")
-    if table is None:
+    try:
+        table = f[ref] if isinstance(ref, h5py.Reference) else f.get("general/extracellular_ephys/electrodes")
+    except (ValueError, KeyError):  # a reference to nothing: the channels keep their row numbers
+        table = None
+    if table is None or "id" not in table:
         return {"electrode_id": rows}
-    channels = {"electrode_id": table["id"][()][rows]}
-    if "location" in table:
-        channels["location"] = table["location"].asstr()[()][rows].astype(object)
+    ids = whole_numbers(table["id"][()], f"{table.name}/id", source)
+    if rows.size and (rows.min() < 0 or rows.max() >= len(ids)):
+        raise SignalError(f"{source}: {region.name} points at rows {rows.min()}..{rows.max()} of an electrode table "
+                          f"of {len(ids)}; the file is corrupt, re-export it or pass lfp=None (CLI: --lfp none)")
+    channels = {"electrode_id": ids[rows]}
+    location = table.get("location")
+    if location is not None and location.ndim == 1 and len(location) == len(ids):
+        if h5py.check_string_dtype(location.dtype):
+            channels["location"] = location.asstr(encoding="utf-8", errors="replace")[()][rows].astype(object)
     return channels
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._plotting import plain_label
+
 __all__ = ["FIGURES", "draw_figures", "save_figures", "population_colors"]
 
 #: Figures of a report, in display order, with their captions.
@@ -81,7 +83,8 @@ def _raster(report):
     for pop, mask in groups:
         m = keep & mask
         # Rasterised even in the SVG: 1e5 vector ticks make a file no browser opens quickly.
-        ax.plot(data.times[m], rows[m], "|", ms=3, mew=1, color=colors[pop], label=pop, rasterized=True)
+        ax.plot(data.times[m], rows[m], "|", ms=3, mew=1, color=colors[pop], label=plain_label(pop),
+                rasterized=True)
     ax.set(xlim=(t0, t1), ylim=(-0.5, data.n_units - 0.5), xlabel="time (s)", ylabel="unit")
     if pops:
         ax.legend(loc="upper right", markerscale=3, frameon=True)
@@ -97,7 +100,8 @@ def _rates(report):
     for pop in pops:
         rate = report.results[("rates", pop)]
         shown = (rate.times >= t0) & (rate.times < t1)
-        ax.plot(rate.times[shown], rate.smoothed(SMOOTHING)[shown], color=colors[pop], lw=1, label=pop)
+        ax.plot(rate.times[shown], rate.smoothed(SMOOTHING)[shown], color=colors[pop], lw=1,
+                label=plain_label(pop))
     ax.set(xlim=(t0, t1), xlabel="time (s)", ylabel="rate (spikes/s per unit)")
     ax.legend(loc="upper right")
     return fig
@@ -108,7 +112,7 @@ def _spectra(report):
     fig, axes = _figure(len(pops), height=3.2)
     for ax, pop in zip(axes[:, 0], pops):
         report.results[("rhythms", pop)].plot(ax=ax, fmax=FMAX)
-        ax.set_title(pop, loc="left")
+        ax.set_title(plain_label(pop), loc="left")
     return fig
 
 
@@ -116,8 +120,8 @@ def _sttc(report):
     pop = next(p for p in report.populations if ("sttc", p) in report.results)
     fig, axes = _figure(1, height=6.0, width=7.0)
     report.results[("sttc", pop)].plot(ax=axes[0, 0])
-    axes[0, 0].set_title(f"STTC, {pop} ({report.parameters['calls'][f'sttc ({pop})']['window'] * 1e3:g} ms window)",
-                         loc="left")
+    window_ms = report.parameters["calls"][f"sttc ({pop})"]["window"] * 1e3
+    axes[0, 0].set_title(f"STTC, {plain_label(pop)} ({window_ms:g} ms window)", loc="left")
     return fig
 
 
@@ -129,7 +133,7 @@ def _coupling(report):
     ax = axes[0, 0]
     for pop in pops:
         coh = report.results[("coherence", pop)]
-        ax.plot(coh.frequencies, coh.pooled, color=colors[pop], lw=1, label=pop)
+        ax.plot(coh.frequencies, coh.pooled, color=colors[pop], lw=1, label=plain_label(pop))
     ax.set(xlim=(0, FMAX), xlabel="frequency (Hz)", ylabel="spike-field coherence (pooled spikes)")
     ax.legend(loc="upper right")
     for ax, band in zip(axes[0, 1:], bands):
@@ -137,10 +141,10 @@ def _coupling(report):
             if ("phases", f"{pop}, {band}") in report.results:
                 phases = report.results[("phases", f"{pop}, {band}")].phases
                 ax.hist(phases, bins=36, range=(-np.pi, np.pi), density=True, histtype="step", color=colors[pop],
-                        label=pop)
+                        label=plain_label(pop))
         lo, hi = report.parameters["bands"][band]
         ax.set(xlim=(-np.pi, np.pi), xlabel="field phase at spikes (rad)", ylabel="density",
-               title=f"{band} {lo:g}-{hi:g} Hz")
+               title=f"{plain_label(band)} {lo:g}-{hi:g} Hz")
         ax.legend(loc="upper right", fontsize="small")
     return fig
 
@@ -185,13 +189,20 @@ def save_figures(report, folder) -> list[dict]:
         ``{"name", "png", "svg", "caption"}`` per figure, paths relative to
         the folder's parent (the report folder).
     """
+    import matplotlib
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
-    for name, fig in draw_figures(report).items():
-        # Light PNG compression: files about 2 % larger, written in two thirds of the time.
-        fig.savefig(folder / f"{name}.png", dpi=100, pil_kwargs={"compress_level": 1})
-        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+    # A user's matplotlibrc may turn on usetex, which hands every label to LaTeX (and '_' or '%' in a name to
+    # its parser); names from the data are plain text (plain_label), so LaTeX is off here.
+    with matplotlib.rc_context({"text.usetex": False}):
+        figures = draw_figures(report)
+        for name, fig in figures.items():
+            # Light PNG compression: files about 2 % larger, written in two thirds of the time.
+            fig.savefig(folder / f"{name}.png", dpi=100, pil_kwargs={"compress_level": 1})
+            fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+    for name in figures:
         saved.append({"name": name, "png": f"{folder.name}/{name}.png", "svg": f"{folder.name}/{name}.svg",
                       "caption": FIGURES[name]})
     return saved

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from html import escape
 
+from .._plotting import strip_control
+
 __all__ = ["render_html"]
 
 _STYLE = """
@@ -106,4 +108,5 @@ def render_html(report, summary: str, figures: list[dict]) -> str:
         f"Made by synchro {escape(gen['version'])} on {escape(gen['created'])}.</footer>",
         "</body>", "</html>",
     ]
-    return "\n".join(parts) + "\n"
+    # Names from the input may hold control characters, which HTML forbids (a NUL is a parse error).
+    return strip_control("\n".join(parts) + "\n")

@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import __version__
 from ..core import Recording, SpikeData
-from ..errors import InvalidDataError, NothingToAnalyseError, SynchroWarning, UsageError
+from ..errors import InvalidDataError, NothingToAnalyseError, RecordingBoundsError, SynchroWarning, UsageError
 from .model import Report
 
 __all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands"]
@@ -65,6 +65,11 @@ STTC_WINDOW = 0.005
 
 #: Counting window of the population Fano factor (s).
 FANO_WINDOW = 0.01
+
+#: Longest window analysed at once (s): 2**28 bins of 1 ms (about 75 h), 2 GiB per rate array. Longer bounds
+#: are a unit mix-up far more often than a recording (t_stop=1e20 overflowed the binning), and would not fit in
+#: memory anyway.
+MAX_DURATION = 2**28 * 1e-3
 
 _VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "matplotlib", "brian2")
 
@@ -236,6 +241,10 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     if not 0 <= discard < spikes.duration:
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
+    if data.duration > MAX_DURATION:
+        raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
+                                   f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
+                                   "bounds (--t-start/--t-stop; times in ms?) or split the recording")
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
                                     "check --t-start/--t-stop and the curation filter (--quality all)")
@@ -362,6 +371,15 @@ def _band_record(v) -> dict:
     return {name: record[name] for name in RHYTHM_FIELDS}
 
 
+def _defined(run: _Run, analysis: str, pop: str, value, why: str) -> float | None:
+    """``value`` as a float, or None with ``why`` recorded in ``skipped``: an undefined statistic (NaN: one
+    spike, one unit, no variance) is reported as undetermined with its reason, never as a number."""
+    if value is None or not np.isfinite(value):
+        run.skip(analysis, pop, f"undetermined: {why}")
+        return None
+    return float(value)
+
+
 def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
     from .. import synchrony
 
@@ -370,19 +388,28 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
         run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
         return out
     baseline = dict(n_surrogates=run.sync_surrogates)
-    if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
-                      rng=_seed_for(run.seed, "chi", pop))) is not None:
-        out.update(chi=r.chi, chi_z=r.z_score, chi_floor=r.floor_chi)
-    if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
-                      rng=_seed_for(run.seed, "sttc", pop))) is not None:
-        out.update(sttc_mean=r.value, sttc_z=r.z_score)
-    if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
-                      rng=_seed_for(run.seed, "spike_sync", pop))) is not None:
-        out.update(spike_sync=r.value)
-    if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
-        out.update(spike_contrast=r.value)
+    n_active = int(np.count_nonzero(np.diff(data.offsets)))
+    if n_active < 2:
+        # Pairwise measures compare units' spikes: with one unit firing, SPIKE-synchronization and spike contrast
+        # return 0 and STTC NaN, values that would read as "no synchrony" where there is nothing to compare.
+        run.skip("pairwise synchrony (chi, sttc, spike_sync, spike_contrast)", pop,
+                 f"undetermined: {n_active} of {data.n_units} units have spikes; synchrony compares at least two")
+    else:
+        if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
+                          rng=_seed_for(run.seed, "chi", pop))) is not None:
+            out.update(chi=_defined(run, "chi", pop, r.chi, "the population trace or the units' traces have no "
+                                    "variance"), chi_z=r.z_score, chi_floor=r.floor_chi)
+        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
+                          rng=_seed_for(run.seed, "sttc", pop))) is not None:
+            out.update(sttc_mean=_defined(run, "sttc", pop, r.value, "no unit pair with spikes in both units"),
+                       sttc_z=r.z_score)
+        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
+                          rng=_seed_for(run.seed, "spike_sync", pop))) is not None:
+            out.update(spike_sync=_defined(run, "spike_sync", pop, r.value, "no spike with a partner to match"))
+        if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
+            out.update(spike_contrast=_defined(run, "spike_contrast", pop, r.value, "no bin size with activity"))
     if (r := run.step("fano", pop, synchrony.population_fano, data, windows=(FANO_WINDOW,))) is not None:
-        out.update(fano=float(r.fano[0]))
+        out.update(fano=_defined(run, "fano", pop, r.fano[0], f"no spikes in any {FANO_WINDOW * 1e3:g} ms window"))
     return out
 
 
@@ -394,9 +421,19 @@ def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int) -> dict
         r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
                      channel=channel)
         if r is not None:
-            out[band] = {"ppc": r.population_ppc0, "ppc1": r.population_ppc1, "plv": r.population_plv,
-                         "preferred_phase": r.population_preferred_phase, "rayleigh_p": r.population_rayleigh_p,
-                         "n_spikes": r.population_n_spikes}
+            where, n = f"{pop}, {band}", r.population_n_spikes
+            if n < 2:
+                # With one spike the PLV is 1 and the phase is that spike's: numbers, but no locking to speak of.
+                run.skip("phase_locking", where, f"undetermined: {n} spike(s) with a field phase; phase locking "
+                         "needs at least 2")
+                out[band] = {"ppc": None, "ppc1": None, "plv": None, "preferred_phase": None, "rayleigh_p": None,
+                             "n_spikes": n}
+                continue
+            out[band] = {"ppc": _defined(run, "ppc", where, r.population_ppc0, "no pair of spikes"),
+                         "ppc1": _defined(run, "ppc1", where, r.population_ppc1,
+                                          "needs spikes of at least two units (pairs across units)"),
+                         "plv": r.population_plv, "preferred_phase": r.population_preferred_phase,
+                         "rayleigh_p": r.population_rayleigh_p, "n_spikes": n}
             # Phase histograms for the figures; filtering one field channel again costs milliseconds.
             run.step("phases", f"{pop}, {band}", coupling.spike_phases, data, field, band=(lo, hi), channel=channel)
     # Pooled coherence only: the per-unit spectra would cost seconds and the report shows the pooled curve.

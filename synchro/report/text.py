@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .._plotting import strip_control
 from .pipeline import FANO_WINDOW
 
 __all__ = ["render_text"]
@@ -120,4 +121,5 @@ def render_text(report) -> str:
         lines += ["", "Skipped"]
         for s in report.skipped:
             lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
-    return "\n".join(lines)
+    # Names from the input may hold control characters: none reaches a terminal (escape sequences) or a file.
+    return strip_control("\n".join(lines))
