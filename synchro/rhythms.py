@@ -504,8 +504,9 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
     return np.concatenate(out)
 
 
-def _envelope(prep: _Prepared, counts: np.ndarray) -> np.ndarray:
-    """Slow level of the shot noise for the peak test's bootstrap: sqrt of the smoothed count over its mean.
+def _envelope(prep: _Prepared, counts: np.ndarray, factor: int = 1) -> np.ndarray:
+    """Slow level of the shot noise for the peak test's bootstrap: sqrt of the smoothed count over its mean,
+    averaged over groups of ``factor`` bins (the bootstrap's decimation).
 
     Shot noise is as non-stationary as the rate: where the population fires more, its local spectrum is
     higher, so a Welch average over segments (or a taper's weighting) of unequal levels scatters more than
@@ -515,6 +516,8 @@ def _envelope(prep: _Prepared, counts: np.ndarray) -> np.ndarray:
     from scipy.ndimage import gaussian_filter1d
 
     level = gaussian_filter1d(counts.astype(np.float64), ENVELOPE_WIDTH / prep.bin_width, mode="nearest")
+    n = level.size // factor
+    level = level[: n * factor].reshape(n, factor).mean(axis=1)
     return np.sqrt(level / level.mean())
 
 
@@ -624,7 +627,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     n_surrogates = int(n_surrogates)
     single = prep.data.n_units == 1
     null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
-    envelope = _envelope(prep, prep.counts[0])
+    # The bootstrap simulates at the lowest rate that keeps the fitted frequencies: half the work at 1 ms bins.
+    boot_est, factor = prep.estimator.decimated(fit_range[1])
+    envelope = _envelope(prep, prep.counts[0], factor)
     mean_all = (spectrum.psd + null_psd.sum(axis=0)) / (n_surrogates + 1)
     scale = np.where(mean_all > 0, mean_all, np.inf)
     obs_ratio, null_ratio = spectrum.psd / scale, null_psd / scale
@@ -647,9 +652,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 null_stat = null_ratio[:, idx].max(axis=1)
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
                            p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates))
-            test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: prep.estimator.psd(x)[0],
-                                           envelope=envelope, n_boot=n_surrogates, rng=gen, independent=independent,
-                                           freq_range=fit_range, start=aperiodic)
+            test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: boot_est.psd(x)[0],
+                                           fs=boot_est.fs, envelope=envelope, n_boot=n_surrogates, rng=gen,
+                                           independent=independent, freq_range=fit_range, start=aperiodic)
             row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
                        width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
                        overshoot=test.overshoot)
