@@ -53,7 +53,7 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import new_axes
-from .aperiodic import AperiodicFit, fit_aperiodic, peak_test
+from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
@@ -77,6 +77,7 @@ __all__ = [
     "RhythmResult",
     "DEFAULT_BANDS",
     "VERDICTS",
+    "VERDICT_RULES",
     "population_rate",
     "rate_spectrum",
     "fit_aperiodic",
@@ -102,6 +103,9 @@ ENVELOPE_WIDTH = 0.05
 #: above the spectrum before "broadband" or "absent" becomes "undetermined": a background that follows the
 #: data gives about 0.4 (half-normal noise), and the mean over a band's flanks stays below 1.5 but for a misfit.
 MAX_OVERSHOOT = 1.5
+#: The fixed rules of a verdict, stated with every result and report.
+VERDICT_RULES = MappingProxyType({"min_spikes": MIN_SPIKES, "min_cycles": MIN_CYCLES, "min_bins": MIN_BINS,
+                                  "max_overshoot": MAX_OVERSHOOT, "min_peak_height": MIN_PEAK_HEIGHT})
 
 # Surrogates are processed in chunks of at most this many samples (x tapers) or spikes, to bound memory.
 _CHUNK_SAMPLES = 4_000_000
@@ -663,7 +667,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     low, high = np.quantile(null_psd, [0.025, 0.975], axis=0)
     params = {**spectrum.parameters, "bands": {k: list(v) for k, v in bands.items()}, "dither_window": dither_window,
               "freq_range": list(fit_range), "confidence": confidence, "column": column,
-              "min_cycles": MIN_CYCLES, "min_bins": MIN_BINS, "max_overshoot": MAX_OVERSHOOT}
+              **VERDICT_RULES}
     return RhythmResult(verdicts, spectrum, aperiodic, peaks, null_mean, low, high, null,
                         n_surrogates, seed, alpha, params)
 
