@@ -53,7 +53,7 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import new_axes, plain_label
-from .aperiodic import AperiodicFit, fit_aperiodic, peak_test
+from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
@@ -77,6 +77,7 @@ __all__ = [
     "RhythmResult",
     "DEFAULT_BANDS",
     "VERDICTS",
+    "VERDICT_RULES",
     "population_rate",
     "rate_spectrum",
     "fit_aperiodic",
@@ -102,6 +103,9 @@ ENVELOPE_WIDTH = 0.05
 #: above the spectrum before "broadband" or "absent" becomes "undetermined": a background that follows the
 #: data gives about 0.4 (half-normal noise), and the mean over a band's flanks stays below 1.5 but for a misfit.
 MAX_OVERSHOOT = 1.5
+#: The fixed rules of a verdict, stated with every result and report.
+VERDICT_RULES = MappingProxyType({"min_spikes": MIN_SPIKES, "min_cycles": MIN_CYCLES, "min_bins": MIN_BINS,
+                                  "max_overshoot": MAX_OVERSHOOT, "min_peak_height": MIN_PEAK_HEIGHT})
 
 # Surrogates are processed in chunks of at most this many samples (x tapers) or spikes, to bound memory.
 _CHUNK_SAMPLES = 4_000_000
@@ -504,8 +508,9 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
     return np.concatenate(out)
 
 
-def _envelope(prep: _Prepared, counts: np.ndarray) -> np.ndarray:
-    """Slow level of the shot noise for the peak test's bootstrap: sqrt of the smoothed count over its mean.
+def _envelope(prep: _Prepared, counts: np.ndarray, factor: int = 1) -> np.ndarray:
+    """Slow level of the shot noise for the peak test's bootstrap: sqrt of the smoothed count over its mean,
+    averaged over groups of ``factor`` bins (the bootstrap's decimation).
 
     Shot noise is as non-stationary as the rate: where the population fires more, its local spectrum is
     higher, so a Welch average over segments (or a taper's weighting) of unequal levels scatters more than
@@ -515,6 +520,8 @@ def _envelope(prep: _Prepared, counts: np.ndarray) -> np.ndarray:
     from scipy.ndimage import gaussian_filter1d
 
     level = gaussian_filter1d(counts.astype(np.float64), ENVELOPE_WIDTH / prep.bin_width, mode="nearest")
+    n = level.size // factor
+    level = level[: n * factor].reshape(n, factor).mean(axis=1)
     return np.sqrt(level / level.mean())
 
 
@@ -627,7 +634,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     n_active = int(np.count_nonzero(np.diff(prep.data.offsets)))
     single = n_active < 2
     null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
-    envelope = _envelope(prep, prep.counts[0])
+    # The bootstrap simulates at the lowest rate that keeps the fitted frequencies: half the work at 1 ms bins.
+    boot_est, factor = prep.estimator.decimated(fit_range[1])
+    envelope = _envelope(prep, prep.counts[0], factor)
     mean_all = (spectrum.psd + null_psd.sum(axis=0)) / (n_surrogates + 1)
     scale = np.where(mean_all > 0, mean_all, np.inf)
     obs_ratio, null_ratio = spectrum.psd / scale, null_psd / scale
@@ -651,9 +660,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
                            p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates)
                            if np.isfinite(stat) else math.nan)
-            test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: prep.estimator.psd(x)[0],
-                                           envelope=envelope, n_boot=n_surrogates, rng=gen, independent=independent,
-                                           freq_range=fit_range, start=aperiodic)
+            test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: boot_est.psd(x)[0],
+                                           fs=boot_est.fs, envelope=envelope, n_boot=n_surrogates, rng=gen,
+                                           independent=independent, freq_range=fit_range, start=aperiodic)
             row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
                        width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
                        overshoot=test.overshoot)
@@ -665,7 +674,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     low, high = np.quantile(null_psd, [0.025, 0.975], axis=0)
     params = {**spectrum.parameters, "bands": {k: list(v) for k, v in bands.items()}, "dither_window": dither_window,
               "freq_range": list(fit_range), "confidence": confidence, "column": column,
-              "min_cycles": MIN_CYCLES, "min_bins": MIN_BINS, "max_overshoot": MAX_OVERSHOOT}
+              **VERDICT_RULES}
     return RhythmResult(verdicts, spectrum, aperiodic, peaks, null_mean, low, high, null,
                         n_surrogates, seed, alpha, params)
 

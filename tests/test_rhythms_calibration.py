@@ -33,6 +33,10 @@ FP_LIMIT = stats.binom.ppf(0.99, N_SETS, NOMINAL) / N_SETS
 RAW_LIMIT = stats.binom.ppf(0.99, N_SETS, ALPHA) / N_SETS
 
 FAMILIES = {**families.APERIODIC_FAMILIES, **families.INDEPENDENT_FAMILIES}
+# Every family at seed 2026, and the OU drive of 100 ms once more at another seed: there the bootstrap alone
+# (no minimum peak height) put raw p < 0.05 in 10 % of sets and alpha "present" in 7 %, above both limits,
+# while seed 2026 happened to pass.
+RUNS = [(name, 2026) for name in FAMILIES] + [("ou100", 99)]
 
 
 def _run(make, seed):
@@ -62,13 +66,13 @@ def null_runs():
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context, initializer=_add_to_path,
                              initargs=(str(Path(__file__).parent),)) as pool:
-        futures = {name: pool.submit(_run_family, name, 2026) for name in FAMILIES}
-        return {name: future.result() for name, future in futures.items()}
+        futures = {run: pool.submit(_run_family, *run) for run in RUNS}
+        return {run: future.result() for run, future in futures.items()}
 
 
-@pytest.mark.parametrize("name", list(FAMILIES))
-def test_present_is_calibrated_on_nulls(name, null_runs):
-    words, raw = null_runs[name]
+@pytest.mark.parametrize("name,seed", RUNS)
+def test_present_is_calibrated_on_nulls(name, seed, null_runs):
+    words, raw = null_runs[name, seed]
     for band in words:
         present = words[band].count("present") / N_SETS
         assert present <= FP_LIMIT, (name, band, present)

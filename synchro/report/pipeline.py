@@ -228,7 +228,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         No spikes in the analysed window, or every analysis was skipped.
     """
     bands = {str(k): (float(v[0]), float(v[1])) for k, v in (bands or DEFAULT_BANDS).items()}
-    from ..rhythms import check_surrogates
+    from ..rhythms import VERDICT_RULES, check_surrogates
 
     check_surrogates(n_surrogates, len(bands), alpha)  # before any analysis runs
     seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
@@ -285,7 +285,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     parameters = {
         "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
         "synchrony_surrogates": run.sync_surrogates, "discard": discard,
-        "window": [data.t_start, data.t_stop], "population_column": population_column, "calls": run.calls,
+        "window": [data.t_start, data.t_stop], "population_column": population_column,
+        "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,
     }
     generator = {"program": "synchro", "version": __version__, "created": datetime.now(UTC).isoformat(),
                  "platform": platform.platform(), "python": sys.version.split()[0]}
