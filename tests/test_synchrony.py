@@ -89,6 +89,43 @@ def test_sttc_elephant_default_rtol_widens_the_window_late_in_a_recording():
     assert theirs == pytest.approx(1.0)
 
 
+def test_sttc_counts_a_spike_exactly_window_away(monkeypatch):
+    # Cutts & Eglen (2014) count a spike of B at |dt| <= window as close, and so do synchro's docs and
+    # elephant (np.isclose: |a - b| <= atol + rtol |b|). To test the boundary itself, every time and the
+    # window are dyadic rationals (k / 128 with k < 256): each is exact in float64 and so are their
+    # differences, so t_b - t_a == window holds exactly and no rounding decides which side it lies on.
+    w = 2.0 ** -7  # 7.8125 ms
+    a = np.array([0.25, 0.5, 0.75])
+    b = np.array([0.25 + w, 0.5 + 2 * w])  # exactly one window after a[0]; two windows after a[1]
+    c = np.array([0.125])  # far from both
+    assert b[0] - a[0] == w and b[1] - a[1] == 2 * w
+    # By hand, on [0, 1] s. No tile is clipped by an edge or overlaps another: T = n * 2w.
+    # P_A = 1/3 (a[0] has b[0] at exactly w), P_B = 1/2 (b[0] has a[0]; b[1] is 2w from a[1]).
+    # T_A = 6w = 3/64, T_B = 4w = 1/32.
+    # STTC = 1/2 (1/3 - 1/32) / (1 - 1/96) + 1/2 (1/2 - 3/64) / (1 - 3/128) = 1/2 (29/95 + 58/125) = 1827/4750.
+    # Were the boundary excluded, P_A = P_B = 0 and STTC = -(T_B + T_A) / 2 = -5/128.
+    sttc_ab = 1827 / 4750
+    # Against c nothing is close: STTC = -(T_x + T_c) / 2 with T_c = 2w = 1/64.
+    sttc_ac, sttc_bc = -(3 / 64 + 1 / 64) / 2, -(1 / 32 + 1 / 64) / 2
+    data = SpikeData.from_trains([a, b, c], t_stop=1.0)
+    expected = np.array([[1.0, sttc_ab, sttc_ac], [sttc_ab, 1.0, sttc_bc], [sttc_ac, sttc_bc, 1.0]])
+    # The all-pairs kernel (global time order) and the sampled-pairs kernel (merge of each pair) both.
+    full = sttc_matrix(data, window=w, n_surrogates=0)
+    np.testing.assert_allclose(full.matrix, expected, rtol=0, atol=1e-15)
+    sampled = sttc_matrix(data, window=w, max_units=2, n_pairs=3, n_surrogates=0, rng=0)
+    assert sampled.pairs_sampled and sampled.pairs.tolist() == [[0, 1], [0, 2], [1, 2]]
+    np.testing.assert_allclose(sampled.pair_values, [sttc_ab, sttc_ac, sttc_bc], rtol=0, atol=1e-15)
+    # elephant agrees on the boundary, with rtol 0 and with its default rtol (1e-5 |t| < 1e-5 s is far
+    # smaller than the 2w - w gap that separates the other spikes).
+    from elephant.spike_train_correlation import spike_time_tiling_coefficient
+
+    sts = _neo([a, b, c], t_stop=1.0)
+    assert spike_time_tiling_coefficient(sts[0], sts[1], dt=w * pq.s) == pytest.approx(sttc_ab, abs=1e-15)
+    elephant_sttc = _elephant_sttc_rtol0(monkeypatch)
+    ref = np.array([[elephant_sttc(x, y, dt=w * pq.s) for y in sts] for x in sts])
+    np.testing.assert_allclose(ref, expected, rtol=0, atol=1e-15)
+
+
 def test_sttc_identical_trains_is_one_and_silent_units_are_counted():
     rng = np.random.default_rng(1)
     t = np.sort(rng.uniform(0, T, 80))
