@@ -11,6 +11,7 @@ from scipy import linalg, signal
 from synchro.core import SpikeData
 from synchro.errors import NothingToAnalyseError, UsageError
 from synchro.rhythms import (
+    _decide,
     band_verdicts,
     fit_aperiodic,
     holm,
@@ -223,6 +224,54 @@ def test_holm_known_answer():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
     np.testing.assert_allclose(holm([0.5, 0.001]), [0.5, 0.002])
     np.testing.assert_allclose(holm([0.6, 0.7]), [1.0, 1.0])
+
+
+def _row(band, p_peak, p_independent, reason="", single_unit=False):
+    """A row as band_verdicts hands it to _decide: only the p-values, the reason and the unit count matter."""
+    return dict(band=band, freq_range=(1.0, 2.0), reason=reason, single_unit=single_unit, band_power=1.0,
+                statistic=1.0, threshold=1.0, p_independent=p_independent, p_peak=p_peak, peak_hz=1.5,
+                power_ratio=2.0, power_db=3.0, width_hz=0.5, edge=False, fit_p_value=0.5,
+                overshoot=0.4)  # a good background fit (<= MAX_OVERSHOOT): no "undetermined" from it
+
+
+def _words(rows, alpha=0.05):
+    return {v.band: v.verdict for v in _decide(rows, alpha)}
+
+
+def test_verdicts_use_holm_adjusted_p_values_not_raw_ones():
+    # Every raw p below is < 0.05, so a verdict read from raw p-values says "present" in theta and alpha and
+    # "broadband" in gamma; after Holm across the three determined bands (the undetermined one is no test):
+    #   p_peak 0.02, 0.03, 0.5 -> 0.06, 0.06, 0.5       (no peak anywhere)
+    #   p_ind  0.001, 0.03, 0.04 -> 0.003, 0.06, 0.06  (shared power in theta only)
+    rows = [_row("theta", 0.02, 0.001), _row("alpha", 0.03, 0.03), _row("gamma", 0.5, 0.04),
+            _row("beta", np.nan, np.nan, reason="recording too short for the band")]
+    verdicts = {v.band: v for v in _decide(rows, 0.05)}
+    assert {b: v.verdict for b, v in verdicts.items()} == {
+        "theta": "broadband", "alpha": "absent", "gamma": "absent", "beta": "undetermined"}
+    np.testing.assert_allclose([verdicts[b].p_peak_holm for b in ("theta", "alpha", "gamma")], [0.06, 0.06, 0.5])
+    np.testing.assert_allclose([verdicts[b].p_independent_holm for b in ("theta", "alpha", "gamma")],
+                               [0.003, 0.06, 0.06])
+    assert np.isnan(verdicts["beta"].p_peak_holm) and np.isnan(verdicts["beta"].p_independent_holm)
+    assert not any(v.present for v in verdicts.values())
+    # One unit: the peak test alone speaks; raw 0.03 and 0.04 become 0.06 and 0.06 -> absent, not present.
+    single = _words([_row("alpha", 0.03, np.nan, single_unit=True), _row("gamma", 0.04, np.nan, single_unit=True)])
+    assert single == {"alpha": "absent", "gamma": "absent"}
+
+
+def test_verdicts_are_present_when_the_holm_adjusted_p_values_pass():
+    # The converse: Holm p < alpha gives "present". Two determined bands with p_peak 0.02 each -> 0.04 < 0.05;
+    # the undetermined band must not join the family (with three tests they would become 0.06: absent).
+    rows = [_row("alpha", 0.02, 0.001), _row("gamma", 0.02, 0.024),
+            _row("beta", np.nan, np.nan, reason="recording too short for the band")]
+    verdicts = {v.band: v for v in _decide(rows, 0.05)}
+    assert {b: v.verdict for b, v in verdicts.items()} == {"alpha": "present", "gamma": "present",
+                                                            "beta": "undetermined"}
+    assert verdicts["alpha"].p_peak_holm == pytest.approx(0.04) and verdicts["gamma"].present
+    np.testing.assert_allclose([verdicts[b].p_independent_holm for b in ("alpha", "gamma")], [0.002, 0.024])
+    # At alpha = 0.03 the same Holm p-values (0.04) fail the peak test although both raw ones (0.02) pass it.
+    assert _words([_row("alpha", 0.02, 0.001), _row("gamma", 0.02, 0.024)], alpha=0.03) == {
+        "alpha": "broadband", "gamma": "broadband"}
+    assert _words([_row("alpha", 0.02, np.nan, single_unit=True)]) == {"alpha": "present"}
 
 
 def test_result_objects_summary_dict_plot(data):
