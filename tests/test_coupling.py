@@ -79,6 +79,40 @@ def test_ppc0_and_ppc1_equal_direct_pair_averages(locked):
     assert res.n_spikes.sum() == res.population_n_spikes == ph.phases.size
 
 
+def test_ppc_of_a_few_spikes_at_chosen_phases_is_the_pair_mean_cosine():
+    # Vinck et al. (2010): PPC0 is the mean of cos(theta_j - theta_k) over the n (n - 1) / 2 spike pairs;
+    # PPC1 (2012) the same over pairs from different segments. Few spikes, so the bias term matters:
+    # an n^2 denominator would give 2/9 instead of 1/3 for three spikes.
+    # A clean 50 Hz cosine sampled at 1 kHz has phase pi k / 10 at sample k: spikes on samples with
+    # k = 0, 5, 10 (mod 20) sit at phases 0, pi/2, pi. Two segments of the span [0.075, 1.925] s split at 1 s.
+    t = np.arange(2000) / FS
+    sig = Signal(np.cos(2 * np.pi * 50.0 * t), FS)
+    trains = [[0.5, 0.6, 1.205],  # 0, 0 | pi/2: PPC0 (1 + 0 + 0) / 3 = 1/3; PPC1 (0 + 0) / 2 = 0
+              [0.3, 0.405, 1.51],  # 0, pi/2 | pi: PPC0 (0 - 1 + 0) / 3 = -1/3; PPC1 (-1 + 0) / 2 = -1/2
+              [0.8, 1.4]]  # 0 | 0: PPC0 = PPC1 = 1 (n^2 would give 1/2)
+    res = phase_locking(SpikeData.from_trains(trains, t_stop=2.0), sig, band=(40, 60), n_segments=2)
+    # All eight spikes pooled (five at 0, two at pi/2, one at pi): of the 28 pairs 11 have cosine 1 and 5 cosine -1,
+    # PPC0 = 6/28 = 3/14; of the 15 pairs across the segments ({0 x4, pi/2} and {pi/2, pi, 0}) the cosines sum
+    # to 1, PPC1 = 1/15.
+    # Filtering and the Hilbert transform leave phase errors of about 1e-3 rad: tolerance 2e-3.
+    np.testing.assert_allclose(res.ppc0, [1 / 3, -1 / 3, 1.0], atol=2e-3)
+    np.testing.assert_allclose(res.ppc1, [0.0, -0.5, 1.0], atol=2e-3)
+    np.testing.assert_allclose(res.plv, [np.sqrt(5) / 3, 1 / 3, 1.0], atol=2e-3)
+    assert res.population_ppc0 == pytest.approx(3 / 14, abs=2e-3)
+    assert res.population_ppc1 == pytest.approx(1 / 15, abs=2e-3)
+    # The same from exact phases, through the sums the estimator works on.
+    phases = [np.array([0.0, 0.0, np.pi / 2]), np.array([0.0, np.pi / 2, np.pi]), np.array([0.0, 0.0])]
+    segment = [np.array([0, 0, 1]), np.array([0, 0, 1]), np.array([0, 1])]
+    cm = np.array([np.bincount(s, np.cos(p), minlength=2) for p, s in zip(phases, segment)])
+    sm = np.array([np.bincount(s, np.sin(p), minlength=2) for p, s in zip(phases, segment)])
+    nm = np.array([np.bincount(s, minlength=2) for s in segment])
+    plv, ppc0, ppc1 = _locking_stats(cm.sum(1), sm.sum(1), nm.sum(1), cm, sm, nm)[:3]
+    np.testing.assert_allclose(ppc0, [1 / 3, -1 / 3, 1.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ppc1, [0.0, -0.5, 1.0], rtol=0, atol=1e-12)
+    pooled = _locking_stats(cm.sum(), sm.sum(), nm.sum(), cm.sum(0), sm.sum(0), nm.sum(0))
+    np.testing.assert_allclose(pooled[1:3], [3 / 14, 1 / 15], rtol=0, atol=1e-12)
+
+
 def test_locked_spikes_give_expected_ppc_and_phase(locked):
     data, sig, _ = locked
     res = phase_locking(data, sig, band=(30, 50))
