@@ -3,15 +3,15 @@
 import json
 import warnings
 
+import neo
 import numpy as np
 import pytest
+import quantities as pq
 
 from synchro import Signal, SpikeData
 from synchro.coupling import _locking_stats, phase_locking, spike_field_coherence, spike_phases
 from synchro.errors import SignalError, UsageError
 
-neo = pytest.importorskip("neo")
-pq = pytest.importorskip("quantities")
 FS, T, F0 = 1000.0, 10.0, 40.0
 PHASE0, JITTER = 1.0, 0.002  # preferred phase (rad) and spike jitter (s)
 
