@@ -12,8 +12,9 @@ and Markram 1998). Small :math:`U` and long :math:`\\tau_f` facilitate;
 large :math:`U` and long :math:`\\tau_d` depress.
 
 For a regular presynaptic train the release per spike settles to a fixed
-point, :func:`sims.tsodyks_markram_steady_state`; the Brian2 synapses reach
-it within 2 % (``tests/test_sims_2007_and_options.py``).
+point, :func:`sims.tsodyks_markram_steady_state`; the Brian2 synapses follow
+the spike-by-spike recursion to rounding and reach it
+(``tests/test_sims_2007_and_options.py``, which writes both formulas itself).
 """
 
 # %%
