@@ -148,7 +148,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
               help="Surrogates for the z-scores of chi and STTC (0: none; each costs as much as the index).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every random draw (recorded in the report).")
-@click.option("--time-unit", type=click.Choice(["s", "ms", "samples"]), default=None,
+@click.option("--time-unit", type=click.Choice(["s", "ms", "us", "samples"]), default=None,
               help="Unit of spike times in NPZ/CSV input [default: seconds, checked].")
 @click.option("--sampling-rate", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Sampling rate in Hz, with --time-unit samples.")

@@ -372,24 +372,41 @@ class SpikeData:
         return data
 
     @classmethod
-    def from_trains(cls, trains: Iterable, *, t_start: float = 0.0, t_stop: float | None = None, units=None,
-                    time_unit: str | None = None, sampling_rate: float | None = None, intervals=None,
+    def from_trains(cls, trains: Iterable | Mapping, *, t_start: float = 0.0, t_stop: float | None = None,
+                    units=None, time_unit: str | None = None, sampling_rate: float | None = None, intervals=None,
                     metadata: Mapping | None = None) -> SpikeData:
         """Build from one array of spike times per unit.
 
         Parameters
         ----------
-        trains : iterable of array_like
+        trains : iterable of array_like, or mapping
             Spike times of each unit, in ``time_unit``; empty arrays keep
-            silent units.
+            silent units. A mapping ``{unit id: times}`` (a dict, or
+            pynapple's ``TsGroup``, whose ``Ts`` give their times as ``.t``)
+            takes the unit ids (integers) from its keys, in its order.
         t_start, t_stop, units, time_unit, sampling_rate, intervals, metadata
-            As in :meth:`from_arrays`.
+            As in :meth:`from_arrays`. ``units`` may not carry an ``id``
+            column when ``trains`` is a mapping (the keys are the ids).
 
         Returns
         -------
         SpikeData
+
+        Raises
+        ------
+        InvalidDataError
+            A train that is a single number rather than an array of times
+            (iterating a dict yields its keys: pass the dict itself), a
+            train that is not one-dimensional, or mapping keys that are not
+            distinct integers.
+        UsageError
+            Unit ids both as mapping keys and in ``units``.
         """
-        trains = [np.asarray(t, dtype=np.float64).ravel() for t in trains]
+        if isinstance(trains, Mapping):
+            ids = _unit_ids_from_keys(list(trains.keys()))
+            units = _with_ids(units, ids)
+            trains = list(trains.values())
+        trains = [_train_times(t, i) for i, t in enumerate(trains)]
         times = np.concatenate(trains) if trains else np.empty(0)
         index = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
         return cls.from_arrays(times, index, t_start=t_start, t_stop=t_stop, units=units, n_units=len(trains),
@@ -862,6 +879,43 @@ class Recording:
 
 
 # Validation helpers (shared by the constructor and every reader) ---------------
+
+def _train_times(train, i: int) -> np.ndarray:
+    """One unit's spike times as float64, shape (n,); pynapple's Ts/Tsd give theirs as ``.t``."""
+    arr = np.asarray(getattr(train, "t", train))
+    if arr.ndim == 0:
+        raise InvalidDataError(f"train {i} is the single number {arr.item()!r}, not an array of spike times; give "
+                               "one array per unit (a list of arrays, or a dict {unit id: times} itself)")
+    if arr.ndim > 1 and sum(n > 1 for n in arr.shape) > 1:
+        raise InvalidDataError(f"train {i} has shape {arr.shape}; give each unit's spike times as a 1-D array")
+    return arr.astype(np.float64).ravel()
+
+
+def _unit_ids_from_keys(keys: list) -> np.ndarray:
+    """Mapping keys as unit ids: distinct integers (numpy or Python, bools refused)."""
+    bad = [k for k in keys if isinstance(k, bool) or not isinstance(k, int | np.integer)]
+    if bad:
+        raise InvalidDataError(f"unit ids (the mapping's keys) must be integers; got {bad[0]!r}; put names in a "
+                               "unit table column instead, e.g. units={'label': [...]}")
+    ids = np.asarray(keys, dtype=np.int64)
+    if len(np.unique(ids)) != len(ids):
+        raise InvalidDataError("unit ids (the mapping's keys) must be distinct")
+    return ids
+
+
+def _with_ids(units, ids: np.ndarray):
+    """``units`` (None, mapping or UnitTable) with the ``id`` column set to ``ids``; ids given twice are refused."""
+    clash = UsageError("unit ids come from the mapping's keys; leave the id column out of units")
+    if units is None:
+        return {"id": ids}
+    if isinstance(units, UnitTable):  # its id column always exists: only the default 0..n-1 may be replaced
+        if not np.array_equal(units["id"], np.arange(units.n_units)):
+            raise clash
+        return units.with_column("id", ids)
+    if "id" in units:
+        raise clash
+    return {**units, "id": ids}
+
 
 def _time_scale(time_unit: str | None, sampling_rate: float | None = None) -> float:
     if time_unit is None:

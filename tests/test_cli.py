@@ -384,3 +384,22 @@ def test_simulate_writes_a_readable_network(tmp_path):
     assert 4.0 < rec.spikes.n_spikes / 1000 < 12.0  # net.m fires at about 7 Hz
     proc = run_cli("simulate", "izhikevich2003", "--duration", "1", "-o", tmp_path / "run.nwb", cwd=tmp_path)
     assert proc.returncode == 2 and "already exists" in proc.stderr
+
+
+def test_time_unit_us_on_the_command_line(tmp_path):
+    # The library read microseconds; the CLI's --time-unit offered only s, ms and samples. The same 200 spikes
+    # written in microseconds and in seconds give the same input summary.
+    gen = np.random.default_rng(3)
+    seconds = np.sort(gen.uniform(0, 20.0, 200))
+    units = np.arange(200) % 5
+    for name, scale, t_stop in (("s.csv", 1.0, "20"), ("us.csv", 1e6, "20000000")):
+        rows = "\n".join(f"{u},{t * scale!r}" for u, t in zip(units.tolist(), seconds.tolist()))
+        (tmp_path / name).write_text(f"# t_stop={t_stop}\nunit_id,spike_time\n{rows}\n")
+    docs = []
+    for name, extra in (("s.csv", ()), ("us.csv", ("--time-unit", "us"))):
+        res = run_cli("analyze", name, *extra, "--surrogates", "40", "--no-figures", "-q", "--format", "json",
+                      "-o", f"out-{name}", cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        docs.append(json.loads(res.stdout)["input"])
+    assert docs[1]["duration"] == docs[0]["duration"] == 20.0
+    assert docs[1]["spikes"] == docs[0]["spikes"] == 200 and docs[1]["units"] == 5

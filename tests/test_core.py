@@ -174,3 +174,41 @@ def test_recording_holds_parts(small):
     assert rec.spikes is data and list(rec.signals) == ["LFP"] and rec.metadata["source"] == "test"
     with pytest.raises(TypeError):
         Recording(np.zeros(3))
+
+
+def test_from_trains_takes_unit_ids_from_a_mapping():
+    # {unit id: times}: the keys were taken as spike times (iterating a dict yields its keys), so two units of 3
+    # and 2 spikes became two units of one spike each, at 3 s and 7 s.
+    data = SpikeData.from_trains({3: [0.1, 0.4, 0.9], 7: [0.2, 0.5]}, t_stop=1.0)
+    assert list(data.units["id"]) == [3, 7]
+    assert list(data.spike_counts) == [3, 2]
+    np.testing.assert_array_equal(data.train(1), [0.2, 0.5])
+    # Other columns ride along; ids given twice are refused.
+    data = SpikeData.from_trains({3: [0.1], 7: []}, t_stop=1.0, units={"population": ["exc", "inh"]})
+    assert list(data.units["population"]) == ["exc", "inh"] and list(data.spike_counts) == [1, 0]
+    with pytest.raises(UsageError, match="leave the id column out"):
+        SpikeData.from_trains({3: [0.1], 7: []}, t_stop=1.0, units={"id": [1, 2]})
+    with pytest.raises(InvalidDataError, match="must be integers"):
+        SpikeData.from_trains({"a": [0.1]}, t_stop=1.0)
+
+
+def test_from_trains_refuses_single_numbers_as_trains():
+    # The keys of a dict (or any list of scalars) are not spike trains: one line says what to pass instead.
+    with pytest.raises(InvalidDataError, match="train 0 is the single number 3.*dict"):
+        SpikeData.from_trains(iter({3: [0.1], 7: [0.2]}), t_stop=10.0)
+    with pytest.raises(InvalidDataError, match="1-D array"):
+        SpikeData.from_trains([np.zeros((2, 3))], t_stop=10.0)
+
+
+def test_from_trains_reads_a_pynapple_tsgroup():
+    # pynapple's TsGroup (a mapping of unit id -> Ts) became 8 units of 1 spike each: its keys. Its Ts give their
+    # times as .t (np.asarray of a Ts fails), so the group is read as {id: times}.
+    import pynapple as nap
+
+    rng = np.random.default_rng(0)
+    trains = {5: np.sort(rng.uniform(0, 10, 40)), 9: np.sort(rng.uniform(0, 10, 25)), 12: np.array([1.0, 2.0])}
+    group = nap.TsGroup({k: nap.Ts(t) for k, t in trains.items()}, time_support=nap.IntervalSet(0, 10))
+    data = SpikeData.from_trains(group, t_stop=10.0)
+    assert list(data.units["id"]) == [5, 9, 12] and list(data.spike_counts) == [40, 25, 2]
+    for row, times in enumerate(trains.values()):
+        np.testing.assert_array_equal(data.train(row), times)
