@@ -44,6 +44,7 @@ from scipy import special
 from ._json import jsonable
 from ._plotting import new_axes
 from .errors import UsageError
+from .surrogates import monte_carlo_p
 
 __all__ = ["AperiodicFit", "PeakTest", "fit_aperiodic", "peak_test"]
 
@@ -676,9 +677,7 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     return PeakTest(
         freq_range=(lo, hi), peak_hz=peak_hz, ratio=float(stat[0]) if stat[0] > 0 else nan,
         ratio_db=float(10 * np.log10(stat[0])) if stat[0] > 0 else nan, width_hz=width, edge=bool(edge[0]),
-        # NaN compares false with every bootstrap value: it would get the smallest p, so it gets none.
-        p_value=(float((1 + np.count_nonzero(stat_boot * _MIN_RATIO >= stat[0])) / (1 + n_boot))
-                 if np.isfinite(stat[0]) else nan),
+        p_value=monte_carlo_p(stat_boot * _MIN_RATIO, stat[0]),
         threshold=float(np.quantile(stat_boot, 0.95) * _MIN_RATIO),
-        fit_p_value=float((1 + np.count_nonzero(gof_boot >= fit.rms_residual)) / (1 + n_boot)), overshoot=overshoot,
+        fit_p_value=monte_carlo_p(gof_boot, fit.rms_residual), overshoot=overshoot,
         fit=fit, n_boot=int(n_boot))

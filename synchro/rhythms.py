@@ -67,7 +67,7 @@ from .spectral import (
     population_rate,
     rate_spectrum,
 )
-from .surrogates import SURROGATE_METHODS, jit, seeded_rng, surrogate_times
+from .surrogates import SURROGATE_METHODS, jit, monte_carlo_p, seeded_rng, surrogate_times
 
 __all__ = [
     "band_verdicts",
@@ -658,8 +658,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 stat = float(obs_ratio[idx].max())
                 null_stat = null_ratio[:, idx].max(axis=1)
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
-                           p_independent=(1 + np.count_nonzero(null_stat >= stat)) / (1 + n_surrogates)
-                           if np.isfinite(stat) else math.nan)
+                           p_independent=monte_carlo_p(null_stat, stat))
             test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: boot_est.psd(x)[0],
                                            fs=boot_est.fs, envelope=envelope, n_boot=n_surrogates, rng=gen,
                                            independent=independent, freq_range=fit_range, start=aperiodic)

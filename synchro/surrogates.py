@@ -48,7 +48,32 @@ __all__ = [
     "surrogate_times",
     "surrogate_spikes",
     "seeded_rng",
+    "monte_carlo_p",
 ]
+
+
+def monte_carlo_p(null, observed: float) -> float:
+    """Monte Carlo p-value of ``observed`` against a sample of the null statistic.
+
+    Parameters
+    ----------
+    null : array_like, shape (n,)
+        The statistic on each of ``n`` surrogates or bootstrap draws.
+    observed : float
+        The statistic on the data.
+
+    Returns
+    -------
+    float
+        ``(1 + #{null >= observed}) / (1 + n)``: never 0, valid for any
+        ``n`` (Phipson & Smyth 2010). NaN when ``observed`` is undefined
+        (NaN compares false with every draw, so it would otherwise get the
+        smallest p-value of all).
+    """
+    null = np.asarray(null)
+    if not np.isfinite(observed):
+        return float("nan")
+    return float((1 + np.count_nonzero(null >= observed)) / (1 + null.size))
 
 
 def seeded_rng(rng) -> tuple[np.random.Generator, int | None]:
