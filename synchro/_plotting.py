@@ -1,11 +1,12 @@
-"""The plotting conventions of every result's ``plot(ax=None)``: no axes given, a new figure; names from the
-data shown as plain text."""
+"""The presentation conventions of results and reports: every ``plot(ax=None)`` makes a new figure when no axes
+are given; names from the data are shown as plain text; p-values are written one way."""
 
 from __future__ import annotations
 
+import math
 import re
 
-__all__ = ["new_axes", "plain_label", "strip_control"]
+__all__ = ["format_p", "new_axes", "plain_label", "strip_control"]
 
 # Characters no text output may carry: C0/C1 controls but tab, newline and carriage return (invalid in XML 1.0,
 # so in SVG; a NUL made figures unreadable), lone surrogates (unencodable as UTF-8) and the two non-characters.
@@ -69,3 +70,22 @@ def new_axes(ax=None):
 
         _, ax = plt.subplots()
     return ax
+
+
+def format_p(value) -> str:
+    """A p-value as text: three decimals, or one significant digit below 0.001; "-" when undefined.
+
+    Parameters
+    ----------
+    value : float or None
+        The p-value.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == 0:  # underflow of an astronomically small p
+        return "<1e-300"
+    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"

@@ -52,7 +52,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ._json import jsonable
-from ._plotting import new_axes, plain_label
+from ._plotting import format_p, new_axes, plain_label
 from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
 from .core import SpikeData
 from .errors import UsageError
@@ -280,9 +280,9 @@ class BandVerdict:
         name = self.band[:1].upper() + self.band[1:] + (" (single unit)" if self.single_unit else "")
         if self.verdict == "present":
             return (f"{name}: present, {self.peak_hz:.3g} Hz, {self.power_ratio:.2g}x above background, "
-                    f"p = {_p(self.p_peak_holm)}")
+                    f"p = {format_p(self.p_peak_holm)}")
         if self.verdict == "broadband":
-            return f"{name}: broadband co-fluctuation, no peak (peak p = {_p(self.p_peak_holm)})"
+            return f"{name}: broadband co-fluctuation, no peak (peak p = {format_p(self.p_peak_holm)})"
         if self.verdict == "absent":
             return f"{name}: absent" + (f" ({self.reason})" if self.reason else "")
         return f"{name}: undetermined ({self.reason})"
@@ -297,8 +297,8 @@ class BandVerdict:
         """
         lo, hi = self.freq_range
         return (f"{self.band:<8s}{lo:>5g}-{hi:<5g}Hz  {self.verdict:<12s} peak {self.peak_hz:6.2f} Hz  "
-                f"{self.power_db:+5.1f} dB over background  p(peak)={_p(self.p_peak_holm)}  "
-                f"p(independent)={_p(self.p_independent_holm)}" + (f"  [{self.reason}]" if self.reason else ""))
+                f"{self.power_db:+5.1f} dB over background  p(peak)={format_p(self.p_peak_holm)}  "
+                f"p(independent)={format_p(self.p_independent_holm)}" + (f"  [{self.reason}]" if self.reason else ""))
 
     def to_dict(self) -> dict:
         """JSON-safe record.
@@ -309,12 +309,6 @@ class BandVerdict:
             Every attribute, with tuples as lists and NaN as None.
         """
         return jsonable(self.__dict__)
-
-
-def _p(value: float) -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
 
 
 @dataclass(frozen=True, eq=False)

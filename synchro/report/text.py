@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .._plotting import strip_control
+from .._plotting import format_p, strip_control
 from .pipeline import FANO_WINDOW
 
 __all__ = ["render_text"]
@@ -16,14 +16,6 @@ def _num(value, fmt: str = ".3g") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     return format(value, fmt)
-
-
-def _p(value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if value == 0:  # underflow of an astronomically small p
-        return "<1e-300"
-    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
 
 
 def _table(header: list[str], rows: list[list[str]], indent: str = "  ", left: int = 2) -> list[str]:
@@ -84,7 +76,8 @@ def render_text(report) -> str:
             for b in band_names:
                 v = bands[b]
                 rows.append([pop, band_label(b), v["verdict"], _num(v["peak_hz"], ".1f"),
-                             _num(v["power_ratio"], ".3g"), _p(v["p_peak_holm"]), _p(v["p_independent_holm"])])
+                             _num(v["power_ratio"], ".3g"), format_p(v["p_peak_holm"]),
+                             format_p(v["p_independent_holm"])])
         lines += [""] + _table(["population", "band", "verdict", "peak Hz", "peak/bg", "p peak", "p indep"], rows,
                                left=3)
         lines += _wrap("  ", "peak/bg: spectrum over the aperiodic background at the peak; present = a peak "
@@ -111,7 +104,7 @@ def render_text(report) -> str:
             for b, v in bands.items():
                 phase = v["preferred_phase"]
                 rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
-                             "-" if phase is None else f"{round(math.degrees(phase)):d}", _p(v["rayleigh_p"])])
+                             "-" if phase is None else f"{round(math.degrees(phase)):d}", format_p(v["rayleigh_p"])])
         lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
     if report.input.get("warnings"):
         lines += ["", "Warnings about the input"]
