@@ -26,7 +26,6 @@ import itertools
 import json
 import math
 import os
-import re
 import socket
 import tempfile
 import time
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synchro.errors import UsageError
-from synchro.io._checks import atomic_output, to_json
+from synchro.io._checks import atomic_output, remove_temporaries, to_json
 from synchro.report.output import folder_lock
 
 __all__ = ["expand_grid", "point_id", "run_point", "run_sweep", "read_points", "write_sweep_report", "SweepResult",
@@ -427,16 +426,10 @@ def _check_points(model: str, points: list[dict], analysis: Mapping) -> None:
         check_windows(float(params.get("duration", 1.0)), **windows)
 
 
-#: Temporary files of :func:`synchro.io._checks.atomic_output` (``.STEM.xxxxxxxx.tmp.SUFFIX``).
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.\w+)?")
-
-
 def _remove_temporaries(folder: Path) -> None:
     """Remove the temporary files a killed sweep left (called holding the folder's lock: no live sweep writes)."""
     for sub in (folder, folder / "points", folder / "figures"):
-        for path in sub.glob(".*.tmp*") if sub.is_dir() else ():
-            if _TEMPORARY.fullmatch(path.name) and path.is_file():
-                path.unlink()
+        remove_temporaries(sub)
 
 
 def _drop_other_grids(folder: Path, ids: set, overwrite: bool) -> None:

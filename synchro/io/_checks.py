@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -114,6 +115,27 @@ def as_recording(obj) -> Recording:
 def check_quality(quality) -> None:
     if quality not in QUALITY_CHOICES:
         raise UsageError(f"quality must be 'exclude-noise' or None; got {quality!r}")
+
+
+#: Names of :func:`atomic_output`'s temporary files: ``.STEM.xxxxxxxx.tmp.SUFFIX`` (tempfile's 8 characters).
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.\w+)?")
+
+
+def remove_temporaries(folder) -> None:
+    """Remove the temporary files that killed writers of :func:`atomic_output` left in ``folder``.
+
+    Call it only when no live writer can be using the folder (holding its
+    lock, :func:`synchro.report.output.folder_lock`).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder to clean; a missing folder is fine.
+    """
+    folder = Path(folder)
+    for path in folder.glob(".*.tmp*") if folder.is_dir() else ():
+        if _TEMPORARY.fullmatch(path.name) and path.is_file():
+            path.unlink()
 
 
 @contextmanager
