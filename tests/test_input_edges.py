@@ -5,11 +5,14 @@ line on them: in a subprocess with a timeout where the failure would be a hang,
 in process (click's runner) otherwise.
 """
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -140,17 +143,41 @@ def test_symlink_loop_and_dangling_symlink_say_what_they_are(tmp_path):
     assert code == 3 and "is a symlink to" in err and "which does not exist" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_unreadable_file_exits_3(tmp_path):
-    path = tmp_path / "locked.csv"
-    path.write_text("# t_stop=2\nunit_id,spike_time\n1,0.5\n")
-    path.chmod(0)
+@contextlib.contextmanager
+def _as_nobody():
+    """Run the block with the effective uid of ``nobody`` when root (root reads files whatever their permissions,
+    so the case would not exist); the real uid stays root, so the block ends as root again."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setegid(65534)
+    os.seteuid(65534)
     try:
-        code, _, err = analyze(path, tmp_path / "r")
+        yield
     finally:
-        path.chmod(0o600)
-    # Was exit 2: click's own readability check made it a usage error.
-    assert code == 3 and "is not readable (permission denied)" in err and err.count("\n") == 1
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_unreadable_file_exits_3():
+    # Outside pytest's private tmp folder (0700, root's): the effective user must reach the file and the output.
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o777)
+        path = folder / "locked.csv"
+        path.write_text("# t_stop=2\nunit_id,spike_time\n1,0.5\n")
+        (folder / "readable.csv").write_text(path.read_text())
+        path.chmod(0)
+        # The same command on a readable copy first, as the real user: it loads every module the command imports
+        # lazily (nobody may not read the interpreter's library when it lives in root's home).
+        assert analyze(folder / "readable.csv", folder / "warm-up", *FAST)[0] == 0
+        with _as_nobody():
+            code, _, err = analyze(path, folder / "r")
+        # Was exit 2: click's own readability check made it a usage error.
+        assert code == 3 and "is not readable (permission denied)" in err and err.count("\n") == 1
+        assert not (folder / "r").exists()
+    finally:
+        shutil.rmtree(folder)
 
 
 # Case 5 and 7: exact ids, encodings --------------------------------------------------------------------------
