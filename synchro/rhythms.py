@@ -625,8 +625,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     n_surrogates = int(n_surrogates)
     # One unit, or one unit firing among silent ones: circular shifts of a single train leave the population
     # spectrum as it is, so there is no independence to test (the p-value would be noise).
-    n_active = int(np.count_nonzero(np.diff(prep.data.offsets)))
-    single = n_active < 2
+    single = bool(np.count_nonzero(prep.data.spike_counts) < 2)
     null_psd = _null_spectra(prep, null, n_surrogates, dither_window, gen)
     # The bootstrap simulates at the lowest rate that keeps the fitted frequencies: half the work at 1 ms bins.
     boot_est, factor = prep.estimator.decimated(fit_range[1])

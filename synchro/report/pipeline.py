@@ -389,7 +389,7 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
         run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
         return out
     baseline = dict(n_surrogates=run.sync_surrogates)
-    n_active = int(np.count_nonzero(np.diff(data.offsets)))
+    n_active = int(np.count_nonzero(data.spike_counts))
     if n_active < 2:
         # Pairwise measures compare units' spikes: with one unit firing, SPIKE-synchronization and spike contrast
         # return 0 and STTC NaN, values that would read as "no synchrony" where there is nothing to compare.
