@@ -44,6 +44,7 @@ from .errors import (
 )
 
 __all__ = ["UnitTable", "SpikeData", "Signal", "Recording", "REQUIRED_UNIT_COLUMNS", "NOISE_QUALITIES",
+           "merge_intervals", "intersect_intervals", "support_bins",
            "check_time_unit"]
 
 #: Columns every unit table has (filled with defaults when the source lacks them).
@@ -222,8 +223,11 @@ class SpikeData:
         Recording bounds in seconds. Never inferred from the spikes: rates
         and spectra depend on them.
     intervals : array_like, shape (k, 2), optional
-        Observation intervals in seconds; spikes outside them are dropped
-        with a warning.
+        Observation intervals in seconds (the time support): the parts of
+        ``[t_start, t_stop)`` where spikes were recorded. They are sorted,
+        merged where they overlap or touch and clipped to the bounds. Build
+        with :meth:`from_arrays` or :meth:`restrict_to_intervals` to drop
+        spikes outside them; the constructor does not check.
     metadata : mapping, optional
         Provenance of the data (source path, simulator, parameters).
 
@@ -240,7 +244,8 @@ class SpikeData:
     t_start, t_stop : float
         Recording bounds (s).
     intervals : ndarray or None
-        Observation intervals (s), shape ``(k, 2)``.
+        Observation intervals (s), shape ``(k, 2)``; None when the whole of
+        ``[t_start, t_stop)`` was observed. :attr:`support` is never None.
     metadata : mapping
         Read-only provenance.
     """
@@ -271,7 +276,7 @@ class SpikeData:
         self.units = units
         self.t_start = t_start
         self.t_stop = t_stop
-        self.intervals = None if intervals is None else _freeze(np.asarray(intervals, dtype=np.float64).reshape(-1, 2))
+        self.intervals = None if intervals is None else _freeze(_normalised_intervals(intervals, t_start, t_stop))
         self.metadata = MappingProxyType(dict(metadata or {}))
         self._cache: dict[str, Any] = {}
 
@@ -430,14 +435,56 @@ class SpikeData:
         return self.t_stop - self.t_start
 
     @property
+    def support(self) -> np.ndarray:
+        """Observed time, shape ``(k, 2)`` (s): sorted disjoint ``[start, stop)`` pairs inside the bounds.
+
+        ``[[t_start, t_stop]]`` when no observation intervals are set.
+        """
+        if self.intervals is None:
+            return np.array([[self.t_start, self.t_stop]])
+        return self.intervals
+
+    @property
+    def observed_duration(self) -> float:
+        """Total observed time in seconds: the summed length of :attr:`support`."""
+        sup = self.support
+        return float(np.sum(sup[:, 1] - sup[:, 0]))
+
+    @property
+    def has_gaps(self) -> bool:
+        """True when part of ``[t_start, t_stop)`` was not observed."""
+        return self.observed_duration < self.duration * (1 - 1e-12)
+
+    @property
     def spike_counts(self) -> np.ndarray:
         """Spikes per unit (int64 array, length ``n_units``)."""
         return np.diff(self.offsets)
 
     @property
     def rates(self) -> np.ndarray:
-        """Mean firing rate of each unit in Hz over ``[t_start, t_stop)``."""
-        return self.spike_counts / self.duration
+        """Mean firing rate of each unit in Hz over the observed time (:attr:`observed_duration`)."""
+        return self.spike_counts / self.observed_duration
+
+    def observed_bins(self, bin_width: float, n_bins: int) -> np.ndarray:
+        """Runs of whole bins inside the observed time.
+
+        Bin ``i`` covers ``[t_start + i * bin_width, t_start + (i + 1) * bin_width)``.
+
+        Parameters
+        ----------
+        bin_width : float
+            Bin width in seconds.
+        n_bins : int
+            Number of bins from ``t_start``.
+
+        Returns
+        -------
+        ndarray of int64, shape (k, 2)
+            ``[first, stop)`` bin indices of each run of bins that lie
+            wholly inside one observation interval (a bin cut by a gap edge
+            is left out); empty runs are dropped.
+        """
+        return support_bins(self.support, self.t_start, bin_width, n_bins)
 
     @property
     def unit_index(self) -> np.ndarray:
@@ -587,14 +634,19 @@ class SpikeData:
         Returns
         -------
         SpikeData
+            The spikes in the window; the observation intervals, if any,
+            are cut to it.
         """
         a = self.t_start if t_start is None else float(t_start)
         b = self.t_stop if t_stop is None else float(t_stop)
         if not (self.t_start <= a < b <= self.t_stop):
             raise RecordingBoundsError(
                 f"window [{a}, {b}) s must be non-empty and inside the recording [{self.t_start}, {self.t_stop}) s")
+        if self.intervals is not None and not len(intersect_intervals(self.intervals, [[a, b]])):
+            raise RecordingBoundsError(f"window [{a:g}, {b:g}) s holds no observed time; choose a window that "
+                                       "overlaps the observation intervals")
         keep = (self.times >= a) & (self.times < b)
-        return self._keep_spikes(keep, a, b)
+        return self._keep_spikes(keep, a, b)  # the constructor cuts the intervals to the new bounds
 
     def restrict_to_intervals(self, intervals) -> SpikeData:
         """Drop spikes outside observation intervals, with a warning counting them.
@@ -607,15 +659,14 @@ class SpikeData:
         Returns
         -------
         SpikeData
-            Same bounds, only spikes inside an interval, ``intervals`` set.
+            Same bounds; only spikes inside an interval; the support
+            narrowed to its intersection with ``intervals``.
         """
-        iv = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
-        if np.any(iv[:, 1] <= iv[:, 0]):
-            raise RecordingBoundsError("observation intervals must have start < stop")
-        iv = iv[np.argsort(iv[:, 0])]
-        keep = np.zeros(self.n_spikes, dtype=bool)
-        for a, b in iv:
-            keep |= (self.times >= a) & (self.times < b)
+        iv = intersect_intervals(self.support, _normalised_intervals(intervals, self.t_start, self.t_stop))
+        if not len(iv):
+            raise RecordingBoundsError("the observation intervals do not overlap the data's observed time; "
+                                       "check their unit and the bounds")
+        keep = _inside(self.times, iv)
         n_out = int(self.n_spikes - keep.sum())
         if n_out:
             warnings.warn(f"{n_out} spike(s) lie outside the observation intervals; dropped them", SynchroWarning,
@@ -677,7 +728,9 @@ class SpikeData:
             "t_start": self.t_start,
             "t_stop": self.t_stop,
             "duration": self.duration,
-            "mean_rate_hz": float(self.n_spikes / self.duration / max(self.n_units, 1)),
+            "observed_duration": self.observed_duration,
+            "n_intervals": len(self.support),
+            "mean_rate_hz": float(self.n_spikes / self.observed_duration / max(self.n_units, 1)),
             "unit_columns": list(self.units.columns),
             "populations": self.populations(),
         }
@@ -693,10 +746,12 @@ class SpikeData:
         d = self.to_dict()
         lines = [f"SpikeData: {d['n_units']} units, {d['n_spikes']} spikes, "
                  f"{d['t_start']:g}-{d['t_stop']:g} s ({d['duration']:g} s), mean rate {d['mean_rate_hz']:.3g} Hz"]
+        if self.has_gaps:
+            lines.append(f"  observed {d['observed_duration']:g} s in {d['n_intervals']} interval(s)")
         for pop in d["populations"]:
             sub = self.units["population"] == pop
             n = int(sub.sum())
-            rate = self.spike_counts[sub].sum() / self.duration / n
+            rate = self.spike_counts[sub].sum() / self.observed_duration / n
             lines.append(f"  population {pop}: {n} units, {rate:.3g} Hz")
         silent = int((self.spike_counts == 0).sum())
         if silent:
@@ -712,7 +767,8 @@ class SpikeData:
             return NotImplemented
         return (self.t_start == other.t_start and self.t_stop == other.t_stop
                 and np.array_equal(self.offsets, other.offsets) and np.array_equal(self.times, other.times)
-                and np.array_equal(self.units["id"], other.units["id"]))
+                and np.array_equal(self.units["id"], other.units["id"])
+                and np.array_equal(self.support, other.support))
 
     __hash__ = None  # mutable-free but array-valued: no hashing
 
@@ -971,6 +1027,93 @@ def check_time_unit(times: np.ndarray, n_units: int) -> None:
         raise TimeUnitError(f"spike times span {span:g} with {times.size / max(n_units, 1) / span:.2g} spikes per unit "
                             "per second: they look like milliseconds; give time_unit='ms' (CLI: --time-unit ms), or "
                             "time_unit='s' if they really are seconds")
+
+
+def _normalised_intervals(intervals, t_start: float, t_stop: float) -> np.ndarray:
+    """Observation intervals as sorted, merged, finite ``[start, stop)`` pairs clipped to the bounds (s)."""
+    iv = np.asarray(intervals, dtype=np.float64)
+    if iv.size % 2 or (iv.ndim == 2 and iv.shape[1] != 2) or iv.ndim > 2:
+        raise InvalidDataError(f"observation intervals must be (start, stop) pairs, shape (k, 2); got shape {iv.shape}")
+    iv = iv.reshape(-1, 2)
+    if not np.all(np.isfinite(iv)):
+        raise RecordingBoundsError("observation intervals must be finite numbers of seconds")
+    if np.any(iv[:, 1] <= iv[:, 0]):
+        raise RecordingBoundsError("observation intervals must have start < stop")
+    iv = intersect_intervals(merge_intervals(iv), [[t_start, t_stop]])
+    if not len(iv):
+        raise RecordingBoundsError(f"the observation intervals hold no time inside the recording [{t_start:g}, "
+                                   f"{t_stop:g}) s; check their unit and the bounds")
+    return iv
+
+
+def merge_intervals(intervals) -> np.ndarray:
+    """Sort ``[start, stop)`` intervals and merge those that overlap or touch.
+
+    Parameters
+    ----------
+    intervals : array_like, shape (k, 2)
+        Start and stop of each interval (s).
+
+    Returns
+    -------
+    ndarray of float64, shape (m, 2)
+        Disjoint intervals in increasing order, ``m <= k``.
+    """
+    iv = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
+    if len(iv) < 2:
+        return iv.copy()
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(iv[:, 1])
+    new = np.concatenate([[True], iv[1:, 0] > reach[:-1]])  # a start beyond everything before opens a new run
+    first = np.flatnonzero(new)
+    last = np.concatenate([first[1:], [len(iv)]]) - 1
+    return np.column_stack([iv[first, 0], reach[last]])
+
+
+def intersect_intervals(a, b) -> np.ndarray:
+    """Intersection of two sets of disjoint sorted ``[start, stop)`` intervals.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (k, 2)
+        Disjoint intervals in increasing order (s), e.g. from :func:`merge_intervals`.
+
+    Returns
+    -------
+    ndarray of float64, shape (m, 2)
+        The time in both, as disjoint sorted intervals; empty pieces dropped.
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 2)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 2)
+    lo = np.maximum(a[:, None, 0], b[None, :, 0])
+    hi = np.minimum(a[:, None, 1], b[None, :, 1])
+    ok = hi > lo
+    out = np.column_stack([lo[ok], hi[ok]])
+    return out[np.argsort(out[:, 0], kind="stable")] if len(out) else np.empty((0, 2))
+
+
+def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.ndarray:
+    """Runs of whole bins of width ``bin_width`` (s) from ``t_start`` that lie inside ``support``.
+
+    A bin cut by an interval's edge is left out; the edge tolerance (1e-9
+    of a bin) is the binning rule's, so a bin ending exactly on a stop is kept.
+
+    Returns
+    -------
+    ndarray of int64, shape (k, 2)
+        ``[first, stop)`` bin indices, clipped to ``[0, n_bins)``, empty runs dropped.
+    """
+    sup = np.asarray(support, dtype=np.float64).reshape(-1, 2)
+    first = np.ceil((sup[:, 0] - t_start) / bin_width - 1e-9).astype(np.int64)
+    stop = np.floor((sup[:, 1] - t_start) / bin_width + 1e-9).astype(np.int64)
+    runs = np.column_stack([np.clip(first, 0, n_bins), np.clip(stop, 0, n_bins)])
+    return runs[runs[:, 1] > runs[:, 0]]
+
+
+def _inside(times: np.ndarray, intervals: np.ndarray) -> np.ndarray:
+    """Which ``times`` lie in one of the disjoint sorted ``[start, stop)`` ``intervals``."""
+    k = np.searchsorted(intervals[:, 0], times, side="right") - 1
+    return (k >= 0) & (times < intervals[np.maximum(k, 0), 1])
 
 
 def _count_unsorted(times: np.ndarray, unit_index: np.ndarray) -> int:

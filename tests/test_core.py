@@ -115,6 +115,36 @@ def test_intervals_drop_spikes_outside_with_warning():
     np.testing.assert_array_equal(data.spike_counts, [1, 1])
 
 
+def test_rates_divide_by_observed_time_not_the_bounds():
+    # Issue 16: restrict_to_intervals kept the whole bounds as the denominator, so a unit firing 20 spikes in
+    # the observed 10 s of a 20 s recording came out at 1 Hz instead of 2 Hz.
+    times = np.arange(20) * 0.5 + 0.25  # 0.25 .. 9.75 s
+    data = SpikeData.from_trains([times], t_stop=20.0)
+    gapped = SpikeData.from_trains([times], t_stop=20.0, intervals=[[0.0, 5.0], [5.0, 10.0]])
+    assert data.rates.tolist() == [1.0]
+    assert gapped.rates.tolist() == [2.0]
+    assert gapped.support.tolist() == [[0.0, 10.0]]  # touching intervals merge
+    assert gapped.observed_duration == 10.0 and gapped.has_gaps and not data.has_gaps
+    assert gapped.to_dict()["mean_rate_hz"] == 2.0
+
+
+def test_restrict_narrows_the_support():
+    with pytest.warns(SynchroWarning, match="1 spike"):
+        data = SpikeData.from_trains([[0.5, 1.5, 2.5, 4.5]], t_stop=6.0, intervals=[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    with pytest.warns(SynchroWarning, match="1 spike"):
+        two = data.restrict_to_intervals([[0.0, 2.8], [4.9, 6.0]])
+    assert two.support.tolist() == [[0.0, 1.0], [2.0, 2.8], [4.9, 5.0]]
+    assert two.times.tolist() == [0.5, 2.5] and two.t_stop == 6.0
+    window = data.restrict(2.5, 4.5)
+    assert window.support.tolist() == [[2.5, 3.0], [4.0, 4.5]] and window.observed_duration == 1.0
+    with pytest.raises(RecordingBoundsError, match="no observed time"):
+        data.restrict(1.2, 1.8)
+    with pytest.raises(RecordingBoundsError, match="do not overlap"):
+        data.restrict_to_intervals([[1.2, 1.8]])
+    # Bins wholly inside the support, 0.4 s wide: [0, 0.8) in the first interval, [2.0, 2.8) in the second.
+    assert data.observed_bins(0.4, 15).tolist() == [[0, 2], [5, 7], [10, 12]]
+
+
 def test_time_units_are_converted():
     data = SpikeData.from_arrays([100.0, 250.0], [0, 0], t_stop=1000.0, time_unit="ms")
     np.testing.assert_array_equal(data.times, [0.1, 0.25])
