@@ -298,9 +298,11 @@ class SpikePhases(_Result):
         so the effective order is twice this).
     n_dropped : int
         Spikes outside the analysed span (no field, or within the edge
-        margin of its ends).
+        margin of its ends or of a gap).
     t_start, t_stop : float
-        Span (s) whose spikes received phases.
+        Span (s) whose spikes received phases (with gaps in the spikes'
+        observation intervals, only parts of it: each observed stretch less
+        its edge margins).
     """
 
     method: ClassVar[str] = "spike_phases"

@@ -227,6 +227,14 @@ def test_spike_sync_on_gapped_data_is_pyspike_per_interval_pooled(long_pieces):
     assert ours.value == pytest.approx(coinc[iu].sum() / mult[iu].sum(), abs=1e-12)
 
 
+def test_sampled_pairs_on_gapped_data_equal_the_full_matrix(long_pieces):
+    _, gapped, _, _, _ = long_pieces
+    for measure, kw in ((sttc_matrix, {"n_surrogates": 0}), (spike_sync_matrix, {})):
+        full, part = measure(gapped, **kw), measure(gapped, max_units=5, n_pairs=30, rng=3, **kw)
+        np.testing.assert_allclose(part.pair_values, full.matrix[part.pairs[:, 0], part.pairs[:, 1]], rtol=0,
+                                   atol=1e-12)
+
+
 def test_binned_measures_say_when_observed_time_is_too_short():
     data = SpikeData.from_trains([[0.1, 0.2], [0.15, 0.3]], t_stop=10.0, intervals=[[0, 0.5]])
     with pytest.raises(UsageError, match="observed time"):
