@@ -124,7 +124,18 @@ def _in_runs(idx: np.ndarray, runs: np.ndarray) -> np.ndarray:
 
 def _run_concat(x: np.ndarray, runs: np.ndarray, f=None) -> np.ndarray:
     """The columns (last axis) of ``x`` in ``runs``, each run passed through ``f`` first, joined end to end."""
+    if not len(runs):
+        return x[..., :0]
     return np.concatenate([x[..., a:b] if f is None else f(x[..., a:b]) for a, b in runs], axis=-1)
+
+
+def _too_few_bins(data: SpikeData, what: str, n_whole: int, n_observed: int, fix: str) -> Exception:
+    """The error for fewer than two whole bins: the caller's choice (UsageError) unless only the gaps cause it."""
+    if data.has_gaps and n_whole >= 2:
+        return NothingToAnalyseError(f"{what} leaves {n_observed} whole bin(s) inside the observation intervals "
+                                     f"({data.observed_duration:g} s observed in {len(data.support)} interval(s)); "
+                                     f"{fix} or analyse longer intervals")
+    return UsageError(f"{what} leaves {n_whole} bin(s) in {data.duration:g} s; {fix}")
 
 
 def _piece_of(times: np.ndarray, support: np.ndarray) -> np.ndarray:
@@ -393,8 +404,9 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
         data = data.select_units(active) if n_silent else data
         n_samples = int(np.floor(data.duration * fs + 1e-9))
         runs = _bin_runs(data, 1.0 / fs, n_samples)
-        if not runs.size:
-            raise UsageError(f"no whole sample of 1/{fs:g} s lies inside the observation intervals; raise fs")
+        if int(np.sum(runs[:, 1] - runs[:, 0])) < 2:
+            raise _too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
+                                "raise fs")
 
         def spike_chi2(times):
             return _filtered_spike_chi2(times, np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau,
@@ -1028,8 +1040,7 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     runs = _bin_runs(data, bin_width, n_bins)
     n_observed = int(np.sum(runs[:, 1] - runs[:, 0]))
     if n_observed < 2:
-        raise UsageError(f"bin_width {bin_width:g} s leaves {n_observed} bin(s) in {data.observed_duration:g} s of "
-                         "observed time; use smaller bins")
+        raise _too_few_bins(data, f"bin_width {bin_width:g} s", n_bins, n_observed, "use smaller bins")
     ok = (idx >= 0) & _in_runs(idx, runs)
     x = sparse.csr_matrix((np.ones(int(ok.sum())), (np.asarray(data.unit_index)[ok], idx[ok])),
                           shape=(data.n_units, n_bins))
@@ -1123,8 +1134,7 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
         idx = np.floor((times - data.t_start) / w).astype(np.int64)
         counts = _run_concat(np.bincount(idx[idx < n], minlength=n), _bin_runs(data, w, n))
         if counts.size < 2:
-            raise UsageError(f"window {w:g} s fits fewer than two times in {data.observed_duration:g} s of observed "
-                             "time; use shorter windows")
+            raise _too_few_bins(data, f"window {w:g} s", n, counts.size, "use shorter windows")
         m = counts.mean()
         fano.append(counts.var(ddof=1) / m if m > 0 else np.nan)
         mean.append(m)

@@ -236,11 +236,15 @@ def test_sampled_pairs_on_gapped_data_equal_the_full_matrix(long_pieces):
 
 
 def test_binned_measures_say_when_observed_time_is_too_short():
+    # Bins that fit the recording but not its observation intervals: nothing to analyse (the report skips the
+    # measure), not a usage error.
     data = SpikeData.from_trains([[0.1, 0.2], [0.15, 0.3]], t_stop=10.0, intervals=[[0, 0.5]])
-    with pytest.raises(UsageError, match="observed time"):
+    with pytest.raises(NothingToAnalyseError, match="inside the observation intervals"):
         correlation_matrix(data, bin_width=0.3)
-    with pytest.raises(UsageError, match="observed time"):
+    with pytest.raises(NothingToAnalyseError, match="inside the observation intervals"):
         population_fano(data, windows=[0.3])
+    with pytest.raises(UsageError, match="in 10 s"):
+        population_fano(data, windows=[6.0])
 
 
 # PPC over real trials ---------------------------------------------------------------------------------------
