@@ -1365,9 +1365,9 @@ def _check_layout(times, offsets, units: UnitTable, t_start: float, t_stop: floa
         lo, hi = float(times.min()), float(times.max())
         if hi >= t_stop:
             raise RecordingBoundsError(f"t_stop ({t_stop:g} s) is not after the last spike ({hi:g} s); "
-                                       "give the true end of the recording (CLI: --t-stop; to analyse part of it: "
-                                       "--window START:STOP)")
+                                       "give the true end of the recording (CLI: --t-stop), or analyse a part of it "
+                                       "with --window START:STOP")
         if lo < t_start:
             raise RecordingBoundsError(f"t_start ({t_start:g} s) is after the first spike ({lo:g} s); "
-                                       "give the true start of the recording (CLI: --t-start; to analyse part of it: "
-                                       "--window START:STOP)")
+                                       "give the true start of the recording (CLI: --t-start), or analyse a part of "
+                                       "it with --window START:STOP")

@@ -312,3 +312,14 @@ def test_epochs_of_a_file_without_interval_tables_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(main, ["analyze", str(path), "--epochs", "-q", "-o", str(tmp_path / "x")])
     assert res.exit_code == 2
     assert "plain.npz has no interval table 'epochs' for --epochs; it holds none" in res.stderr
+
+
+def test_figures_of_a_sectioned_report_have_one_spectrum_per_section(by_epoch):
+    from synchro.report.figures import draw_figures
+
+    figures = draw_figures(by_epoch)
+    assert by_epoch.panels == ["sleep: all", "wake: all"]
+    assert "rates" not in figures  # a section's rate has gaps: no continuous trace to show
+    titles = [ax.get_title(loc="left") for ax in figures["spectra"].axes]
+    assert titles == ["sleep: all", "wake: all"]
+    assert {"raster", "sttc", "coupling"} <= set(figures)
