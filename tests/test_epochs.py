@@ -323,3 +323,13 @@ def test_figures_of_a_sectioned_report_have_one_spectrum_per_section(by_epoch):
     titles = [ax.get_title(loc="left") for ax in figures["spectra"].axes]
     assert titles == ["sleep: all", "wake: all"]
     assert {"raster", "sttc", "coupling"} <= set(figures)
+
+
+def test_epochs_within_a_window_are_cut_to_it_and_those_outside_are_skipped(session):
+    rep = analyze_file(session, epochs="epochs", window=(T + 5.0, 2 * T), bands=BANDS, n_surrogates=SURROGATES,
+                       rng=0)
+    assert [(s["label"], s["intervals"], s["observed_duration"]) for s in rep.sections] == \
+           [("wake", [[T + 5.0, 2 * T]], T - 5.0)]
+    assert {"analysis": "all analyses", "population": "epoch sleep",
+            "reason": f"no observed time of this epoch in {T + 5:g}-{2 * T:g} s"} in rep.skipped
+    assert rep.sections[0]["rhythms"]["all"]["theta"]["verdict"] == "present"

@@ -14,6 +14,12 @@ and ``t_stop`` = the whole second after the last spike, with a
 bounds: pass the true ``t_stop``, CLI ``--t-stop``). Spikes outside the
 ``obs_intervals`` are dropped with a warning whatever the bounds.
 
+Interval tables (``/intervals/epochs``, ``/intervals/trials``, any
+``TimeIntervals``) are read into ``recording.intervals`` as
+:class:`~synchro.core.IntervalTable` (start and stop in seconds, the
+table's columns, ragged text columns such as the epochs' ``tags`` as tuples)
+and written back by :func:`write_nwb`.
+
 Files written by :func:`write_nwb` keep the recording's metadata and
 bounds as JSON in ``/scratch/synchro_metadata``.
 """
@@ -110,9 +116,11 @@ def read_nwb(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None
     Returns
     -------
     Recording
-        Spikes, signals (``"LFP"`` in volts, and any signal synchro wrote)
-        and metadata (``source``, ``units_table``, ``bounds``,
-        ``curation``, ``skipped_columns``).
+        Spikes, signals (``"LFP"`` in volts, and any signal synchro wrote),
+        interval tables by name (``"epochs"``, ``"trials"``, others by
+        path; a table that cannot be read is left out with a warning) and
+        metadata (``source``, ``units_table``, ``bounds``, ``curation``,
+        ``skipped_columns``).
 
     Raises
     ------
@@ -506,11 +514,16 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
 
     The Units table is built from the flat arrays (no per-unit loop), with
     every unit column (columns of Python objects other than strings are
-    left out and listed in the stored metadata), ``obs_intervals`` holding
+    left out and listed in the stored metadata; ``label``, ``population``
+    and ``quality`` only when some unit has a value, so a file read and
+    written back gains no empty column), ``obs_intervals`` holding
     the recording bounds (or observation intervals) for every unit, and the
     spike times bit for bit. A signal named ``"LFP"`` becomes an
     ElectricalSeries in ``processing/ecephys/LFP`` (with an electrode per
     channel); other signals become TimeSeries in ``acquisition``. The
+    recording's interval tables go to ``/intervals`` (``epochs``,
+    ``trials``, ``invalid_times`` and any other name) with their columns in
+    their order and the columns' descriptions. The
     recording's metadata, bounds and signal channel tables are stored as
     JSON in ``/scratch/synchro_metadata`` and restored by :func:`read_nwb`.
 
