@@ -158,7 +158,8 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
                    "bounds stay --t-start/--t-stop or the file's).")
 @click.option("--epochs", default=None, is_flag=False, flag_value="epochs", metavar="[TABLE[:COLUMN]]",
               help="Analyse each epoch label separately (sleep, wake, ...), one report section each: the NWB "
-                   "interval table (default epochs) and its label column (default tags, label or epoch).")
+                   "interval table (default epochs) and its label column (default: the first of label, epoch, tags "
+                   "it has).")
 @click.option("--trials", default=None, metavar="COLUMN",
               help="Group the NWB trials table's rows by COLUMN (a condition) and analyse each group on the spikes "
                    "of its trials, one report section each.")
@@ -219,13 +220,13 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
       synchro analyze session.nwb --window 600:1200
       synchro analyze session.nwb --epochs --bands theta=6-10,gamma=30-80
       synchro analyze session.nwb --epochs epochs:label
-      synchro analyze session.nwb --trials condition --lfp auto
+      synchro analyze session.nwb --trials condition
 
     --seed S gives the numbers of the library called with rng=S on the same
     data and options (e.g. band_verdicts(rec.spikes, rng=S); for simulations
     the report leaves out the first 0.2 s: discard=0.2).
     """
-    from .report.pipeline import ALPHA
+    from .report.pipeline import ALPHA, check_section_options
     from .rhythms import check_surrogates
 
     check_surrogates(n_surrogates, len(bands), ALPHA, option="--surrogates")  # before any file is read
@@ -234,11 +235,10 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
                         quality=None if quality == "all" else quality)
     epoch_table, _, epoch_column = (epochs or "").partition(":")
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
-                   population_column=population_column, window=window, epochs=epoch_table or None,
-                   epoch_column=epoch_column or None, trials=trials)
-    if epochs is not None and trials is not None:  # before any file is read
-        raise UsageError("give --epochs or --trials, not both: a report's sections are either epochs or trial "
-                         "conditions (run twice for both)")
+                   population_column=population_column, window=window,
+                   epochs=None if epochs is None else epoch_table or "epochs", epoch_column=epoch_column or None,
+                   trials=trials)
+    check_section_options(options["epochs"], options["epoch_column"], trials)  # before any file is read
     # Every report folder is claimed before any analysis, so that an output that cannot be written fails at once.
     claims = _claim_report_folders(paths, output, overwrite)
     try:

@@ -292,7 +292,8 @@ def test_epochs_and_trials_are_documented_in_help():
 
 @pytest.mark.parametrize("args, code, message", [
     (["--epochs", "blocks"], 2, "has no interval table 'blocks' for --epochs; it holds ['epochs', 'trials']"),
-    (["--epochs", "epochs:nope"], 2, "has no column 'nope'; its columns are ['tags']"),
+    (["--epochs", "epochs:nope"], 2, "the 'epochs' table has no column 'nope'; its columns are ['tags']"),
+    (["--epochs", ":nope"], 2, "the 'epochs' table has no column 'nope'"),
     (["--trials", "nope"], 2, "has no column 'nope'"),
     (["--epochs", "--trials", "condition"], 2, "give --epochs or --trials, not both"),
     (["--window", "0:500"], 2, "window 0:500 s is outside the recording (0-40 s)"),

@@ -63,7 +63,8 @@ from ..errors import (
 )
 from .model import Report
 
-__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands"]
+__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands",
+           "check_section_options"]
 
 #: Frequency bands tested by default (Hz).
 DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
@@ -351,14 +352,30 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
                   generator=generator, timings=run.timings, data=data, results=run.results)
 
 
-def _section_spec(recording: Recording, epochs, epoch_column, trials):
-    """``(kind, table, label column)`` of the report's sections, or None; bad names raise before any analysis."""
+def check_section_options(epochs: str | None, epoch_column: str | None, trials: str | None) -> None:
+    """Check that the options choosing a report's sections go together (before any file is read).
+
+    Parameters
+    ----------
+    epochs, epoch_column, trials
+        As in :func:`build_report`.
+
+    Raises
+    ------
+    UsageError
+        Both ``epochs`` and ``trials``, or ``epoch_column`` without ``epochs``.
+    """
     if epochs is not None and trials is not None:
         raise UsageError("give --epochs or --trials, not both: a report's sections are either epochs or trial "
                          "conditions (run twice for both)")
+    if epoch_column is not None and epochs is None:
+        raise UsageError("epoch_column names the label column of epochs=TABLE; give epochs too")
+
+
+def _section_spec(recording: Recording, epochs, epoch_column, trials):
+    """``(kind, table, label column)`` of the report's sections, or None; bad names raise before any analysis."""
+    check_section_options(epochs, epoch_column, trials)
     if epochs is None and trials is None:
-        if epoch_column is not None:
-            raise UsageError("epoch_column names the label column of epochs=TABLE; give epochs too")
         return None
     kind, name, column = ("epoch", epochs, epoch_column) if trials is None else ("condition", "trials", trials)
     option = "--epochs" if trials is None else "--trials"
