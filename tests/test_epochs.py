@@ -334,3 +334,24 @@ def test_epochs_within_a_window_are_cut_to_it_and_those_outside_are_skipped(sess
     assert {"analysis": "all analyses", "population": "epoch sleep",
             "reason": f"no observed time of this epoch in {T + 5:g}-{2 * T:g} s"} in rep.skipped
     assert rep.sections[0]["rhythms"]["all"]["theta"]["verdict"] == "present"
+
+
+def test_a_damaged_interval_table_is_skipped_with_a_warning(session, tmp_path):
+    import shutil
+
+    import h5py
+
+    from synchro.errors import SynchroWarning
+
+    path = tmp_path / "damaged.nwb"
+    shutil.copy(session, path)
+    os.chmod(path, 0o644)
+    with h5py.File(path, "a") as f:
+        stop = f["intervals/trials/stop_time"][()]
+        del f["intervals/trials/stop_time"]
+        f["intervals/trials/stop_time"] = stop[:-1]
+    with pytest.warns(SynchroWarning, match="skipped the interval table /intervals/trials, which cannot be read"):
+        rec = io.read(path)
+    assert set(rec.intervals) == {"epochs"} and rec.spikes.n_units == N_UNITS
+    res = CliRunner().invoke(main, ["analyze", str(path), "--trials", "condition", "-q", "-o", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "has no interval table 'trials' for --trials; it holds ['epochs']" in res.stderr

@@ -222,8 +222,8 @@ def _interval_tables(f, typed: dict[str, str], source: str, time_unit, sampling_
         key = path.removeprefix("intervals/") if path.count("/") == 1 and path.startswith("intervals/") else path
         try:
             tables[key] = _interval_table(f[path], key, source, scale)
-        except SynchroError as err:
-            warn(f"{source}: skipped the interval table /{path}: {err}")
+        except (SynchroError, KeyError, TypeError, ValueError, OSError) as err:
+            warn(f"{source}: skipped the interval table /{path}, which cannot be read ({err}); the spikes are read")
     return tables
 
 

@@ -28,8 +28,8 @@ first 0.2 s of a simulation (``parameters.discard``) and cut to
 ``parameters.window``.
 
 With ``epochs=`` (CLI ``--epochs``) or ``trials=`` (``--trials``), the
-analyses run once per epoch label or trial condition, on
-``data.restrict_to_intervals(...)`` of that label's intervals
+analyses run once per epoch label or trial condition, on the spikes of
+that label's intervals, the time between them unobserved
 (:func:`synchro.core.split_by_intervals`), and the report holds one section
 per label.
 """
