@@ -6,7 +6,8 @@ The session: the layout of the mouse ADn/CA1 recording of Peyrache et al.
 units fire at 5 Hz throughout; in wake their rate is modulated by
 ``1 + 0.5 cos(2 pi 8 t)``, a theta-like rhythm shared by all units, absent
 in sleep. The LFP is ``cos(2 pi 8 t)`` plus noise. A ``trials`` table holds
-1.5 s trials, condition ``wake-trial`` in wake and ``sleep-trial`` in sleep.
+1.5 s trials at irregular intervals, condition ``wake-trial`` in wake and
+``sleep-trial`` in sleep (about 9 of each).
 
 Known answers, argued: in wake the population rate carries an 8 Hz
 modulation of depth 0.5 in all 20 units, far above the aperiodic background
@@ -52,15 +53,15 @@ def _modulated(gen, a, b, rate, freq, depth):
 
 
 def _trials():
-    """1.5 s trials at irregular starts: 8 in sleep, 8 in wake, with a condition and a numeric column."""
+    """1.5 s trials at irregular intervals (0.3-0.8 s apart) through each epoch, with a condition and a number."""
     gen = np.random.default_rng(7)
     rows = []
     for a, b, condition in ((0.0, T, "sleep-trial"), (T, 2 * T, "wake-trial")):
-        starts = a + 0.25 + np.sort(gen.choice(np.arange(0, b - a - 2.0, 0.25), 8, replace=False))
-        starts = starts[np.concatenate([[True], np.diff(starts) >= 1.75])]  # no overlapping trials
-        rows += [(float(s), float(s) + 1.5, {"condition": condition, "contrast": float(i % 3)})
-                 for i, s in enumerate(starts)]
-    return sorted(rows, key=lambda r: r[0])
+        start = a + 0.25
+        while start + 1.5 <= b:
+            rows.append((start, start + 1.5, {"condition": condition, "contrast": float(len(rows) % 3)}))
+            start = round(start + 1.5 + gen.uniform(0.3, 0.8), 3)
+    return rows
 
 
 @pytest.fixture(scope="module")
