@@ -356,3 +356,39 @@ def test_a_damaged_interval_table_is_skipped_with_a_warning(session, tmp_path):
     assert set(rec.intervals) == {"epochs"} and rec.spikes.n_units == N_UNITS
     res = CliRunner().invoke(main, ["analyze", str(path), "--trials", "condition", "-q", "-o", str(tmp_path / "x")])
     assert res.exit_code == 2 and "has no interval table 'trials' for --trials; it holds ['epochs']" in res.stderr
+
+
+def test_any_time_intervals_table_is_read_and_written_back(tmp_path):
+    """TimeIntervals beyond epochs and trials: one in /intervals, one in a processing module (written back into
+    /intervals under its own name)."""
+    import datetime
+
+    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb.epoch import TimeIntervals
+
+    nwb = NWBFile(session_description="t", identifier="t",
+                  session_start_time=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    nwb.add_unit(spike_times=np.arange(0.05, 9.0, 0.1), id=3)
+    states = TimeIntervals(name="sleep_states", description="scored sleep")
+    states.add_column(name="state", description="NREM or REM")
+    for a, b, state in ((0.0, 3.0, "NREM"), (3.0, 4.0, "REM"), (6.0, 9.0, "NREM")):
+        states.add_interval(start_time=a, stop_time=b, state=state)
+    nwb.add_time_intervals(states)
+    blocks = TimeIntervals(name="blocks", description="task blocks")
+    blocks.add_interval(start_time=1.0, stop_time=5.0)
+    nwb.create_processing_module(name="behavior", description="b").add(blocks)
+    with NWBHDF5IO(str(tmp_path / "in.nwb"), "w") as f:
+        f.write(nwb)
+    rec = io.read(tmp_path / "in.nwb", t_stop=10.0)
+    assert set(rec.intervals) == {"sleep_states", "processing/behavior/blocks"}
+    with pytest.raises(NotInFileError, match="no label column"):  # "state" is not a default label column
+        rec.intervals["sleep_states"].groups()
+    groups = rec.intervals["sleep_states"].groups("state")
+    assert list(groups) == ["NREM", "REM"]
+    np.testing.assert_array_equal(groups["NREM"], [[0.0, 3.0], [6.0, 9.0]])
+    io.write_nwb(rec, tmp_path / "out.nwb")
+    with NWBHDF5IO(str(tmp_path / "out.nwb"), "r") as f:
+        out = f.read()
+        assert set(out.intervals) == {"sleep_states", "blocks"}
+        assert list(out.intervals["sleep_states"]["state"].data[:]) == ["NREM", "REM", "NREM"]
+        assert out.intervals["blocks"].description == "task blocks"

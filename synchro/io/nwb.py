@@ -560,7 +560,10 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
     start = session_start_time or _start_time(rec.metadata.get("session_start_time"))
     if start.tzinfo is None:
         raise UsageError("session_start_time must be timezone-aware, e.g. datetime.now(timezone.utc)")
-    tables = {name: _time_intervals(name, table) for name, table in rec.intervals.items()}
+    names = [key.rpartition("/")[2] for key in rec.intervals]
+    if len(set(names)) < len(names):
+        raise UsageError(f"interval tables {list(rec.intervals)} would share a name in /intervals; rename one")
+    tables = {name: _time_intervals(key, table) for name, (key, table) in zip(names, rec.intervals.items())}
     nwb = NWBFile(session_description=session_description, identifier=identifier or str(uuid.uuid4()),
                   session_start_time=start, subject=Subject(**{**_UNKNOWN_SUBJECT, **rec.metadata.get("subject", {})}),
                   epochs=tables.pop("epochs", None), trials=tables.pop("trials", None),
@@ -620,11 +623,7 @@ def _time_intervals(key: str, table):
     """An IntervalTable as a pynwb TimeIntervals, columns in their order, with their descriptions."""
     from pynwb.epoch import TimeIntervals
 
-    name = key.rpartition("/")[2]
-    if name != key and key.startswith("intervals/"):
-        key = name
-    if "/" in key:
-        raise UsageError(f"interval table {key!r}: write_nwb writes tables into /intervals; rename it without '/'")
+    name = key.rpartition("/")[2]  # a table read from a processing module goes to /intervals under its own name
     out = TimeIntervals(name=name, description=table.description or f"{name} written by synchro")
     ragged = {c for c, v in table.columns.items() if len(v) and all(isinstance(x, tuple) for x in v)}
     for col in table.columns:
