@@ -141,6 +141,10 @@ def test_write_nwb_keeps_interval_tables_and_adds_no_empty_columns(session, tmp_
     again = io.read(out)
     assert again.intervals["trials"].to_dict() == rec.intervals["trials"].to_dict()
     assert again.intervals["epochs"].to_dict() == rec.intervals["epochs"].to_dict()
+    from nwbinspector import Importance, inspect_nwbfile
+
+    serious = {Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION}
+    assert [m.message for m in inspect_nwbfile(nwbfile_path=str(out)) if m.importance in serious] == []
 
 
 def test_interval_table_rejects_bad_rows_and_names_missing_columns():
