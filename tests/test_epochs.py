@@ -223,6 +223,12 @@ def test_trials_give_one_section_per_condition(session):
     assert sections["wake-trial"]["coupling"]["all"]["theta"]["ppc"] == pytest.approx(0.0625, abs=0.04)
     assert abs(sections["sleep-trial"]["coupling"]["all"]["theta"]["ppc"]) < 0.02
     assert sections["sleep-trial"]["rhythms"]["all"]["theta"]["verdict"] != "present"
+    # PPC1 pairs spikes of different real trials (Vinck et al. 2012): the report passes each condition's rows
+    # (not merged) to phase_locking, and the locking is the same in every wake trial, so PPC1 is PPC0's value.
+    wake = [[a, b] for a, b, r in rows if r["condition"] == "wake-trial"]
+    call = rep.parameters["calls"]["phase_locking (wake-trial: all, theta)"]
+    assert np.asarray(call["trials"]).tolist() == wake
+    assert sections["wake-trial"]["coupling"]["all"]["theta"]["ppc1"] == pytest.approx(0.0625, abs=0.04)
     html = __import__("synchro.report.html", fromlist=["render_html"]).render_html(rep, rep.summary(), [])
     assert html.count('<h3 class="section">Condition ') == 2
 

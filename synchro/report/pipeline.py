@@ -317,7 +317,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         outer, found = run.skipped, False
         for label, part in parts.items():
             run.skipped, run.prefix = [], f"{label}: "
-            result = _analyse(run, part, field, field_info, population_column, rates=False)
+            result = _analyse(run, part, field, field_info, population_column, rates=False,
+                              trials=_trials_of(table, column, label, part) if kind == "condition" else None)
             found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
             sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
                              "n_rows": int(rows[label]), "intervals": part.support.tolist(),
@@ -350,6 +351,21 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
                   synchrony=whole["synchrony"], coupling=whole["coupling"], skipped=run.skipped, sections=sections,
                   generator=generator, timings=run.timings, data=data, results=run.results)
+
+
+def _trials_of(table, column: str, label: str, part: SpikeData) -> np.ndarray | None:
+    """The trials (rows, not merged: back-to-back trials stay two) of one condition inside ``part``'s support (s).
+
+    None when they overlap one another: a spike would then belong to two trials, and phase locking falls back to
+    equal segments of the observed time (its parameters in the report say so: ``trials`` null).
+    """
+    rows = table.intervals[table.labels(column) == label]
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    pieces = [iv for a, b in rows if len(iv := intersect_intervals(part.support, [[a, b]]))]
+    if not pieces:
+        return None
+    trials = np.array([[iv[0, 0], iv[-1, 1]] for iv in pieces])
+    return None if np.any(trials[1:, 0] < trials[:-1, 1]) else trials
 
 
 def check_section_options(epochs: str | None, epoch_column: str | None, trials: str | None) -> None:
@@ -423,8 +439,12 @@ def _counts(pops: dict[str, SpikeData]) -> dict:
                    "rate_hz": sub.n_spikes / sub.observed_duration / max(sub.n_units, 1)} for name, sub in pops.items()}
 
 
-def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool) -> dict:
-    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``."""
+def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
+             trials: np.ndarray | None = None) -> dict:
+    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``.
+
+    ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
+    """
     from .. import spectral
 
     pops = _populations(data, population_column)
@@ -439,7 +459,7 @@ def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: s
             rhythms[pop] = r
         if s := _synchrony(run, pop, sub):
             synchrony[pop] = s
-        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"])):
+        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"], trials)):
             coupling[pop] = c
     return {"populations": _counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling}
 
@@ -563,13 +583,13 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
     return out
 
 
-def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int) -> dict:
+def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int, trials=None) -> dict:
     from .. import coupling
 
     out = {}
     for band, (lo, hi) in run.bands.items():
         r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
-                     channel=channel)
+                     channel=channel, trials=trials)
         if r is not None:
             where, n = f"{pop}, {band}", r.population_n_spikes
             if n < 2:
