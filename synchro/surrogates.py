@@ -139,16 +139,26 @@ def _interval_of(data: SpikeData) -> tuple[np.ndarray, np.ndarray]:
 def _rotate_shifted(times, offsets, shifts, starts, stops, out):
     # shifts[r, u, k]: the shift of unit u inside interval k of surrogate r. Spikes outside every interval
     # (possible only in data built unchecked) stay where they are.
+    n_units, n_intervals = shifts.shape[1], starts.size
+    first = np.empty((n_units, n_intervals), dtype=np.int64)  # each unit's spikes in interval k: [first, stop)
+    stop = np.empty((n_units, n_intervals), dtype=np.int64)
+    for u in range(n_units):
+        p, b = offsets[u], offsets[u + 1]
+        for k in range(n_intervals):
+            while p < b and times[p] < starts[k]:
+                p += 1
+            first[u, k] = p
+            while p < b and times[p] < stops[k]:
+                p += 1
+            stop[u, k] = p
     for r in range(shifts.shape[0]):
         out[r, :] = times
-        for u in range(shifts.shape[1]):
-            a, b = offsets[u], offsets[u + 1]
-            for k in range(starts.size):
-                t_start, t_stop = starts[k], stops[k]
-                lo = a + np.searchsorted(times[a:b], t_start)
-                hi = a + np.searchsorted(times[a:b], t_stop)
+        for u in range(n_units):
+            for k in range(n_intervals):
+                lo, hi = first[u, k], stop[u, k]
                 if lo == hi:
                     continue
+                t_start, t_stop = starts[k], stops[k]
                 duration = t_stop - t_start
                 last = np.nextafter(t_stop, -np.inf)
                 s = shifts[r, u, k]
