@@ -591,7 +591,10 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     Parameters
     ----------
     data : SpikeData
-        Spikes.
+        Spikes. With gaps in its time support (observation intervals), only
+        observed time is used: Welch segments inside observed stretches,
+        surrogates within each stretch, bootstrap spectra on the same
+        segments (Methods, "Time support", in the docs).
     bands : mapping of str to (float, float), default alpha 8-13 Hz, gamma 30-80 Hz
         Bands to test (Hz, half-open ``[low, high)``, so adjacent bands
         never share a bin).
@@ -601,8 +604,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
         Surrogate method of the independence test; the surrogates' mean
         spectrum is also the independent-units part of the background.
-        Circular shifts are drawn in whole bins, uniform over the record, so
-        each unit's binned train is exactly preserved.
+        Circular shifts are drawn in whole bins, uniform over the record (with
+        gaps: one per unit and observed stretch, within it), so each unit's
+        binned train is exactly preserved.
     n_surrogates : int, default 200
         Surrogates of the independence test and bootstrap spectra of the
         peak test; the smallest p is ``1 / (1 + n_surrogates)``, so at least
@@ -639,7 +643,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     ------
     UsageError
         Unknown null or method, bad bands, too few surrogates to reach
-        ``alpha`` after Holm, ``alpha`` outside (0, 1), ``bin_width`` above 1 ms.
+        ``alpha`` after Holm, ``alpha`` outside (0, 1), ``bin_width`` above 1 ms,
+        multitaper on data with gaps, observed stretches too short for the
+        fitted frequency range.
     NothingToAnalyseError
         No spikes after selection.
 

@@ -15,6 +15,9 @@ from synchro.core import SpikeData
 from synchro.errors import NothingToAnalyseError, SynchroWarning, UsageError
 from synchro.rhythms import band_verdicts, population_rate, rate_spectrum
 
+# Cutting data to intervals warns how many spikes it dropped; here that is the point.
+pytestmark = pytest.mark.filterwarnings("ignore::synchro.errors.SynchroWarning")
+
 N_UNITS, RATE, TICK = 40, 8.0, 1e-4  # units, mean rate (Hz), grid of the drives (s)
 
 
@@ -129,9 +132,9 @@ def test_verdicts_equal_the_joined_pieces(case, request):
         assert g["gamma"].peak_hz == 40.0
 
 
-def test_rhythm_planted_only_in_observed_time_is_found():
-    # 10 Hz in the observed 1 s windows (a fresh phase in each), a 20 Hz rhythm at twice the rate in the
-    # unobserved gaps (0.3-0.8 s): found at 10 Hz, and the spectrum's rate is the observed one.
+def _rhythm_only_in_windows():
+    """10 Hz in observed 1 s windows (a fresh phase in each), a 20 Hz rhythm at twice the rate in the
+    unobserved gaps (0.3-0.8 s), a weak OU drive throughout; 40 s."""
     rng = np.random.default_rng(10)
     duration = 40.0
     starts = np.cumsum(np.r_[0.2, 1.0 + rng.uniform(0.3, 0.8, 40)])
@@ -144,7 +147,12 @@ def test_rhythm_planted_only_in_observed_time_is_found():
     drive = np.where(observed, 0.35 * np.sin(2 * np.pi * 10.0 * t + phase),
                      1.0 + 0.8 * np.sin(2 * np.pi * 20.0 * t))
     times, units = _spikes(rng, RATE * (1 + drive + 0.2 * _ou(rng, n, 0.05)))
-    data = _data(times, units, duration, intervals)
+    return _data(times, units, duration, intervals)
+
+
+def test_rhythm_planted_only_in_observed_time_is_found():
+    # Found at 10 Hz, and the spectrum's rate is the observed one (before: halved by the gaps).
+    data = _rhythm_only_in_windows()
     res = band_verdicts(data, rng=3, n_surrogates=40)
     assert res.words == {"alpha": "present", "gamma": "absent"}
     assert abs(res["alpha"].peak_hz - 10.0) <= 1.0
@@ -163,14 +171,15 @@ def _poisson_in_windows(seed, duration, period, on, starts=None):
 
 def test_one_second_windows_make_no_comb_and_no_verdict():
     # Independent Poisson units (10 Hz) observed in 1 s windows every 2 s. Zero-filled gaps (before) put
-    # 24x the floor at 1 Hz, a comb over the low harmonics, a halved mean rate and alpha "broadband".
+    # 27x the floor at 1 Hz and 4x at 3 Hz (a comb over the odd harmonics of 0.5 Hz), halved the mean rate
+    # and made alpha and gamma "broadband".
     data = _poisson_in_windows(3, 40.0, 2.0, 1.0)
     res = band_verdicts(data, rng=0, n_surrogates=40)
     spec = res.spectrum
     assert spec.mean_rate == pytest.approx(10.0, rel=0.02)
     low = (spec.freqs >= 1) & (spec.freqs <= 100)
-    assert (spec.psd[low] / spec.floor).max() < 2.5  # before: 24
-    assert res.words == {"alpha": "absent", "gamma": "absent"}  # before: alpha broadband
+    assert (spec.psd[low] / spec.floor).max() < 2.5  # before: 27
+    assert res.words == {"alpha": "absent", "gamma": "absent"}  # before: both broadband
 
 
 def test_a_gap_comb_at_10_hz_is_not_a_rhythm():
@@ -321,5 +330,9 @@ def test_gaps_make_no_rhythm_on_nulls_in_1s_windows(name, seed, windowed_runs):
             shared = (words[band].count("present") + words[band].count("broadband")) / N_CI_SETS
             assert shared <= limit, (name, band, shared)
     if name == "poisson":
-        # Zero-filled gaps put 6-25x the floor at 1-4 Hz; observed segments alone stay at the floor.
-        assert abs(np.median(low) - 1) < 0.15
+        # Zero-filled gaps put several times the floor at 1-4 Hz; observed segments alone stay at (or, next to
+        # DC where each segment's mean is removed, just below) the floor.
+        assert np.median(low) < 1.3
+    else:
+        # A 100 ms drive shares almost no power in gamma; zero-filled gaps made it "broadband" in 36 % of sets.
+        assert words["gamma"].count("broadband") / N_CI_SETS <= 0.15
