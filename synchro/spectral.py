@@ -720,8 +720,10 @@ def rate_spectrum(data: SpikeData, *, method: str = "welch", bin_width: float = 
     adaptive : bool, default False
         Multitaper: Thomson's adaptive weights instead of eigenvalue weights.
     discard : float, default 0.0
-        Seconds dropped from the start (network onset transients; 0.2 s is
-        usual for simulations).
+        Seconds dropped from the start of the recording (network onset
+        transients; 0.2 s is usual for simulations); observation intervals
+        are cut to what remains, and a discard that leaves no observed time
+        is a UsageError.
     population : str, optional
         Keep only units whose ``column`` equals this value.
     column : str, default "population"
