@@ -223,6 +223,14 @@ def test_trials_give_one_section_per_condition(session):
     assert sections["wake-trial"]["coupling"]["all"]["theta"]["ppc"] == pytest.approx(0.0625, abs=0.04)
     assert abs(sections["sleep-trial"]["coupling"]["all"]["theta"]["ppc"]) < 0.02
     assert sections["sleep-trial"]["rhythms"]["all"]["theta"]["verdict"] != "present"
+    # The gaps between trials are unobserved, not silence: the sleep trials' independent Poisson units give chi at
+    # its floor 1/sqrt(N) and a Fano factor of 1 (zero-filled gaps gave chi 0.27 and Fano 1.25), and the wake
+    # trials' 8 Hz modulation is found in the spectrum averaged over the trials alone (p at its smallest, 1/41,
+    # with 40 surrogates, times 2 for Holm).
+    sleep = sections["sleep-trial"]["synchrony"]["all"]
+    assert sleep["chi"] == pytest.approx(sleep["chi_floor"], abs=0.01) and sleep["fano"] == pytest.approx(1.0, abs=0.05)
+    theta = sections["wake-trial"]["rhythms"]["all"]["theta"]
+    assert theta["verdict"] == "present" and theta["peak_hz"] == 8.0
     # PPC1 pairs spikes of different real trials (Vinck et al. 2012): the report passes each condition's rows
     # (not merged) to phase_locking, and the locking is the same in every wake trial, so PPC1 is PPC0's value.
     wake = [[a, b] for a, b, r in rows if r["condition"] == "wake-trial"]
