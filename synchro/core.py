@@ -46,7 +46,7 @@ from .errors import (
 
 __all__ = ["UnitTable", "SpikeData", "Signal", "IntervalTable", "Recording", "REQUIRED_UNIT_COLUMNS",
            "NOISE_QUALITIES", "LABEL_COLUMNS", "merge_intervals", "intersect_intervals", "support_bins",
-           "split_by_intervals", "check_time_unit"]
+           "interval_index", "split_by_intervals", "check_time_unit"]
 
 #: Columns every unit table has (filled with defaults when the source lacks them).
 REQUIRED_UNIT_COLUMNS = ("id", "label", "population", "quality")
@@ -226,9 +226,9 @@ class SpikeData:
     intervals : array_like, shape (k, 2), optional
         Observation intervals in seconds (the time support): the parts of
         ``[t_start, t_stop)`` where spikes were recorded. They are sorted,
-        merged where they overlap or touch and clipped to the bounds. Build
-        with :meth:`from_arrays` or :meth:`restrict_to_intervals` to drop
-        spikes outside them; the constructor does not check.
+        merged where they overlap or touch and clipped to the bounds. Every
+        spike must lie inside them: :meth:`from_arrays` and
+        :meth:`restrict_to_intervals` drop those outside, with a warning.
     metadata : mapping, optional
         Provenance of the data (source path, simulator, parameters).
 
@@ -278,6 +278,11 @@ class SpikeData:
         self.t_start = t_start
         self.t_stop = t_stop
         self.intervals = None if intervals is None else _freeze(_normalised_intervals(intervals, t_start, t_stop))
+        if not _validated and self.intervals is not None and times.size:
+            n_out = int(np.count_nonzero(interval_index(times, self.intervals) < 0))
+            if n_out:
+                raise InvalidDataError(f"{n_out} spike(s) lie outside the observation intervals; build with SpikeData"
+                                       ".from_arrays(..., intervals=...) or restrict_to_intervals to drop them")
         self.metadata = MappingProxyType(dict(metadata or {}))
         self._cache: dict[str, Any] = {}
 
@@ -667,7 +672,7 @@ class SpikeData:
         if not len(iv):
             raise RecordingBoundsError("the observation intervals do not overlap the data's observed time; "
                                        "check their unit and the bounds")
-        keep = _inside(self.times, iv)
+        keep = interval_index(self.times, iv) >= 0
         n_out = int(self.n_spikes - keep.sum())
         if n_out:
             warnings.warn(f"{n_out} spike(s) lie outside the observation intervals; dropped them", SynchroWarning,
@@ -1342,10 +1347,28 @@ def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.n
     return runs[runs[:, 1] > runs[:, 0]]
 
 
-def _inside(times: np.ndarray, intervals: np.ndarray) -> np.ndarray:
-    """Which ``times`` lie in one of the disjoint sorted ``[start, stop)`` ``intervals``."""
-    k = np.searchsorted(intervals[:, 0], times, side="right") - 1
-    return (k >= 0) & (times < intervals[np.maximum(k, 0), 1])
+def interval_index(values, intervals) -> np.ndarray:
+    """Which interval holds each value: the one rule for times in intervals and bins in runs.
+
+    Parameters
+    ----------
+    values : array_like
+        Times (s), or bin indices.
+    intervals : array_like, shape (k, 2)
+        Disjoint ``[start, stop)`` intervals (or bin runs) sorted by start.
+
+    Returns
+    -------
+    ndarray of int64
+        Row of ``intervals`` holding each value, ``-1`` where none does.
+    """
+    values = np.asarray(values)
+    intervals = np.asarray(intervals).reshape(-1, 2)
+    if not len(intervals):
+        return np.full(values.shape, -1, dtype=np.int64)
+    k = np.searchsorted(intervals[:, 0], values, side="right").astype(np.int64) - 1
+    k[(k >= 0) & (values >= intervals[np.maximum(k, 0), 1])] = -1
+    return k
 
 
 def _count_unsorted(times: np.ndarray, unit_index: np.ndarray) -> int:

@@ -28,9 +28,9 @@ import numpy as np
 
 from ._plotting import new_axes
 from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData, intersect_intervals, support_bins
+from .core import Signal, SpikeData, intersect_intervals, interval_index, support_bins
 from .errors import NothingToAnalyseError, SignalError, UsageError
-from .synchrony import _elephant_bins, _in_runs, _observed_spikes, _Result
+from .synchrony import _elephant_bins, _Result
 
 __all__ = [
     "SpikeFieldCoherence",
@@ -54,7 +54,7 @@ def _field(data, signal, channel: int, bin_width: float | None):
     ``[first, stop)`` runs of samples wholly inside the spikes' observed
     time (``[[0, n]]`` without gaps).
     """
-    data = _observed_spikes(require_spikes(data))
+    data = require_spikes(data)
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}; wrap the field samples in synchro.Signal")
     if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or not -signal.n_channels <= channel \
@@ -252,7 +252,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
 
     idx, _ = _elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
     unit = np.asarray(data.unit_index)
-    ok = (idx >= 0) & (idx < n) & _in_runs(idx, runs)
+    ok = (idx >= 0) & (idx < n) & (interval_index(idx, runs) >= 0)
     n_units = data.n_units
     pooled_x = _segment_spectra(np.bincount(idx[ok], minlength=n).astype(np.float64)[:, None], starts, nperseg,
                                 tapers)[:, :, 0]
@@ -414,8 +414,8 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
                           f"than {2 * edge:g} s (three cycles at each end)")
     windows = np.column_stack([t0 + runs[:, 0] * width + edge, t0 + runs[:, 1] * width - edge])
     times = np.asarray(data.times)
-    w = np.searchsorted(windows[:, 0], times, side="right") - 1
-    keep = (w >= 0) & (times < windows[np.maximum(w, 0), 1])
+    w = interval_index(times, windows)
+    keep = w >= 0
     # The spikes of each window, found with one sort (spikes are grouped by unit, not by time).
     ids = np.flatnonzero(keep)
     ids = ids[np.argsort(w[ids], kind="stable")]
@@ -619,8 +619,8 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
     times, phases, n_dropped = ph.times, ph.phases, ph.n_dropped
     if trials is not None:
         n_segments = len(trials)
-        seg = np.searchsorted(trials[:, 0], times, side="right") - 1
-        inside = (seg >= 0) & (times < trials[np.maximum(seg, 0), 1])
+        seg = interval_index(times, trials)
+        inside = seg >= 0
         times, phases, unit, seg = times[inside], phases[inside], unit[inside], seg[inside]
         n_dropped += int((~inside).sum())
     if phases.size == 0:
@@ -629,7 +629,7 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
                                     f"{ph.t_stop:g} s); check that spikes and signal overlap")
     if trials is None:
         # Segments of equal observed time over the windows with phases, joined end to end.
-        w = np.searchsorted(windows[:, 0], times, side="right") - 1
+        w = interval_index(times, windows)
         before = np.concatenate([[0.0], np.cumsum(windows[:-1, 1] - windows[:-1, 0])])
         pos, total = before[w] + (times - windows[w, 0]), np.sum(windows[:, 1] - windows[:, 0])
         seg = np.minimum((pos / total * n_segments).astype(np.int64), n_segments - 1)

@@ -54,7 +54,7 @@ import numpy as np
 from ._json import jsonable
 from ._plotting import format_p, new_axes, plain_label
 from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
-from .core import SpikeData
+from .core import SpikeData, interval_index
 from .errors import UsageError
 from .spectral import (
     PopulationRate,
@@ -495,8 +495,8 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
         # spikes never enter a gap, and each unit keeps its count in every run.
         runs = np.array([[0, n]]) if prep.runs is None else prep.runs
         bins, units = _spike_bins(data, prep.bin_width, n)
-        run = np.searchsorted(runs[:, 0], bins, side="right") - 1
-        inside = (run >= 0) & (bins < runs[np.maximum(run, 0), 1])
+        run = interval_index(bins, runs)
+        inside = run >= 0
         bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
         units = np.column_stack([units, run])
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)

@@ -46,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validate import integer_at_least
-from .core import SpikeData
+from .core import SpikeData, interval_index
 from .errors import UsageError
 
 __all__ = [
@@ -129,10 +129,8 @@ def jit(fn: Callable) -> Callable:
 
 def _interval_of(data: SpikeData) -> tuple[np.ndarray, np.ndarray]:
     """Index of the support interval holding each spike, and whether it lies in one at all."""
-    sup = data.support
-    k = np.searchsorted(sup[:, 0], data.times, side="right") - 1
-    inside = (k >= 0) & (data.times < sup[np.maximum(k, 0), 1])
-    return np.maximum(k, 0), inside
+    k = interval_index(data.times, data.support)
+    return np.maximum(k, 0), k >= 0
 
 
 @jit

@@ -45,7 +45,7 @@ import numpy as np
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData
+from .core import Signal, SpikeData, interval_index
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
 __all__ = [
@@ -100,11 +100,6 @@ def _plot_matrix(matrix, ax, label: str):
 
 # Observed time -------------------------------------------------------------------
 
-def _observed_spikes(data: SpikeData) -> SpikeData:
-    """``data`` without spikes outside its support (a warning counts any dropped); ``data`` itself without gaps."""
-    return data.restrict_to_intervals(data.support) if data.has_gaps else data
-
-
 def _bin_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray:
     """``[first, stop)`` runs of the ``n_bins`` bins from ``t_start`` that lie inside the support.
 
@@ -114,12 +109,6 @@ def _bin_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray:
     if not data.has_gaps:
         return np.array([[0, n_bins]], dtype=np.int64)
     return data.observed_bins(bin_width, n_bins)
-
-
-def _in_runs(idx: np.ndarray, runs: np.ndarray) -> np.ndarray:
-    """Which bin indices ``idx`` fall in one of the sorted ``[first, stop)`` ``runs``."""
-    k = np.searchsorted(runs[:, 0], idx, side="right") - 1
-    return (k >= 0) & (idx < runs[np.maximum(k, 0), 1])
 
 
 def _run_concat(x: np.ndarray, runs: np.ndarray, f=None) -> np.ndarray:
@@ -136,11 +125,6 @@ def _too_few_bins(data: SpikeData, what: str, n_whole: int, n_observed: int, fix
                                      f"({data.observed_duration:g} s observed in {len(data.support)} interval(s)); "
                                      f"{fix} or analyse longer intervals")
     return UsageError(f"{what} leaves {n_whole} bin(s) in {data.duration:g} s; {fix}")
-
-
-def _piece_of(times: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """Index of the observation interval holding each time (times inside the support)."""
-    return np.maximum(np.searchsorted(support[:, 0], times, side="right") - 1, 0)
 
 
 # Surrogate baselines ------------------------------------------------------------
@@ -391,7 +375,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             cols = (np.arange(traces.shape[1]) - shifts[:, None]) % traces.shape[1]
             return math.sqrt(_chi_squared_of_traces(np.take_along_axis(traces, cols, axis=1)))
     else:
-        data = _observed_spikes(require_spikes(data))
+        data = require_spikes(data)
         if kernel not in _KERNELS:
             raise UsageError(f"kernel must be one of {list(_KERNELS)}; got {kernel!r}")
         tau, fs = positive_seconds("tau", tau), float(fs)
@@ -540,7 +524,7 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     """
     from . import _kernels
 
-    data = _observed_spikes(require_spikes(data, 2))
+    data = require_spikes(data, 2)
     window = positive_seconds("window", window)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
     n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
@@ -666,7 +650,7 @@ def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray
         return [(times, offsets, float(support[0, 1] - support[0, 0]))]
     n_units = offsets.size - 1
     unit = np.repeat(np.arange(n_units), np.diff(offsets))
-    piece = _piece_of(times, support)
+    piece = interval_index(times, support)
     # A stable sort by (interval, unit) keeps each unit's spikes in time order.
     order = np.argsort(piece * n_units + unit, kind="stable")
     bounds = np.searchsorted(piece[order], np.arange(len(support) + 1))
@@ -682,7 +666,7 @@ def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray
 def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
     from . import _kernels
 
-    data = _observed_spikes(require_spikes(data, 2))
+    data = require_spikes(data, 2)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
     cap = np.inf if max_tau is None else 2.0 * positive_seconds("max_tau", max_tau)
     times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
@@ -898,7 +882,7 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
     Spike-contrast: a novel time scale independent and multivariate measure
     of spike train synchrony. J. Neurosci. Methods 293, 136-143.
     """
-    data = _observed_spikes(require_spikes(data, 2))
+    data = require_spikes(data, 2)
     min_bin = positive_seconds("min_bin", min_bin)
     if not 0.0 < bin_shrink_factor < 1.0:
         raise UsageError(f"bin_shrink_factor must lie in (0, 1); got {bin_shrink_factor!r}")
@@ -907,7 +891,7 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
     duration, end = data.duration, data.t_stop
     if data.has_gaps:
         sup = data.support
-        piece = _piece_of(times, sup)
+        piece = interval_index(times, sup)
         within &= np.diff(piece) == 0  # an interval across a gap was not observed
         unobserved_before = sup[:, 0] - data.t_start - np.concatenate([[0.0], np.cumsum(sup[:-1, 1] - sup[:-1, 0])])
         times, duration = times - unobserved_before[piece], data.observed_duration
@@ -1034,14 +1018,14 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     """
     from scipy import sparse
 
-    data = _observed_spikes(require_spikes(data, 2))
+    data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     idx, n_bins = _elephant_bins(np.asarray(data.times), data.t_start, data.t_stop, bin_width)
     runs = _bin_runs(data, bin_width, n_bins)
     n_observed = int(np.sum(runs[:, 1] - runs[:, 0]))
     if n_observed < 2:
         raise _too_few_bins(data, f"bin_width {bin_width:g} s", n_bins, n_observed, "use smaller bins")
-    ok = (idx >= 0) & _in_runs(idx, runs)
+    ok = (idx >= 0) & (interval_index(idx, runs) >= 0)
     x = sparse.csr_matrix((np.ones(int(ok.sum())), (np.asarray(data.unit_index)[ok], idx[ok])),
                           shape=(data.n_units, n_bins))
     x.sum_duplicates()
@@ -1125,7 +1109,7 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     Churchland, M. M. et al. (2010). Stimulus onset quenches neural
     variability. Nat. Neurosci. 13, 369-378.
     """
-    data = _observed_spikes(require_spikes(data))
+    data = require_spikes(data)
     widths = np.array([positive_seconds("window", w) for w in np.atleast_1d(windows)])
     times = np.asarray(data.times)
     fano, mean, count = [], [], []
@@ -1230,15 +1214,15 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     """
     from . import _kernels
 
-    data = _observed_spikes(require_spikes(data, 2))
+    data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     n_grid = int(np.floor(data.duration / bin_width + 1e-9))
     times = np.array(data.times)
-    re, im, count = _kernels.kuramoto_sums(times, np.array(data.offsets), _piece_of(times, data.support),
+    re, im, count = _kernels.kuramoto_sums(times, np.array(data.offsets), interval_index(times, data.support),
                                            data.t_start, bin_width, n_grid)
     ok = count >= 2
     if data.has_gaps:
-        ok &= _in_runs(np.arange(n_grid), _bin_runs(data, bin_width, n_grid))
+        ok &= (interval_index(np.arange(n_grid), _bin_runs(data, bin_width, n_grid)) >= 0)
     if not ok.any():
         raise NothingToAnalyseError("no time with two units between spikes; kuramoto_order needs at least two "
                                     "units with two or more spikes that overlap in time")
