@@ -133,7 +133,7 @@ def test_params_py_is_parsed_never_run(tmp_path):
 
 def test_bad_folders_fail_with_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UnreadableInputError, match="folder without spike_times.npy"):
+    with pytest.raises(UnreadableInputError, match="is a directory without spike_times.npy"):
         io.read(tmp_path / "empty")
     write_kilosort_folder(tmp_path / "ks")
     with pytest.raises(UsageError, match="time_unit= does not apply to a Phy/Kilosort folder"):

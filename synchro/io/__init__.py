@@ -113,8 +113,8 @@ def read(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None, t_
 
 def _read_folder(p: Path, *, units, lfp, time_unit, columns, sampling_rate, t_start, t_stop, quality) -> Recording:
     if not is_phy_folder(p):
-        raise UnreadableInputError(f"{p} is a folder without spike_times.npy; give a file (.nwb, .npz, .csv, .tsv) "
-                                   "or a Phy/Kilosort output folder")
+        raise UnreadableInputError(f"{p} is a directory without spike_times.npy (not a Phy/Kilosort output folder); "
+                                   "give a file (.nwb, .npz, .csv, .tsv) or a sorter's output folder")
     given = {"units": units, "time_unit": time_unit, "columns": columns, "lfp": None if lfp == "auto" else lfp}
     extra = [k for k, v in given.items() if v is not None]
     if extra:

@@ -580,10 +580,11 @@ def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=Non
         t_start = None if t_start is None else t_start * scale
         t_stop = None if t_stop is None else t_stop * scale
         intervals = None if intervals is None else np.asarray(intervals, dtype=np.float64) * scale
+    stop_given = t_stop is not None
     if t_start is None or t_stop is None:
         t_start, t_stop = _assumed_bounds(times, t_start, t_stop, source)
         meta["bounds"] = "assumed from the spikes (no recording bounds in the input)"
-    elif check_scale:
+    if check_scale and stop_given:
         check_bounds_unit(times, float(t_start), float(t_stop), source=source)
     # A decrease in time is fine where a new unit starts; look closer only when one happens inside a unit.
     drops = np.flatnonzero(times[1:] < times[:-1]) + 1
