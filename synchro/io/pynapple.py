@@ -30,8 +30,9 @@ def from_pynapple(group, *, t_start=None, t_stop=None, intervals=None) -> Record
         Recording bounds in seconds; by default the start of the first and
         the end of the last interval of the group's ``time_support``.
     intervals : pynapple.IntervalSet or array_like, shape (k, 2), optional
-        Observation intervals (s) to keep besides the time support (their
-        intersection is kept, and spikes outside it are dropped).
+        Observation intervals (s) to analyse, e.g. one epoch: the observed
+        time is their intersection with the time support, and spikes outside
+        it are dropped (the bounds stay the recording's).
 
     Returns
     -------
@@ -54,13 +55,13 @@ def from_pynapple(group, *, t_start=None, t_stop=None, intervals=None) -> Record
         raise UsageError(f"from_pynapple takes a pynapple TsGroup, not {type(group).__name__}; for a dict "
                          "{unit id: times} use SpikeData.from_trains")
     support = np.asarray(group.time_support, dtype=np.float64).reshape(-1, 2)
-    if intervals is not None:
-        support = intersect_intervals(support, merge_intervals(np.asarray(intervals, dtype=np.float64)))
     times = np.concatenate([np.asarray(ts.t, dtype=np.float64) for ts in group.values()] or [np.empty(0)])
     # pynapple's ends are inclusive: one float step later keeps a spike that sits on one.
     support[:, 1] = np.where(np.isin(support[:, 1], times), np.nextafter(support[:, 1], np.inf), support[:, 1])
     t_start = float(support[0, 0]) if t_start is None else float(t_start)
     t_stop = float(support[-1, 1]) if t_stop is None else float(t_stop)
+    if intervals is not None:
+        support = intersect_intervals(support, merge_intervals(np.asarray(intervals, dtype=np.float64)))
     meta = group.metadata if len(group.metadata_columns) else None
     units = {c: _column(meta[c]) for c in group.metadata_columns if c not in _DERIVED} if meta is not None else {}
     spikes = SpikeData.from_trains(group, t_start=t_start, t_stop=t_stop, units=units or None, time_unit="s",
