@@ -7,10 +7,12 @@ floating-point step later on the way in, so no spike is lost.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..core import Recording, SpikeData, intersect_intervals, merge_intervals
-from ..errors import UsageError
+from ..errors import SynchroWarning, UsageError
 from ._checks import as_recording, optional_import
 
 __all__ = ["from_pynapple", "to_pynapple"]
@@ -32,7 +34,7 @@ def from_pynapple(group, *, t_start=None, t_stop=None, intervals=None) -> Record
     intervals : pynapple.IntervalSet or array_like, shape (k, 2), optional
         Observation intervals (s) to analyse, e.g. one epoch: the observed
         time is their intersection with the time support, and spikes outside
-        it are dropped (the bounds stay the recording's).
+        it are dropped, without a warning (the bounds stay the recording's).
 
     Returns
     -------
@@ -64,8 +66,11 @@ def from_pynapple(group, *, t_start=None, t_stop=None, intervals=None) -> Record
         support = intersect_intervals(support, merge_intervals(np.asarray(intervals, dtype=np.float64)))
     meta = group.metadata if len(group.metadata_columns) else None
     units = {c: _column(meta[c]) for c in group.metadata_columns if c not in _DERIVED} if meta is not None else {}
-    spikes = SpikeData.from_trains(group, t_start=t_start, t_stop=t_stop, units=units or None, time_unit="s",
-                                   intervals=support, metadata={"source": "pynapple TsGroup"})
+    with warnings.catch_warnings():
+        if intervals is not None:  # spikes outside the intervals asked for are meant to go: no warning counting them
+            warnings.simplefilter("ignore", SynchroWarning)
+        spikes = SpikeData.from_trains(group, t_start=t_start, t_stop=t_stop, units=units or None, time_unit="s",
+                                       intervals=support, metadata={"source": "pynapple TsGroup"})
     return Recording(spikes, None, {"format": "pynapple"})
 
 
