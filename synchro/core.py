@@ -395,7 +395,9 @@ class SpikeData:
             Spike times of each unit, in ``time_unit``; empty arrays keep
             silent units. A mapping ``{unit id: times}`` (a dict, or
             pynapple's ``TsGroup``, whose ``Ts`` give their times as ``.t``)
-            takes the unit ids (integers) from its keys, in its order.
+            takes the unit ids (integers) from its keys, in its order. To
+            keep a TsGroup's time support and metadata too, use
+            :func:`synchro.io.from_pynapple`, which calls this.
         t_start, t_stop, units, time_unit, sampling_rate, intervals, metadata
             As in :meth:`from_arrays`. ``units`` may not carry an ``id``
             column when ``trains`` is a mapping (the keys are the ids).

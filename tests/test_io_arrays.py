@@ -159,11 +159,15 @@ def test_no_bin_array_past_max_bins():
     """A bound far beyond the data is refused before the bins are allocated (1e9 bins of 1 ms would be 8 GB)."""
     from synchro.core import MAX_BINS, check_bin_count
     from synchro.spectral import population_rate
+    from synchro.synchrony import correlation_matrix, golomb_chi, kuramoto_order, population_fano
 
     spikes = SpikeData.from_trains([np.linspace(1.0, 1e6 - 1, 50)] * 2, t_stop=1e6, time_unit="s")  # 11.6 days
     with pytest.raises(InvalidDataError, match=r"1e\+06 s in bins of 0.001 s is 1e\+09 bins \(7.45 GiB per array\), "
                                                r"more than synchro allocates"):
         population_rate(spikes, bin_width=0.001)
+    for measure in (golomb_chi, correlation_matrix, population_fano, kuramoto_order):
+        with pytest.raises(InvalidDataError, match="more than synchro allocates"):
+            measure(spikes)
     assert check_bin_count(MAX_BINS, 0.001, MAX_BINS * 0.001) == MAX_BINS
 
 

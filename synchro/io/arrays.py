@@ -1,4 +1,4 @@
-"""Plain-array formats: NPZ (numpy archive) and CSV (one spike per line).
+"""Plain-array formats: NPZ (numpy archive) and CSV or TSV (one spike per line).
 
 NPZ keys
     ``spike_times`` (s), ``unit_index`` (row of the unit table per spike) or
@@ -11,8 +11,11 @@ NPZ keys
 CSV layout
     Comment lines ``# t_start=<s>``, ``# t_stop=<s>`` and, optionally,
     ``# unit_ids=<id> <id> ...`` (so silent units survive), then a header
-    naming at least ``unit_id`` and ``spike_time`` (seconds); further
-    per-spike columns are ignored.
+    naming at least ``unit_id`` and ``spike_time`` (seconds), or the columns
+    ``columns=`` maps to them; further per-spike columns are ignored.
+    Comma-separated, or tab-separated for ``.tsv`` files and headers with
+    tabs and no commas. Unit ids are whole numbers, or names (kept as
+    ``label``, with ids ``0..n-1`` in sorted order).
 """
 
 from __future__ import annotations
