@@ -321,29 +321,30 @@ def _load_npz(p: Path) -> dict[str, np.ndarray]:
 def _csv_rows(p: Path, n_skip: int, ui: int, ti: int, delimiter: str,
               names: dict) -> tuple[np.ndarray, np.ndarray]:
     """Unit ids (exact int64, or text for named units) and spike times of every data row."""
-    read = dict(delimiter=delimiter, comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=1, encoding="utf-8-sig")
+    read = dict(delimiter=delimiter, comments="#", skiprows=n_skip, ndmin=1, encoding="utf-8-sig")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # numpy warns on a header-only file; zero rows is handled later
         try:
             # Ids as integers first: through float64, ids of 2**53 or more would be rounded and could merge.
-            table = np.loadtxt(p, dtype=[("id", np.int64), ("t", np.float64)], **read)
+            table = np.loadtxt(p, usecols=(ui, ti), dtype=[("id", np.int64), ("t", np.float64)], **read)
             return table["id"], table["t"]
         except ValueError:
             pass  # ids written as floats ("3.0") or names ("n3a"), or a bad value: look closer below
         try:
-            table = np.loadtxt(p, dtype=[("id", "U256"), ("t", np.float64)], **read)
+            times = np.loadtxt(p, usecols=ti, dtype=np.float64, **read)
         except ValueError as exc:
             raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every {names['time']} must "
                                    "be a number") from None
-    ids = np.char.strip(table["id"])
+        # Text sized to the longest id (a fixed width would cost its size on every row).
+        ids = np.char.strip(np.loadtxt(p, usecols=ui, dtype=str, **read))
     if ids.size and np.any(ids == ""):
         raise InvalidDataError(f"{p.name}: {int(np.count_nonzero(ids == ''))} rows have an empty {names['unit']}; "
                                "give every spike its unit")
     try:
         numbers = ids.astype(np.float64)
     except ValueError:
-        return ids, table["t"]  # named units
-    return whole_numbers(numbers, names["unit"], p.name), table["t"]
+        return ids, times  # named units
+    return whole_numbers(numbers, names["unit"], p.name), times
 
 
 def _listed_ids(text: str, source: str) -> np.ndarray:
