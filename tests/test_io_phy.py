@@ -141,6 +141,12 @@ def test_bad_folders_fail_with_one_line(tmp_path):
     np.save(tmp_path / "ks" / "spike_clusters.npy", np.zeros(3, dtype=np.int32))
     with pytest.raises(InvalidDataError, match="spike times but 3 entries in spike_clusters.npy"):
         io.read(tmp_path / "ks")
+    np.save(tmp_path / "ks" / "spike_clusters.npy", np.load(tmp_path / "ks" / "spike_templates.npy").astype(np.int32))
+    params = (tmp_path / "ks" / "params.py").read_text()
+    (tmp_path / "ks" / "params.py").write_text(params.replace("n_channels_dat = 4", "n_channels_dat = 8"))
+    with pytest.raises(InvalidDataError, match=r"n_channels_dat=8, dtype='int16'\) ends at 6 s, before the last "
+                                               r"spike \(12 s\); check params.py"):
+        io.read(tmp_path / "ks")
     (tmp_path / "ks" / "params.py").write_text("dat_path = 'recording.dat'\n")
     with pytest.raises(InvalidDataError, match="no sample_rate in params.py"):
         io.read(tmp_path / "ks")

@@ -148,6 +148,11 @@ def read_phy(folder, *, sampling_rate=None, t_start=None, t_stop=None, quality="
     if t_stop is None:
         t_stop = _recording_end(p, params, fs)
         if t_stop is not None:
+            if times.size and times.max() >= t_stop:
+                raise InvalidDataError(f"{name}: the raw recording (params.py dat_path, n_channels_dat="
+                                       f"{params.get('n_channels_dat')}, dtype={params.get('dtype', 'int16')!r}) "
+                                       f"ends at {t_stop:g} s, before the last spike ({times.max():g} s); check "
+                                       "params.py, or give the recording's end with t_stop= (CLI: --t-stop)")
             metadata["bounds"] = "t_stop from the size of the raw recording (params.py dat_path)"
     return assemble(times, offsets, columns, t_start=t_start, t_stop=t_stop, time_unit="s", quality=quality,
                     metadata=metadata, source=name, check_scale=False)
