@@ -1187,6 +1187,17 @@ def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.n
     A bin cut by an interval's edge is left out; the edge tolerance (1e-9
     of a bin) is the binning rule's, so a bin ending exactly on a stop is kept.
 
+    Parameters
+    ----------
+    support : array_like, shape (k, 2)
+        Observed intervals (s), disjoint and sorted.
+    t_start : float
+        Start of bin 0 (s).
+    bin_width : float
+        Bin width (s).
+    n_bins : int
+        Number of bins from ``t_start``.
+
     Returns
     -------
     ndarray of int64, shape (k, 2)
