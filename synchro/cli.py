@@ -176,7 +176,10 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 @click.option("--time-unit", type=click.Choice(["s", "ms", "us", "samples"]), default=None,
               help="Unit of spike times in NPZ/CSV input [default: seconds, checked].")
 @click.option("--sampling-rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Sampling rate in Hz, with --time-unit samples.")
+              help="Sampling rate in Hz, with --time-unit samples (for a Phy folder: overrides params.py).")
+@click.option("--columns", default=None, metavar="unit=NAME,time=NAME",
+              help="CSV/TSV column names of the unit id and the spike time [default: unit_id, spike_time], e.g. "
+                   "unit=cluster,time=time.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What goes to stdout: the summary, or report.json (one document per line per input).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
@@ -190,9 +193,9 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 @click.option("--no-figures", is_flag=True, help="Skip the figures (faster; report.html shows the summary only).")
 @click.pass_context
 def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_stop, window, epochs, trials, bands,
-            n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, fmt, output, overwrite, quiet, jobs,
-            no_figures):
-    """Analyse spike files (NWB, NPZ, CSV), one session per file.
+            n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, columns, fmt, output, overwrite, quiet,
+            jobs, no_figures):
+    """Analyse spike files (NWB, NPZ, CSV, TSV) or Phy/Kilosort folders, one session per input.
 
     Runs every analysis the data allow, for all units and for each
     population: a rhythm verdict per band, present (a spectral peak above
@@ -215,6 +218,8 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
       synchro analyze spikes.nwb
       synchro analyze spikes.nwb --units processing/ecephys/units2 --lfp none
       synchro analyze sorted.csv --time-unit ms --t-stop 600000 -o report/
+      synchro analyze kilosort_output/ --quality all
+      synchro analyze ibl_spikes.tsv --columns unit=cluster,time=time --t-stop 3600
       synchro analyze a.nwb b.nwb --jobs 2 --format json > reports.jsonl
       synchro analyze run.nwb --bands theta=4-8,gamma=30-80 --surrogates 1000 --seed 7
       synchro analyze session.nwb --window 600:1200
@@ -226,13 +231,16 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
     data and options (e.g. band_verdicts(rec.spikes, rng=S); for simulations
     the report leaves out the first 0.2 s: discard=0.2).
     """
+    from .io import csv_columns
     from .report.pipeline import ALPHA, check_section_options
     from .rhythms import check_surrogates
 
     check_surrogates(n_surrogates, len(bands), ALPHA, option="--surrogates")  # before any file is read
+    if columns is not None:
+        columns = csv_columns(columns)  # a malformed mapping is refused before any file is read
     read_options = dict(units=units_path, lfp=None if lfp.lower() == "none" else lfp, time_unit=time_unit,
                         sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop,
-                        quality=None if quality == "all" else quality)
+                        quality=None if quality == "all" else quality, columns=columns)
     epoch_table, _, epoch_column = (epochs or "").partition(":")
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
                    population_column=population_column, window=window,

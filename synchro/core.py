@@ -46,7 +46,8 @@ from .errors import (
 
 __all__ = ["UnitTable", "SpikeData", "Signal", "IntervalTable", "Recording", "REQUIRED_UNIT_COLUMNS",
            "NOISE_QUALITIES", "LABEL_COLUMNS", "merge_intervals", "intersect_intervals", "support_bins",
-           "interval_index", "split_by_intervals", "check_time_unit"]
+           "interval_index", "split_by_intervals", "check_time_unit", "check_bounds_unit", "check_bin_count",
+           "MAX_BINS"]
 
 #: Columns every unit table has (filled with defaults when the source lacks them).
 REQUIRED_UNIT_COLUMNS = ("id", "label", "population", "quality")
@@ -55,6 +56,13 @@ REQUIRED_UNIT_COLUMNS = ("id", "label", "population", "quality")
 NOISE_QUALITIES = frozenset({"noise", "mua_noise", "artifact", "artefact", "bad"})
 
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+
+#: Most time bins an analysis allocates (2**28: 2 GiB per float64 array, 3.1 days at 1 ms). Past it, the bounds
+#: are almost always in the wrong unit; raise it here to analyse longer recordings at full resolution.
+MAX_BINS = 2**28
+
+#: Bounds and spike times whose spans differ by this factor or more are taken to be in different units.
+BOUNDS_UNIT_RATIO = 300.0
 
 
 def _freeze(a: np.ndarray) -> np.ndarray:
@@ -394,7 +402,9 @@ class SpikeData:
             Spike times of each unit, in ``time_unit``; empty arrays keep
             silent units. A mapping ``{unit id: times}`` (a dict, or
             pynapple's ``TsGroup``, whose ``Ts`` give their times as ``.t``)
-            takes the unit ids (integers) from its keys, in its order.
+            takes the unit ids (integers) from its keys, in its order. To
+            keep a TsGroup's time support and metadata too, use
+            :func:`synchro.io.from_pynapple`, which calls this.
         t_start, t_stop, units, time_unit, sampling_rate, intervals, metadata
             As in :meth:`from_arrays`. ``units`` may not carry an ``id``
             column when ``trains`` is a mapping (the keys are the ids).
@@ -1253,6 +1263,86 @@ def check_time_unit(times: np.ndarray, n_units: int) -> None:
         raise TimeUnitError(f"spike times span {span:g} with {times.size / max(n_units, 1) / span:.2g} spikes per unit "
                             "per second: they look like milliseconds; give time_unit='ms' (CLI: --time-unit ms), or "
                             "time_unit='s' if they really are seconds")
+
+
+def _likely_unit(ratio: float) -> str:
+    """The unit whose factor to seconds best explains a ratio of spans (ms 1e3, samples 1e4-1e5, us 1e6)."""
+    if ratio < 5e3:
+        return "milliseconds"
+    if ratio < 3e5:
+        return "sample indices"
+    return "microseconds"
+
+
+def check_bounds_unit(times: np.ndarray, t_start: float, t_stop: float, *, source: str = "input") -> None:
+    """Raise :class:`~synchro.errors.InvalidDataError` when the bounds and the spike times are in different units.
+
+    Two cases, judged on spans from ``t_start``: a recording at least
+    :data:`BOUNDS_UNIT_RATIO` (300) times longer than the time to its last
+    spike, with 20 spikes or more (a ``t_stop`` in milliseconds over times in
+    seconds gives 1000); and a last spike at least 300 times past ``t_stop``
+    (times in milliseconds, bounds in seconds). Called before anything is
+    allocated from the bounds.
+
+    Parameters
+    ----------
+    times : ndarray of float
+        Spike times, in the unit of the bounds as given.
+    t_start, t_stop : float
+        Recording bounds.
+    source : str, default "input"
+        Name of the input, for the message.
+
+    Raises
+    ------
+    InvalidDataError
+        The spans disagree by a unit factor; the message names the likely unit.
+    """
+    if times.size == 0 or not t_stop > t_start:
+        return
+    length, reach = t_stop - t_start, float(times.max()) - t_start
+    if reach >= BOUNDS_UNIT_RATIO * length:
+        ratio = reach / length
+        raise InvalidDataError(f"{source}: the last spike ({reach + t_start:g}) lies {ratio:.3g} times as far from "
+                               f"t_start as t_stop ({t_stop:g}): the spike times look like {_likely_unit(ratio)} "
+                               "while the bounds are seconds; give both in one unit (time_unit= converts them "
+                               "together; CLI: --time-unit)")
+    if times.size >= 20 and reach > 0 and length >= BOUNDS_UNIT_RATIO * reach:
+        ratio = length / reach
+        raise InvalidDataError(f"{source}: t_stop ({t_stop:g}) is {ratio:.3g} times the span of the spikes "
+                               f"(last at {reach + t_start:g}): the bounds look like {_likely_unit(ratio)} while the "
+                               "spike times are seconds; give the bounds in the spike times' unit (CLI: --t-start, "
+                               "--t-stop)")
+
+
+def check_bin_count(n_bins: int, bin_width: float, duration: float) -> int:
+    """Check that binning ``duration`` at ``bin_width`` stays within :data:`MAX_BINS`, before allocating.
+
+    Parameters
+    ----------
+    n_bins : int
+        Number of bins about to be allocated.
+    bin_width : float
+        Bin width in seconds.
+    duration : float
+        Time binned, in seconds.
+
+    Returns
+    -------
+    int
+        ``n_bins``, unchanged.
+
+    Raises
+    ------
+    InvalidDataError
+        More than :data:`MAX_BINS` bins: a clear error instead of a MemoryError.
+    """
+    if n_bins > MAX_BINS:
+        raise InvalidDataError(f"{duration:g} s in bins of {bin_width:g} s is {n_bins:.3g} bins "
+                               f"({n_bins * 8 / 2**30:.3g} GiB per array), more than synchro allocates "
+                               f"({MAX_BINS:.3g}); check that t_start/t_stop are seconds, or analyse a window "
+                               "(SpikeData.restrict), or raise synchro.core.MAX_BINS")
+    return n_bins
 
 
 def _normalised_intervals(intervals, t_start: float, t_stop: float) -> np.ndarray:

@@ -24,6 +24,7 @@ __all__ = [
     "SynchroError",
     "UsageError",
     "NotInFileError",
+    "MissingDependencyError",
     "InputNotFoundError",
     "NotHDF5Error",
     "NotNWBError",
@@ -69,6 +70,13 @@ class NotInFileError(UsageError):
     A wrong option, not wrong data: the file is fine, the name given for a
     part of it (CLI ``--units``, ``--lfp``) is not, so it is a usage error
     like any other bad option value.
+    """
+
+
+class MissingDependencyError(UsageError, ImportError):
+    """A reader or writer needs an optional package that is not installed (exit code 2).
+
+    The message names the package and the ``pip install`` line that adds it.
     """
 
 

@@ -35,7 +35,7 @@ from scipy import fft, signal, stats
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import positive_seconds, require_spikes
-from .core import SpikeData
+from .core import SpikeData, check_bin_count
 from .errors import NothingToAnalyseError, UsageError
 
 __all__ = [
@@ -77,7 +77,7 @@ def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> S
 
 def _n_bins(data: SpikeData, bin_width) -> int:
     bin_width = positive_seconds("bin_width", bin_width)
-    n = int(np.floor(data.duration / bin_width + _EDGE_TOLERANCE))
+    n = check_bin_count(int(np.floor(data.duration / bin_width + _EDGE_TOLERANCE)), bin_width, data.duration)
     if n < 2:
         raise UsageError(f"bin_width {bin_width:g} s leaves fewer than 2 bins in {data.duration:g} s; use a smaller "
                          "bin_width or a longer recording")

@@ -45,7 +45,7 @@ import numpy as np
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData, interval_index
+from .core import Signal, SpikeData, check_bin_count, interval_index
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
 __all__ = [
@@ -386,7 +386,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
         if n_units < 2:
             raise NothingToAnalyseError(f"{n_units} units with spikes; golomb_chi needs at least two")
         data = data.select_units(active) if n_silent else data
-        n_samples = int(np.floor(data.duration * fs + 1e-9))
+        n_samples = check_bin_count(int(np.floor(data.duration * fs + 1e-9)), 1 / fs, data.duration)
         runs = _bin_runs(data, 1.0 / fs, n_samples)
         if int(np.sum(runs[:, 1] - runs[:, 0])) < 2:
             raise _too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
@@ -987,7 +987,7 @@ def _elephant_bins(times: np.ndarray, t_start: float, t_stop: float, bin_width: 
     def round_errors(x):
         return np.where(x % 1 >= 1 - 1e-8, x + 0.5, x).astype(np.int64)
 
-    n_bins = int(round_errors(np.array((t_stop - t_start) / bin_width)))
+    n_bins = check_bin_count(int(round_errors(np.array((t_stop - t_start) / bin_width))), bin_width, t_stop - t_start)
     idx = round_errors((times - t_start) * (1 / bin_width))
     return np.where(idx < n_bins, idx, -1), n_bins
 
@@ -1114,7 +1114,7 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     times = np.asarray(data.times)
     fano, mean, count = [], [], []
     for w in widths:
-        n = int(np.floor(data.duration / w + 1e-9))
+        n = check_bin_count(int(np.floor(data.duration / w + 1e-9)), w, data.duration)
         idx = np.floor((times - data.t_start) / w).astype(np.int64)
         counts = _run_concat(np.bincount(idx[idx < n], minlength=n), _bin_runs(data, w, n))
         if counts.size < 2:
@@ -1216,7 +1216,7 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
 
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
-    n_grid = int(np.floor(data.duration / bin_width + 1e-9))
+    n_grid = check_bin_count(int(np.floor(data.duration / bin_width + 1e-9)), bin_width, data.duration)
     times = np.array(data.times)
     re, im, count = _kernels.kuramoto_sums(times, np.array(data.offsets), interval_index(times, data.support),
                                            data.t_start, bin_width, n_grid)

@@ -135,7 +135,7 @@ def _trains(n_units=4, rate=20.0, duration=5.0, seed=1):
 
 
 def build_malformed_corpus(tmp_path) -> list[Case]:
-    """Write every malformed input into ``tmp_path`` and return the cases (51 of them)."""
+    """Write every malformed input into ``tmp_path`` and return the cases (53 of them)."""
     d = Path(tmp_path)
     cases = []
 
@@ -259,6 +259,17 @@ def build_malformed_corpus(tmp_path) -> list[Case]:
         "# t_stop=2\n# unit_ids=a b c\nunit_id,spike_time\n1,0.5\n")
     add("csv_unit_ids_beyond_int64", "huge_ids.csv", InvalidDataError, "64-bit").write_text(
         "# t_stop=2\nunit_id,spike_time\n100000000000000000000,0.5\n100000000000000000001,0.7\n")
+    rows = "\n".join(f"{i % 4},{0.05 * i!r}" for i in range(1, 41))  # 2 s of spikes, a bound in milliseconds
+    add("csv_t_stop_in_milliseconds", "ms_bound.csv", InvalidDataError, "the bounds look like milliseconds").write_text(
+        f"# t_stop=2000\nunit_id,spike_time\n{rows}\n")
+
+    # Phy/Kilosort folders ----------------------------------------------------
+    phy = d / "kilosort_no_rate"
+    phy.mkdir()
+    np.save(phy / "spike_times.npy", np.arange(0, 60000, 1500, dtype=np.uint64))
+    np.save(phy / "spike_clusters.npy", np.arange(40, dtype=np.int32) % 4)
+    (phy / "params.py").write_text("dat_path = 'recording.dat'\nn_channels_dat = 32\ndtype = 'int16'\n")
+    add("phy_without_sample_rate", "kilosort_no_rate", InvalidDataError, "no sample_rate in params.py")
 
     # NPZ ---------------------------------------------------------------------
     np.savez(add("npz_missing_keys", "keys.npz", InvalidDataError, "lacks the arrays 'spike_times'"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from synchro.core import Recording, SpikeData
-from synchro.errors import SynchroWarning, TimeUnitError, UnreadableInputError, UsageError
+from synchro.errors import InvalidDataError, SynchroWarning, TimeUnitError, UnreadableInputError, UsageError
 from synchro.io import example_path, read, read_csv, read_npz, write_csv, write_npz
 
 
@@ -122,3 +122,112 @@ def test_bundled_example_is_the_published_network():
     assert 6.5 < exc < 9.0 and 6.0 < inh < 9.0
     assert np.all(np.diff(np.unique(s.times)) >= 1e-3 - 1e-12)  # 1 ms steps
     assert rec.metadata["seed"] == 2003
+
+
+# Bounds against the data's scale, column mappings, TSV and named units (issue 16) ------------------------------
+
+def _poisson_csv(path, *, header, n_units=20, rate=5.0, duration=120.0, seed=3, names=None, sep=","):
+    """A CSV of Poisson spikes in seconds under ``header`` lines; returns the times of each unit."""
+    gen = np.random.default_rng(seed)
+    trains = [np.sort(gen.uniform(0.0, duration, gen.poisson(rate * duration))) for _ in range(n_units)]
+    ids = names or list(range(n_units))
+    rows = [f"{u}{sep}{t!r}" for u, train in zip(ids, trains) for t in train.tolist()]
+    path.write_text("\n".join([*header, *rows]) + "\n")
+    return trains
+
+
+def test_csv_seconds_with_t_stop_in_milliseconds_is_invalid_data(tmp_path):
+    """Why case: times in seconds, ``# t_stop=120000`` (ms) ran and died with "MemoryError ... 917 MiB"."""
+    path = tmp_path / "ms_bound.csv"
+    _poisson_csv(path, header=["# t_start=0", "# t_stop=120000", "unit_id,spike_time"])
+    with pytest.raises(InvalidDataError, match=r"t_stop \(120000\) is 1e\+03 times the span of the spikes .* "
+                                               r"look like milliseconds"):
+        read(path)
+    assert read(path, t_stop=120.0).spikes.duration == 120.0  # the fix the message names
+
+
+def test_spike_times_past_t_stop_by_a_unit_factor_name_the_unit(tmp_path):
+    gen = np.random.default_rng(4)
+    times_ms = np.sort(gen.uniform(0.0, 120e3, 600))
+    np.savez(tmp_path / "ms_times.npz", spike_times=times_ms, unit_index=np.zeros(600, dtype=int), t_stop=120.0)
+    with pytest.raises(InvalidDataError, match=r"998 times as far from t_start as t_stop \(120\): the spike "
+                                               r"times look like milliseconds"):
+        read(tmp_path / "ms_times.npz", time_unit="s")
+
+
+def test_no_bin_array_past_max_bins():
+    """A bound far beyond the data is refused before the bins are allocated (1e9 bins of 1 ms would be 8 GB)."""
+    from synchro.core import MAX_BINS, check_bin_count
+    from synchro.spectral import population_rate
+    from synchro.synchrony import correlation_matrix, golomb_chi, kuramoto_order, population_fano
+
+    spikes = SpikeData.from_trains([np.linspace(1.0, 1e6 - 1, 50)] * 2, t_stop=1e6, time_unit="s")  # 11.6 days
+    with pytest.raises(InvalidDataError, match=r"1e\+06 s in bins of 0.001 s is 1e\+09 bins \(7.45 GiB per array\), "
+                                               r"more than synchro allocates"):
+        population_rate(spikes, bin_width=0.001)
+    for measure in (golomb_chi, correlation_matrix, population_fano, kuramoto_order):
+        with pytest.raises(InvalidDataError, match="more than synchro allocates"):
+            measure(spikes)
+    assert check_bin_count(MAX_BINS, 0.001, MAX_BINS * 0.001) == MAX_BINS
+
+
+def test_ibl_layout_through_a_column_mapping(tmp_path):
+    """Why case: IBL's ``cluster,time`` columns were refused; now read with columns= (CLI --columns)."""
+    path = tmp_path / "ibl.csv"
+    trains = _poisson_csv(path, header=["# t_stop=120", "cluster,time"], n_units=3, duration=120.0)
+    with pytest.raises(InvalidDataError, match=r"must name unit_id and spike_time .*columns=\{'unit': NAME"):
+        read(path)
+    rec = read(path, columns={"unit": "cluster", "time": "time"})
+    assert rec.spikes.units["id"].tolist() == [0, 1, 2]
+    assert all(np.array_equal(rec.spikes.train(i), trains[i]) for i in range(3))
+    assert read(path, columns="unit=cluster,time=time").spikes == rec.spikes
+    with pytest.raises(UsageError, match="unknown column key 'cluster'"):
+        read(path, columns={"cluster": "unit"})
+
+
+def test_tsv_by_suffix_or_by_its_header_and_named_units(tmp_path):
+    """Why cases: no TSV, no string unit ids."""
+    names = ["n3a", "n10", "b2"]
+    tsv = tmp_path / "named.tsv"
+    trains = _poisson_csv(tsv, header=["# t_stop=120", "unit_id\tspike_time"], n_units=3, names=names, sep="\t")
+    rec = read(tsv)
+    s = rec.spikes
+    assert s.units["label"].tolist() == ["b2", "n10", "n3a"] and s.units["id"].tolist() == [0, 1, 2]
+    for row, name in enumerate(["b2", "n10", "n3a"]):
+        assert np.array_equal(s.train(row), trains[names.index(name)])
+    assert rec.metadata["format"] == "tsv"
+    sniffed = tmp_path / "tabs.csv"
+    sniffed.write_bytes(tsv.read_bytes())
+    assert read(sniffed).spikes == s
+    listed = tmp_path / "listed.csv"
+    listed.write_text("# t_stop=10\n# unit_ids=zz n3a\nunit_id,spike_time\nn3a,0.5\nn3a,1.5\n")
+    with pytest.warns(SynchroWarning, match="1 of 2 units have no spikes"):
+        back = read(listed).spikes
+    assert back.units["label"].tolist() == ["zz", "n3a"] and back.spike_counts.tolist() == [0, 2]
+
+
+def test_cli_columns_and_bounds_in_the_wrong_unit(tmp_path):
+    """``synchro analyze`` with --columns on IBL's layout; a t_stop in ms over seconds exits 4 with one line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "synchro.cli", "analyze", *map(str, args)], capture_output=True,
+                              text=True, timeout=600, cwd=tmp_path, env={**os.environ, "MPLBACKEND": "Agg"})
+
+    ibl = tmp_path / "ibl.tsv"
+    trains = _poisson_csv(ibl, header=["# t_stop=30", "cluster\ttime"], n_units=12, duration=30.0, sep="\t")
+    proc = run(ibl, "--columns", "unit=cluster,time=time", "--surrogates", "40", "--no-figures", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["input"]["format"] == "tsv" and doc["input"]["units"] == 12
+    assert doc["input"]["spikes"] == sum(map(len, trains)) and doc["input"]["t_stop"] == 30.0
+    bad = run(ibl, "--columns", "cluster=unit")
+    assert bad.returncode == 2 and "unknown column key 'cluster'" in bad.stderr
+    ms = tmp_path / "ms_bound.csv"
+    _poisson_csv(ms, header=["# t_stop=120000", "unit_id,spike_time"])
+    proc = run(ms)
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "look like milliseconds" in proc.stderr and "Traceback" not in proc.stderr

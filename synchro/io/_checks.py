@@ -16,10 +16,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import Recording, Signal, SpikeData, UnitTable, _check_finite, _count_unsorted, _time_scale, check_time_unit
+from ..core import (
+    Recording,
+    Signal,
+    SpikeData,
+    UnitTable,
+    _check_finite,
+    _count_unsorted,
+    _time_scale,
+    check_bounds_unit,
+    check_time_unit,
+)
 from ..errors import (
     InputNotFoundError,
     InvalidDataError,
+    MissingDependencyError,
     NothingToAnalyseError,
     SynchroWarning,
     UnreadableInputError,
@@ -92,6 +103,66 @@ def check_input_path(path) -> Path:
         kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
         raise UnreadableInputError(f"{p} is not a regular file ({kind}); copy the data into a file and give that")
     return p
+
+
+def check_input_folder(path) -> Path:
+    """Check that ``path`` is a folder this process can list, and return it as a Path.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input folder.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputNotFoundError
+        Nothing there.
+    UnreadableInputError
+        Not a folder, or no permission to list it.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputNotFoundError(f"{p} does not exist; check the path")
+    if not p.is_dir():
+        raise UnreadableInputError(f"{p} is not a folder; give the sorter's output folder")
+    if not os.access(p, os.R_OK | os.X_OK):
+        raise UnreadableInputError(f"{p} is not readable (permission denied); make it readable (chmod u+rx)")
+    return p
+
+
+def optional_import(module: str, extra: str):
+    """Import an optional dependency, or raise a one-line error naming the install command.
+
+    Parameters
+    ----------
+    module : str
+        Module to import (``"pynapple"``).
+    extra : str
+        synchro's extra that installs it (``"pynapple"``).
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    MissingDependencyError
+        The module is not installed.
+    """
+    import importlib
+
+    top = module.split(".")[0]
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.split(".")[0] != top:
+            raise  # installed, but broken: its own error says more
+        raise MissingDependencyError(f"{top} is not installed; install it (pip install synchro[{extra}]) to use "
+                                     "this reader") from None
 
 
 def warn(message: str) -> None:
@@ -403,6 +474,70 @@ def _kind_name(dtype: np.dtype) -> str:
             "i": "integers", "u": "integers"}.get(dtype.kind, dtype.kind)
 
 
+def rows_of_ids(spike_ids: np.ndarray, known_ids, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the unit table for per-spike ids, and the table's ids (``known_ids`` keeps their order).
+
+    Parameters
+    ----------
+    spike_ids : ndarray
+        Unit id of every spike (integers, or strings for named units).
+    known_ids : array_like or None
+        Every unit's id in table order (so silent units are kept); None
+        takes the sorted distinct ids of the spikes.
+    source : str
+        The file's name, for the message.
+
+    Returns
+    -------
+    rows : ndarray of int64
+        Row of each spike's unit.
+    ids : ndarray
+        The table's ids.
+
+    Raises
+    ------
+    InvalidDataError
+        A spike whose id is not among ``known_ids``.
+    """
+    if known_ids is None:
+        ids, rows = np.unique(spike_ids, return_inverse=True)
+        return rows.astype(np.int64).reshape(-1), ids
+    ids = np.asarray(known_ids) if spike_ids.dtype.kind in "US" else whole_numbers(known_ids, "unit_id", source)
+    order = np.argsort(ids, kind="stable")
+    pos = np.searchsorted(ids[order], spike_ids).clip(0, max(len(ids) - 1, 0))
+    if spike_ids.size and (len(ids) == 0 or np.any(ids[order][pos] != spike_ids)):
+        raise InvalidDataError(f"{source}: some spikes carry unit ids missing from the unit id list; list every unit")
+    return order[pos].astype(np.int64), ids
+
+
+def group_spikes(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group spikes by unit row, keeping each unit's file order (so unsorted units are detected and reported).
+
+    Parameters
+    ----------
+    times : ndarray of float64
+        Spike times, in file order.
+    rows : ndarray of int64
+        Unit row of each spike.
+    n_units : int
+        Number of units (silent ones included).
+
+    Returns
+    -------
+    times : ndarray of float64
+        The times grouped by unit.
+    offsets : ndarray of int64, shape (n_units + 1,)
+        Bounds of each unit's spikes.
+    """
+    if rows.size and np.any(rows[1:] < rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        times = times[order]
+        rows = rows[order]
+    offsets = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_units), out=offsets[1:])
+    return times, offsets
+
+
 def json_columns(columns: Mapping) -> dict[str, list]:
     """Columns as JSON-safe lists (for signal channel tables stored beside the data)."""
     return json.loads(to_json({k: np.asarray(v).tolist() for k, v in columns.items()}))
@@ -421,14 +556,18 @@ def population_alias(columns: dict) -> str | None:
 
 def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=None, sampling_rate=None,
              quality="exclude-noise", intervals=None, signals: Mapping[str, Signal] | None = None,
-             metadata: Mapping | None = None, source: str = "input") -> Recording:
+             metadata: Mapping | None = None, source: str = "input", check_scale: bool = True) -> Recording:
     """Validate grouped spikes read from a file and build the Recording every reader returns.
 
     ``times`` are grouped by unit (``offsets`` bounds), in ``time_unit``;
     ``t_start``/``t_stop`` may be None, in which case 0 and the second after
     the last spike are assumed (the latter with a :class:`SynchroWarning`). Unsorted units
     are sorted, empty units kept, both with a warning; curation is applied
-    per ``quality``.
+    per ``quality``. With ``check_scale`` (for formats that store bounds and
+    times as bare numbers), bounds whose unit disagrees with the times'
+    raise :class:`~synchro.errors.InvalidDataError`
+    (:func:`~synchro.core.check_bounds_unit`) before anything is allocated
+    from them.
     """
     check_quality(quality)
     times = np.asarray(times, dtype=np.float64)
@@ -446,9 +585,12 @@ def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=Non
         t_start = None if t_start is None else t_start * scale
         t_stop = None if t_stop is None else t_stop * scale
         intervals = None if intervals is None else np.asarray(intervals, dtype=np.float64) * scale
+    stop_given = t_stop is not None
     if t_start is None or t_stop is None:
         t_start, t_stop = _assumed_bounds(times, t_start, t_stop, source)
         meta["bounds"] = "assumed from the spikes (no recording bounds in the input)"
+    if check_scale and stop_given:
+        check_bounds_unit(times, float(t_start), float(t_stop), source=source)
     # A decrease in time is fine where a new unit starts; look closer only when one happens inside a unit.
     drops = np.flatnonzero(times[1:] < times[:-1]) + 1
     if drops.size and not np.all(np.isin(drops, offsets)):

@@ -1,4 +1,4 @@
-"""Plain-array formats: NPZ (numpy archive) and CSV (one spike per line).
+"""Plain-array formats: NPZ (numpy archive) and CSV or TSV (one spike per line).
 
 NPZ keys
     ``spike_times`` (s), ``unit_index`` (row of the unit table per spike) or
@@ -11,8 +11,11 @@ NPZ keys
 CSV layout
     Comment lines ``# t_start=<s>``, ``# t_stop=<s>`` and, optionally,
     ``# unit_ids=<id> <id> ...`` (so silent units survive), then a header
-    naming at least ``unit_id`` and ``spike_time`` (seconds); further
-    per-spike columns are ignored.
+    naming at least ``unit_id`` and ``spike_time`` (seconds), or the columns
+    ``columns=`` maps to them; further per-spike columns are ignored.
+    Comma-separated, or tab-separated for ``.tsv`` files and headers with
+    tabs and no commas. Unit ids are whole numbers, or names (kept as
+    ``label``, with ids ``0..n-1`` in sorted order).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import Recording, Signal
-from ..errors import InvalidDataError, SignalError, UnreadableInputError
+from ..errors import InvalidDataError, SignalError, UnreadableInputError, UsageError
 from ._checks import (
     as_recording,
     assemble,
@@ -33,15 +36,17 @@ from ._checks import (
     check_input_path,
     float_times,
     from_json,
+    group_spikes,
     interval_pairs,
     json_columns,
     number,
     population_alias,
+    rows_of_ids,
     to_json,
     whole_numbers,
 )
 
-__all__ = ["read_npz", "write_npz", "read_csv", "write_csv"]
+__all__ = ["read_npz", "write_npz", "read_csv", "write_csv", "csv_columns", "CSV_COLUMNS"]
 
 
 def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=None,
@@ -80,7 +85,7 @@ def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
         rows = whole_numbers(arrays["unit_index"], "unit_index", p.name)
         n_units = len(columns["id"]) if "id" in columns else (int(rows.max()) + 1 if rows.size else 0)
     else:
-        rows, ids = _rows_of_ids(whole_numbers(arrays["unit_ids"], "unit_ids", p.name), columns.get("id"), p.name)
+        rows, ids = rows_of_ids(whole_numbers(arrays["unit_ids"], "unit_ids", p.name), columns.get("id"), p.name)
         columns.setdefault("id", ids)
         n_units = len(ids)
     if len(rows) != len(times):
@@ -90,7 +95,7 @@ def read_npz(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
     metadata = from_json(arrays["metadata_json"], "metadata", p.name) if "metadata_json" in arrays else {}
     alias = population_alias(columns)
     metadata.update(source=str(p), format="npz", **({"population_from": alias} if alias else {}))
-    grouped, offsets = _group(times, rows, n_units)
+    grouped, offsets = group_spikes(times, rows, n_units)
     bounds = {k: (number(arrays[k], k, p.name) if k in arrays else None) for k in ("t_start", "t_stop")}
     stored_intervals = interval_pairs(arrays["intervals"], "intervals", p.name) if "intervals" in arrays else None
     return assemble(grouped, offsets, columns,
@@ -152,14 +157,19 @@ def write_npz(recording: Recording, path, *, overwrite: bool = False):
     return Path(path)
 
 
-def read_csv(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=None,
+def read_csv(path, *, columns=None, time_unit=None, sampling_rate=None, t_start=None, t_stop=None,
              quality="exclude-noise") -> Recording:
-    """Read spikes from a CSV file with columns ``unit_id,spike_time`` (see the module docstring).
+    """Read spikes from a CSV or TSV file with columns ``unit_id,spike_time`` (see the module docstring).
 
     Parameters
     ----------
     path : str or Path
-        The CSV file; never modified.
+        The CSV or TSV file; never modified. Tab-separated when the suffix
+        is ``.tsv`` or the header line holds tabs and no commas.
+    columns : mapping, optional
+        The file's names for the unit and the time columns, e.g.
+        ``{"unit": "cluster", "time": "time"}`` for IBL's layout; by
+        default ``unit_id`` and ``spike_time``.
     time_unit, sampling_rate, t_start, t_stop, quality
         As in :func:`read_npz`; ``t_start``/``t_stop`` override the
         ``# t_start=``/``# t_stop=`` header lines.
@@ -167,25 +177,82 @@ def read_csv(path, *, time_unit=None, sampling_rate=None, t_start=None, t_stop=N
     Returns
     -------
     Recording
+        Unit ids as stored when they are whole numbers; named units (ids
+        such as ``n3a``) get ids ``0..n-1`` in sorted name order and their
+        names in the ``label`` column.
+
+    Raises
+    ------
+    UsageError
+        A ``columns`` key other than ``unit`` and ``time``.
+    InvalidDataError
+        The header lacks the unit or time column, or a value is not a
+        number (times) or is empty (units).
     """
     p = check_input_path(path)
-    header, columns, n_skip = _csv_header(p)
+    names = csv_columns(columns)
+    header, found, n_skip, delimiter = _csv_header(p)
     try:
-        ui, ti = columns.index("unit_id"), columns.index("spike_time")
+        ui, ti = found.index(names["unit"]), found.index(names["time"])
     except ValueError:
-        raise InvalidDataError(f"{p.name} has columns {columns}; its header line must name unit_id and spike_time "
-                               "(seconds)") from None
-    ids, times = _csv_rows(p, n_skip, ui, ti)
+        hint = "" if columns else (" (other names: columns={'unit': NAME, 'time': NAME}; CLI: --columns "
+                                   "unit=NAME,time=NAME)")
+        raise InvalidDataError(f"{p.name} has columns {found}; its header line must name {names['unit']} and "
+                               f"{names['time']} (seconds){hint}") from None
+    ids, times = _csv_rows(p, n_skip, ui, ti, delimiter, names)
     ids_known = header.get("unit_ids")
-    known = None if ids_known is None else _listed_ids(ids_known, p.name)
-    rows, ids = _rows_of_ids(ids, known, p.name)
-    grouped, offsets = _group(times, rows, len(ids))
+    named = ids.dtype.kind == "U"
+    known = None if ids_known is None else (np.array(ids_known.split()) if named else _listed_ids(ids_known, p.name))
+    rows, ids = rows_of_ids(ids, known, p.name)
+    grouped, offsets = group_spikes(times, rows, len(ids))
+    unit_columns = {"id": np.arange(len(ids)), "label": ids.astype(object)} if named else {"id": ids}
     bounds = {k: (number(header[k], f"# {k}=", p.name) if k in header else None) for k in ("t_start", "t_stop")}
-    return assemble(grouped, offsets, {"id": ids},
+    return assemble(grouped, offsets, unit_columns,
                     t_start=bounds["t_start"] if t_start is None else t_start,
                     t_stop=bounds["t_stop"] if t_stop is None else t_stop,
                     time_unit=time_unit, sampling_rate=sampling_rate, quality=quality,
-                    metadata={"source": str(p), "format": "csv"}, source=str(p))
+                    metadata={"source": str(p), "format": "tsv" if delimiter == "\t" else "csv"}, source=str(p))
+
+
+#: Default names of the CSV columns, keyed by what they hold.
+CSV_COLUMNS = {"unit": "unit_id", "time": "spike_time"}
+
+
+def csv_columns(columns=None) -> dict[str, str]:
+    """The CSV column names to read: :data:`CSV_COLUMNS` updated with ``columns``.
+
+    Parameters
+    ----------
+    columns : mapping or str, optional
+        ``{"unit": NAME, "time": NAME}`` (either key may be left out), or
+        the same as text ``"unit=NAME,time=NAME"`` (the CLI's ``--columns``).
+
+    Returns
+    -------
+    dict
+        ``{"unit": ..., "time": ...}``.
+
+    Raises
+    ------
+    UsageError
+        A key other than ``unit`` and ``time``, an empty name, or text not
+        of the form ``KEY=NAME``.
+    """
+    if columns is None:
+        return dict(CSV_COLUMNS)
+    if isinstance(columns, str):
+        pairs = [part.partition("=") for part in columns.split(",") if part.strip()]
+        if not pairs or any(not sep for _, sep, _ in pairs):
+            raise UsageError(f"columns must be KEY=NAME pairs separated by commas, e.g. unit=cluster,time=time; got "
+                             f"{columns!r}")
+        columns = {k.strip(): v.strip() for k, _, v in pairs}
+    bad = sorted(set(columns) - set(CSV_COLUMNS))
+    if bad:
+        raise UsageError(f"unknown column key {bad[0]!r}; the keys are {sorted(CSV_COLUMNS)} (the unit id and the "
+                         "spike time columns)")
+    if any(not str(v).strip() for v in columns.values()):
+        raise UsageError("a column name in columns is empty; give the header's name, e.g. unit=cluster")
+    return {**CSV_COLUMNS, **{k: str(v).strip() for k, v in columns.items()}}
 
 
 def write_csv(spikes, path, *, overwrite: bool = False):
@@ -251,24 +318,33 @@ def _load_npz(p: Path) -> dict[str, np.ndarray]:
                                    "strings as fixed-width arrays (numpy.str_)") from None
 
 
-def _csv_rows(p: Path, n_skip: int, ui: int, ti: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit ids (exact int64) and spike times of every data row."""
+def _csv_rows(p: Path, n_skip: int, ui: int, ti: int, delimiter: str,
+              names: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Unit ids (exact int64, or text for named units) and spike times of every data row."""
+    read = dict(delimiter=delimiter, comments="#", skiprows=n_skip, ndmin=1, encoding="utf-8-sig")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # numpy warns on a header-only file; zero rows is handled later
         try:
             # Ids as integers first: through float64, ids of 2**53 or more would be rounded and could merge.
-            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=1,
-                               dtype=[("id", np.int64), ("t", np.float64)], encoding="utf-8-sig")
+            table = np.loadtxt(p, usecols=(ui, ti), dtype=[("id", np.int64), ("t", np.float64)], **read)
             return table["id"], table["t"]
         except ValueError:
-            pass  # ids written as floats ("3.0"), or a bad value: read as numbers and judge below
+            pass  # ids written as floats ("3.0") or names ("n3a"), or a bad value: look closer below
         try:
-            table = np.loadtxt(p, delimiter=",", comments="#", skiprows=n_skip, usecols=(ui, ti), ndmin=2,
-                               dtype=np.float64, encoding="utf-8-sig")
+            times = np.loadtxt(p, usecols=ti, dtype=np.float64, **read)
         except ValueError as exc:
-            raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every unit_id and spike_time "
-                                   "must be a number") from None
-    return whole_numbers(table[:, 0], "unit_id", p.name), table[:, 1]
+            raise InvalidDataError(f"{p.name}: {exc} (counting rows after the header); every {names['time']} must "
+                                   "be a number") from None
+        # Text sized to the longest id (a fixed width would cost its size on every row).
+        ids = np.char.strip(np.loadtxt(p, usecols=ui, dtype=str, **read))
+    if ids.size and np.any(ids == ""):
+        raise InvalidDataError(f"{p.name}: {int(np.count_nonzero(ids == ''))} rows have an empty {names['unit']}; "
+                               "give every spike its unit")
+    try:
+        numbers = ids.astype(np.float64)
+    except ValueError:
+        return ids, times  # named units
+    return whole_numbers(numbers, names["unit"], p.name), times
 
 
 def _listed_ids(text: str, source: str) -> np.ndarray:
@@ -283,32 +359,11 @@ def _listed_ids(text: str, source: str) -> np.ndarray:
     return np.array(ids, dtype=np.int64)
 
 
-def _rows_of_ids(spike_ids: np.ndarray, known_ids, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the unit table for per-spike ids, and the table's ids (``known_ids`` keeps their order)."""
-    if known_ids is None:
-        ids, rows = np.unique(spike_ids, return_inverse=True)
-        return rows.astype(np.int64), ids
-    ids = whole_numbers(known_ids, "unit_id", source)
-    order = np.argsort(ids)
-    pos = np.searchsorted(ids[order], spike_ids).clip(0, max(len(ids) - 1, 0))
-    if spike_ids.size and (len(ids) == 0 or np.any(ids[order][pos] != spike_ids)):
-        raise InvalidDataError(f"{source}: some spikes carry unit ids missing from the unit id list; list every unit")
-    return order[pos].astype(np.int64), ids
+def _csv_header(p) -> tuple[dict[str, str], list[str], int, str]:
+    """``key=value`` comment lines, the column names, the number of lines before the data and the delimiter.
 
-
-def _group(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group spikes by unit row, keeping each unit's file order (so unsorted units are detected and reported)."""
-    if rows.size and np.any(rows[1:] < rows[:-1]):
-        order = np.argsort(rows, kind="stable")
-        times = times[order]
-        rows = rows[order]
-    offsets = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_units), out=offsets[1:])
-    return times, offsets
-
-
-def _csv_header(p) -> tuple[dict[str, str], list[str], int]:
-    """``key=value`` comment lines, the column names and the number of lines before the data.
+    The delimiter is a tab for ``.tsv`` files and for a header line with
+    tabs and no commas, else a comma.
 
     A UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped; reading stops
     at :data:`MAX_HEADER_LINES` lines of :data:`MAX_LINE_CHARS` characters.
@@ -331,7 +386,9 @@ def _csv_header(p) -> tuple[dict[str, str], list[str], int]:
                     if sep:
                         header[key.strip()] = value.strip()
                     continue
-                return header, [c.strip() for c in line.split(",")], n + 1
+                tsv = p.suffix.lower() == ".tsv" or ("\t" in line and "," not in line)
+                delimiter = "\t" if tsv else ","
+                return header, [c.strip() for c in line.split(delimiter)], n + 1, delimiter
             else:
                 raise InvalidDataError(f"{p.name}: no header line unit_id,spike_time in its first {MAX_HEADER_LINES} "
                                        "lines; put the header before the data")

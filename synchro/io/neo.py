@@ -21,19 +21,26 @@ __all__ = ["from_neo", "to_neo"]
 _METADATA_KEY = "synchro_metadata"
 
 
-def from_neo(obj) -> Recording:
+def from_neo(obj, *, t_start=None, t_stop=None) -> Recording:
     """Build a Recording from a neo Block (one Segment), a Segment, or a list of SpikeTrains.
 
     Parameters
     ----------
     obj : neo.Block, neo.Segment or list of neo.SpikeTrain
         The spikes (and, for a Block or Segment, its AnalogSignals).
+    t_start, t_stop : float, optional
+        Recording bounds in seconds, overriding the trains'. Neo lets a
+        spike sit on a train's ``t_stop`` (``neo.io.PhyIO`` sets it to the
+        last spike); synchro's ``t_stop`` is after every spike, so such a
+        bound is treated as unknown: the whole second after the last spike
+        is assumed, with a :class:`~synchro.errors.SynchroWarning`, unless
+        ``t_stop`` is given.
 
     Returns
     -------
     Recording
         Spike times in seconds with ``t_start``/``t_stop`` the earliest start
-        and latest stop of the trains; one unit per train, unit columns from
+        and latest stop of the trains (unless given); one unit per train, unit columns from
         the trains' annotations (``label`` defaults to the train's name,
         ``id`` to its position); one Signal per AnalogSignal (sampling rate
         in Hz, start in s, units as written by quantities). Every unit is
@@ -66,14 +73,18 @@ def from_neo(obj) -> Recording:
     times = np.concatenate([t.times.rescale("s").magnitude.astype(np.float64, copy=False) for t in trains]) \
         if trains else np.empty(0)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    t_start = min((float(t.t_start.rescale("s").magnitude) for t in trains), default=None)
-    t_stop = max((float(t.t_stop.rescale("s").magnitude) for t in trains), default=None)
+    if t_start is None:
+        t_start = min((float(t.t_start.rescale("s").magnitude) for t in trains), default=None)
+    if t_stop is None:
+        t_stop = max((float(t.t_stop.rescale("s").magnitude) for t in trains), default=None)
+        if t_stop is not None and times.size and times.max() >= t_stop:
+            t_stop = None  # neo's bound is inclusive (PhyIO puts it on the last spike): the true end is unknown
     signals = {}
     for i, a in enumerate(analogs):
         name = a.name or f"signal{i}"
         signals[name if name not in signals else f"{name}_{i}"] = _signal_from_neo(a, name)
     return assemble(times, offsets, _annotation_columns(trains), t_start=t_start, t_stop=t_stop, time_unit="s",
-                    quality=None, signals=signals, metadata=metadata, source="neo object")
+                    quality=None, signals=signals, metadata=metadata, source="neo object", check_scale=False)
 
 
 def to_neo(recording):

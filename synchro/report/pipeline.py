@@ -141,11 +141,12 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _sha256(path: Path) -> str:
+def _sha256(*paths: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    for path in paths:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -466,14 +467,15 @@ def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: s
 
 def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,
                  sampling_rate: float | None = None, t_start: float | None = None, t_stop: float | None = None,
-                 quality: str | None = "exclude-noise", progress: Callable | None = None, **options) -> Report:
+                 quality: str | None = "exclude-noise", columns=None, progress: Callable | None = None,
+                 **options) -> Report:
     """Read one file with :func:`synchro.io.read` and build its :class:`Report`.
 
     Parameters
     ----------
     path : str or Path
-        NWB, NPZ or CSV file; never modified.
-    units, lfp, time_unit, sampling_rate, t_start, t_stop, quality
+        NWB, NPZ, CSV or TSV file, or Phy/Kilosort folder; never modified.
+    units, lfp, time_unit, sampling_rate, t_start, t_stop, quality, columns
         Passed to :func:`synchro.io.read` (times in seconds unless
         ``time_unit`` says otherwise).
     progress : callable, optional
@@ -493,13 +495,15 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
     with (progress or (lambda _n: nullcontext()))(f"reading {p.name}"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SynchroWarning)
         recording = io.read(p, units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate,
-                            t_start=t_start, t_stop=t_stop, quality=quality)
+                            t_start=t_start, t_stop=t_stop, quality=quality, columns=columns)
     for w in caught:  # the input's oddities go into the report; anything else is passed on
         if not issubclass(w.category, SynchroWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    source = {"name": p.name, "path": str(p.resolve()), "format": p.suffix.lstrip(".").lower(),
-              "bytes": p.stat().st_size, "sha256": _sha256(p), "units_table": units, "lfp": lfp,
-              "time_unit": time_unit or "s", "sampling_rate": sampling_rate, "quality": quality,
+    files = io.source_files(p)
+    source = {"name": p.name, "path": str(p.resolve()), "format": "phy" if p.is_dir() else p.suffix.lstrip(".").lower(),
+              "bytes": sum(f.stat().st_size for f in files), "sha256": _sha256(*files),
+              "units_table": units, "lfp": lfp, "time_unit": time_unit or "s", "sampling_rate": sampling_rate,
+              "quality": quality,
               "warnings": [str(w.message) for w in caught if issubclass(w.category, SynchroWarning)]}
     return build_report(recording, source=source, progress=progress, **options)
 
