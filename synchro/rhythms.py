@@ -53,7 +53,7 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import format_p, new_axes, plain_label
-from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
+from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test, simulate_background
 from .core import SpikeData
 from .errors import UsageError
 from .spectral import (
@@ -638,6 +638,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     aperiodic = fit_aperiodic(spectrum, independent=independent, freq_range=fit_range)
 
     rows, peaks = [], {}
+    simulation = None  # one simulated background per population, shared by its bands (see peak_test)
     for name, (lo, hi) in bands.items():
         idx = np.flatnonzero((freqs >= lo) & (freqs < hi))
         reason = _undetermined_reason(prep.data, lo, hi, freqs, spectrum.psd)
@@ -652,9 +653,14 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 null_stat = null_ratio[:, idx].max(axis=1)
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
                            p_independent=monte_carlo_p(null_stat, stat))
+            if simulation is None:
+                simulation = simulate_background(spectrum, aperiodic, independent=independent,
+                                                 estimator=lambda x: boot_est.psd(x)[0], fs=boot_est.fs,
+                                                 envelope=envelope, n_boot=n_surrogates, rng=gen)
             test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: boot_est.psd(x)[0],
                                            fs=boot_est.fs, envelope=envelope, n_boot=n_surrogates, rng=gen,
-                                           independent=independent, freq_range=fit_range, start=aperiodic)
+                                           independent=independent, freq_range=fit_range, start=aperiodic,
+                                           simulation=simulation)
             row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
                        width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
                        overshoot=test.overshoot)
