@@ -704,8 +704,10 @@ def simulate_background(spectrum, fit: AperiodicFit, *, independent, estimator, 
         Spectrum of the data (its frequency grid).
     fit : AperiodicFit
         Background to simulate, usually the whole-range fit.
-    independent, estimator, fs, envelope, n_boot, rng
-        As in :func:`peak_test`.
+    independent, estimator, fs, envelope, n_boot, rng : see peak_test
+        As in :func:`peak_test` (independent-units spectrum, estimator,
+        sampling rate in Hz, shot-noise envelope, number of series, random
+        generator).
 
     Returns
     -------
@@ -725,12 +727,17 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     The background (:func:`fit_aperiodic`) is fitted with the band left
     out. Under the null hypothesis the band holds no peak: the population
     rate is the sum of a slow Gaussian fluctuation with the falling part's
-    spectrum (plus the data's own peaks outside the band, the bins the fit
-    left out) and a fast one (the independent and white parts) whose level
-    follows the rate's slow ``envelope``, as shot noise does. ``n_boot`` such series are simulated
-    and estimated exactly as the data were (so the estimator's smoothing and
-    scatter are in the null), refitted by the same local procedure (band
-    left out, peaks excluded) and reduced to the same statistic, the largest
+    spectrum and a fast one (the independent and white parts) whose level
+    follows the rate's slow ``envelope``, as shot noise does. ``n_boot``
+    such series are simulated from the whole-range background (``start``)
+    and estimated exactly as the data were (so the estimator's smoothing
+    and scatter are in the null, :func:`simulate_background`); their spectra
+    are scaled bin by bin to this band's null, its background plus the
+    data's own peaks outside the band (the bins the fit left out), so one
+    simulation serves every band of a population. Each is refitted by the
+    same local procedure as the data (band left out, peaks excluded, the
+    same Levenberg-Marquardt iterations) on the model linearised at the
+    band's background, and reduced to the same statistic, the largest
     local maximum of ``psd / background`` in the band. The data's statistic
     must exceed a bootstrap statistic by more than :data:`MIN_PEAK_HEIGHT`
     (log10) to count against it: the bootstrap is simulated from the
@@ -764,7 +771,12 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     freq_range : (float, float), default (2, 200)
         Frequencies of the background fit (Hz).
     start : AperiodicFit, optional
-        Whole-range fit to start the band's fit from; fitted here by default.
+        Whole-range fit to start the band's fit from and to simulate; fitted
+        here by default.
+    simulation : BackgroundSimulation, optional
+        ``simulate_background(spectrum, start, ...)`` with the same
+        ``independent``, ``estimator``, ``fs``, ``envelope`` and ``n_boot``,
+        shared by the bands of one spectrum; simulated here by default.
 
     Returns
     -------
@@ -787,6 +799,9 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     y = _corrected_log(spectrum.psd[m], dof)[None, :]
     if start is None:
         start = fit_aperiodic(spectrum, independent=independent, freq_range=freq_range)
+    if not np.array_equal(start.freqs, f) or (simulation is not None and simulation.spectra.shape[1] != f.size):
+        raise UsageError(f"start and simulation must come from a fit over the same freq_range as the test, "
+                         f"{freq_range}; got {start.freq_range}")
     # Data and bootstrap are refitted alike: locally, with the band left out, from a nearby start (the data
     # from the whole-range fit, each bootstrap spectrum from the data's band-excluded fit that made it).
     x, keep = _fit_rows(model, y, dof, allowed, start._params(), **_LOCAL)
