@@ -206,10 +206,30 @@ def _loss(r: np.ndarray, w: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _loss_terms(r: np.ndarray, w: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """``sqrt(1 + (r / scale)^2)`` per bin (the soft-L1 weights are its inverse) and :func:`_loss` per row."""
-    z2 = (r / scale) ** 2
-    q = np.sqrt(1 + z2)
-    return q, np.sum(w * np.where(r < 0, 2 * (q - 1), z2), axis=1)
+    """The iteratively reweighted weights at residuals ``r`` (``w / sqrt(1 + (r / scale)^2)`` where the data lie
+    above the model, ``w`` below) and :func:`_loss` per row, in one pass."""
+    r, w = np.ascontiguousarray(r, dtype=np.float64), np.ascontiguousarray(np.broadcast_to(w, r.shape), np.float64)
+    reweighted, cost = np.empty_like(r), np.empty(r.shape[0])
+    _loss_rows(r, w, float(scale), reweighted, cost)
+    return reweighted, cost
+
+
+@jit
+def _loss_rows(r, w, scale, reweighted, cost):
+    # One pass per row for the fits' inner loop: soft-L1 above the model (r < 0), quadratic below.
+    for i in range(r.shape[0]):
+        total = 0.0
+        for j in range(r.shape[1]):
+            z = r[i, j] / scale
+            z2 = z * z
+            if r[i, j] < 0:
+                q = np.sqrt(1 + z2)
+                total += w[i, j] * (2 * (q - 1))
+                reweighted[i, j] = w[i, j] / q
+            else:
+                total += w[i, j] * z2
+                reweighted[i, j] = w[i, j]
+        cost[i] = total
 
 
 def _blocks_product(a: np.ndarray, b: np.ndarray, rows: int = 32) -> np.ndarray:
@@ -228,45 +248,48 @@ def _levenberg_marquardt(model: _Model, y: np.ndarray, weights: np.ndarray, x: n
     costs a few iterations. ``model`` is a :class:`_Model` or a :class:`_Linearised` one (one Jacobian for
     every row, so that ``J'WJ`` of all rows is one product of the weights with each bin's ``J_i J_j``).
     """
-    x = x.copy()
     p = x.shape[1]
-    lam = np.full(x.shape[0], 1e-2)
     eye = np.eye(p)
     shared = isinstance(model, _Linearised)
     if shared:
         jac = model.jac
         products = np.ascontiguousarray((jac[:, None, :] * jac[None, :, :]).reshape(p * p, -1).T)
-    # Residuals, soft-L1 roots sqrt(1 + z^2) and costs at the current rows, kept from the trial that made them.
-    r_all = model.log(x) - y
-    q_all, c_all = _loss_terms(r_all, weights, scale)
-    active = np.arange(x.shape[0])
+    out = x.copy()
+    # The rows still iterating, compacted (rows leave only when they converge): their parameters, damping,
+    # data, bins' weights, residuals, reweighted weights (soft-L1 as reweighted least squares) and costs.
+    rows, x, lam = np.arange(x.shape[0]), x.copy(), np.full(x.shape[0], 1e-2)
+    r = model.log(x) - y
+    w, c = _loss_terms(r, weights, scale)
     for _ in range(n_iter):
-        every = active.size == x.shape[0]
-        xa, ya, wa, c = (x, y, weights, c_all) if every else (x[active], y[active], weights[active], c_all[active])
-        r, q = (r_all, q_all) if every else (r_all[active], q_all[active])
-        w = np.where(r < 0, wa / q, wa)
         if shared:
             a = _blocks_product(w, products).reshape(-1, p, p)
             g = (w * r) @ jac.T
         else:
-            jac = model.log_and_jacobian(xa)[1]
+            jac = model.log_and_jacobian(x)[1]
             wj = jac * w[:, None, :]
             a = wj @ np.swapaxes(jac, 1, 2)
             g = (wj @ r[..., None])[..., 0]
-        step = np.linalg.solve(a + lam[active, None, None] * (a * eye + 1e-9 * eye), -g[..., None])[..., 0]
-        x_new = np.clip(xa + step, lower, upper)
-        r_new = model.log(x_new) - ya
-        q_new, c_new = _loss_terms(r_new, wa, scale)
+        step = np.linalg.solve(a + lam[:, None, None] * (a * eye + 1e-9 * eye), -g[..., None])[..., 0]
+        x_new = np.clip(x + step, lower, upper)
+        r_new = model.log(x_new) - y
+        w_new, c_new = _loss_terms(r_new, weights, scale)
         better = c_new < c
+        lam = np.where(better, lam / 3, lam * 4)
         # Converged: the cost no longer falls (by 1e-5 of itself), or no step downhill is left.
-        lam[active] = np.where(better, lam[active] / 3, lam[active] * 4)
-        done = (better & (c - c_new < 1e-5 * c)) | (lam[active] > 1e6)
-        rows = active[better]  # (c, r and q may be views of the arrays updated here: done is taken first)
-        x[rows], c_all[rows], r_all[rows], q_all[rows] = x_new[better], c_new[better], r_new[better], q_new[better]
-        active = active[~done]
-        if active.size == 0:
-            break
-    return x
+        done = (better & (c - c_new < 1e-5 * c)) | (lam > 1e6)
+        if better.all():
+            x, r, w, c = x_new, r_new, w_new, c_new
+        else:
+            x, c = np.where(better[:, None], x_new, x), np.where(better, c_new, c)
+            r, w = np.where(better[:, None], r_new, r), np.where(better[:, None], w_new, w)
+        if done.any():
+            out[rows[done]] = x[done]
+            go = ~done
+            rows, x, lam, y, weights, r, w, c = rows[go], x[go], lam[go], y[go], weights[go], r[go], w[go], c[go]
+            if rows.size == 0:
+                break
+    out[rows] = x
+    return out
 
 
 def _starts(f: np.ndarray, y: np.ndarray, independent: np.ndarray | None) -> np.ndarray:
