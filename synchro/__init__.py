@@ -8,7 +8,8 @@ frozen result object.
 """
 
 from ._version import __version__
-from .core import Recording, Signal, SpikeData, UnitTable
+from .core import IntervalTable, Recording, Signal, SpikeData, UnitTable
 from .errors import SynchroError, SynchroWarning
 
-__all__ = ["__version__", "SpikeData", "Signal", "Recording", "UnitTable", "SynchroError", "SynchroWarning"]
+__all__ = ["__version__", "SpikeData", "Signal", "Recording", "UnitTable", "IntervalTable", "SynchroError",
+           "SynchroWarning"]

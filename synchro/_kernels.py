@@ -56,6 +56,38 @@ def tiled_fractions(times, offsets, t_start, t_stop, window):
 
 
 @numba.njit(cache=True, nogil=True)
+def tiled_fractions_in_support(times, offsets, support, window):
+    """T of every train over observed time: the union of the spikes' ``[t - window, t + window]`` tiles,
+    cut to the ``support`` intervals, over the support's length (NaN for silent units).
+
+    On one interval this is ``tiled_fractions`` (which keeps elephant's order of summation).
+    """
+    n_units = offsets.size - 1
+    observed = 0.0
+    for iv in range(support.shape[0]):
+        observed += support[iv, 1] - support[iv, 0]
+    out = np.empty(n_units)
+    for u in range(n_units):
+        train = times[offsets[u]:offsets[u + 1]]
+        if train.size == 0:
+            out[u] = np.nan
+            continue
+        covered = 0.0
+        for iv in range(support.shape[0]):
+            start, stop = support[iv, 0], support[iv, 1]
+            reach = start  # tiles are swept in time order; this much of the interval is counted
+            first = np.searchsorted(train, start - window)
+            for k in range(first, np.searchsorted(train, stop + window, side="right")):
+                lo = max(train[k] - window, reach)
+                hi = min(train[k] + window, stop)
+                if hi > lo:
+                    covered += hi - lo
+                    reach = hi
+        out[u] = covered / observed
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _proportion_close(a, b, window):
     # Share of spikes of `a` with a spike of `b` at |dt| <= window: the nearest spike of b
     # decides, and float subtraction is monotonic, so this equals an all-pairs comparison.
@@ -240,18 +272,21 @@ def spike_sync_pairs(times, offsets, true_max, rows, cols):
 
 
 @numba.njit(cache=True, nogil=True)
-def kuramoto_sums(times, offsets, t_start, step, n_grid):
+def kuramoto_sums(times, offsets, piece, t_start, step, n_grid):
     """Sum of cos and sin of spike-interpolated phases, and the number of defined units, per grid point.
 
     Grid point ``g`` sits at ``t_start + g * step``; a unit's phase is defined
     from its first to its last spike and advances by 2 pi linearly between
-    consecutive spikes.
+    consecutive spikes of the same observation interval (``piece`` numbers
+    the interval of each spike); it is undefined across a gap.
     """
     re = np.zeros(n_grid)
     im = np.zeros(n_grid)
     count = np.zeros(n_grid, dtype=np.int64)
     for u in range(offsets.size - 1):
         for k in range(offsets[u], offsets[u + 1] - 1):
+            if piece[k] != piece[k + 1]:
+                continue
             t0, t1 = times[k], times[k + 1]
             g = max(0, int(np.ceil((t0 - t_start) / step)))
             while g < n_grid and t_start + g * step < t1:

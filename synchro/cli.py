@@ -96,6 +96,21 @@ def _bands(ctx, param, value):
         raise click.BadParameter(str(err)) from None
 
 
+def _window(ctx, param, value):
+    """``"600:1200"`` -> ``(600.0, 1200.0)`` seconds."""
+    if value is None:
+        return None
+    start, sep, stop = value.partition(":")
+    try:
+        a, b = float(start), float(stop)
+    except ValueError:
+        a = b = float("nan")
+    if not (sep and a < b and abs(a) < float("inf") and abs(b) < float("inf")):
+        raise click.BadParameter(f"{value!r} is not START:STOP in seconds with START < STOP; write e.g. "
+                                 "--window 600:1200")
+    return a, b
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="synchro")
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
@@ -138,6 +153,16 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
               help="Curation filter: leave out units labelled noise, or keep all.")
 @click.option("--t-start", type=float, default=None, help="Start of the recording in seconds (overrides the file).")
 @click.option("--t-stop", type=float, default=None, help="End of the recording in seconds (overrides the file).")
+@click.option("--window", default=None, callback=_window, metavar="START:STOP",
+              help="Analyse only this part of the recording, in seconds, e.g. --window 600:1200 (the recording's "
+                   "bounds stay --t-start/--t-stop or the file's).")
+@click.option("--epochs", default=None, is_flag=False, flag_value="epochs", metavar="[TABLE[:COLUMN]]",
+              help="Analyse each epoch label separately (sleep, wake, ...), one report section each: the NWB "
+                   "interval table (default epochs) and its label column (default: the first of label, epoch, tags "
+                   "it has).")
+@click.option("--trials", default=None, metavar="COLUMN",
+              help="Group the NWB trials table's rows by COLUMN (a condition) and analyse each group on the spikes "
+                   "of its trials, one report section each.")
 @click.option("--bands", default="alpha=8-13,gamma=30-80", show_default=True, callback=_bands,
               help="Frequency bands in Hz, NAME=LOW-HIGH separated by commas.")
 @click.option("--surrogates", "n_surrogates", type=click.IntRange(min=1), default=200, show_default=True,
@@ -164,8 +189,9 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
               help="Input files analysed in parallel (processes).")
 @click.option("--no-figures", is_flag=True, help="Skip the figures (faster; report.html shows the summary only).")
 @click.pass_context
-def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_stop, bands, n_surrogates,
-            synchrony_surrogates, seed, time_unit, sampling_rate, fmt, output, overwrite, quiet, jobs, no_figures):
+def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_stop, window, epochs, trials, bands,
+            n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, fmt, output, overwrite, quiet, jobs,
+            no_figures):
     """Analyse spike files (NWB, NPZ, CSV), one session per file.
 
     Runs every analysis the data allow, for all units and for each
@@ -191,16 +217,28 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
       synchro analyze sorted.csv --time-unit ms --t-stop 600000 -o report/
       synchro analyze a.nwb b.nwb --jobs 2 --format json > reports.jsonl
       synchro analyze run.nwb --bands theta=4-8,gamma=30-80 --surrogates 1000 --seed 7
+      synchro analyze session.nwb --window 600:1200
+      synchro analyze session.nwb --epochs --bands theta=6-10,gamma=30-80
+      synchro analyze session.nwb --epochs epochs:label
+      synchro analyze session.nwb --trials condition
+
+    --seed S gives the numbers of the library called with rng=S on the same
+    data and options (e.g. band_verdicts(rec.spikes, rng=S); for simulations
+    the report leaves out the first 0.2 s: discard=0.2).
     """
-    from .report.pipeline import ALPHA
+    from .report.pipeline import ALPHA, check_section_options
     from .rhythms import check_surrogates
 
     check_surrogates(n_surrogates, len(bands), ALPHA, option="--surrogates")  # before any file is read
     read_options = dict(units=units_path, lfp=None if lfp.lower() == "none" else lfp, time_unit=time_unit,
                         sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop,
                         quality=None if quality == "all" else quality)
+    epoch_table, _, epoch_column = (epochs or "").partition(":")
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
-                   population_column=population_column)
+                   population_column=population_column, window=window,
+                   epochs=None if epochs is None else epoch_table or "epochs", epoch_column=epoch_column or None,
+                   trials=trials)
+    check_section_options(options["epochs"], options["epoch_column"], trials)  # before any file is read
     # Every report folder is claimed before any analysis, so that an output that cannot be written fails at once.
     claims = _claim_report_folders(paths, output, overwrite)
     try:

@@ -36,6 +36,7 @@ from .errors import (
     InvalidDataError,
     NonFiniteTimesError,
     NothingToAnalyseError,
+    NotInFileError,
     RecordingBoundsError,
     SignalError,
     SynchroWarning,
@@ -43,9 +44,9 @@ from .errors import (
     UsageError,
 )
 
-__all__ = ["UnitTable", "SpikeData", "Signal", "Recording", "REQUIRED_UNIT_COLUMNS", "NOISE_QUALITIES",
-           "merge_intervals", "intersect_intervals", "support_bins",
-           "check_time_unit"]
+__all__ = ["UnitTable", "SpikeData", "Signal", "IntervalTable", "Recording", "REQUIRED_UNIT_COLUMNS",
+           "NOISE_QUALITIES", "LABEL_COLUMNS", "merge_intervals", "intersect_intervals", "support_bins",
+           "interval_index", "split_by_intervals", "check_time_unit"]
 
 #: Columns every unit table has (filled with defaults when the source lacks them).
 REQUIRED_UNIT_COLUMNS = ("id", "label", "population", "quality")
@@ -225,9 +226,9 @@ class SpikeData:
     intervals : array_like, shape (k, 2), optional
         Observation intervals in seconds (the time support): the parts of
         ``[t_start, t_stop)`` where spikes were recorded. They are sorted,
-        merged where they overlap or touch and clipped to the bounds. Build
-        with :meth:`from_arrays` or :meth:`restrict_to_intervals` to drop
-        spikes outside them; the constructor does not check.
+        merged where they overlap or touch and clipped to the bounds. Every
+        spike must lie inside them: :meth:`from_arrays` and
+        :meth:`restrict_to_intervals` drop those outside, with a warning.
     metadata : mapping, optional
         Provenance of the data (source path, simulator, parameters).
 
@@ -277,6 +278,11 @@ class SpikeData:
         self.t_start = t_start
         self.t_stop = t_stop
         self.intervals = None if intervals is None else _freeze(_normalised_intervals(intervals, t_start, t_stop))
+        if not _validated and self.intervals is not None and times.size:
+            n_out = int(np.count_nonzero(interval_index(times, self.intervals) < 0))
+            if n_out:
+                raise InvalidDataError(f"{n_out} spike(s) lie outside the observation intervals; build with SpikeData"
+                                       ".from_arrays(..., intervals=...) or restrict_to_intervals to drop them")
         self.metadata = MappingProxyType(dict(metadata or {}))
         self._cache: dict[str, Any] = {}
 
@@ -666,7 +672,7 @@ class SpikeData:
         if not len(iv):
             raise RecordingBoundsError("the observation intervals do not overlap the data's observed time; "
                                        "check their unit and the bounds")
-        keep = _inside(self.times, iv)
+        keep = interval_index(self.times, iv) >= 0
         n_out = int(self.n_spikes - keep.sum())
         if n_out:
             warnings.warn(f"{n_out} spike(s) lie outside the observation intervals; dropped them", SynchroWarning,
@@ -904,6 +910,216 @@ class Signal:
                 f"fs={self.fs:g} Hz, t_start={self.t_start:g} s, units={self.units!r})")
 
 
+class IntervalTable:
+    """A table of time intervals with per-row columns: epochs, trials, or any NWB ``TimeIntervals`` table.
+
+    Like pynapple's ``IntervalSet`` with metadata: ``start`` and ``stop``
+    times in seconds, one row per interval, and further columns holding one
+    value per row (``tags``, ``label``, ``condition``, ...). A ragged NWB
+    column such as the epochs' ``tags`` holds a tuple of strings per row.
+
+    Parameters
+    ----------
+    start, stop : array_like of float
+        Start and stop of each interval in seconds, ``start < stop``; rows
+        may overlap and come in any order (trials of several conditions).
+    columns : mapping of str to sequence, optional
+        Further columns, one value per row.
+    name : str, default ""
+        What the table is (``"epochs"``, ``"trials"``).
+    description : str, default ""
+        Free text kept from the source (NWB ``description``).
+    descriptions : mapping of str to str, optional
+        Description of each column, kept from the source.
+
+    Raises
+    ------
+    InvalidDataError
+        Columns of different lengths, non-finite times, or a row with
+        ``stop <= start``.
+    """
+
+    __slots__ = ("start", "stop", "columns", "name", "description", "descriptions")
+
+    def __init__(self, start, stop, columns: Mapping[str, Any] | None = None, *, name: str = "",
+                 description: str = "", descriptions: Mapping[str, str] | None = None):
+        start = np.asarray(start, dtype=np.float64).ravel()
+        stop = np.asarray(stop, dtype=np.float64).ravel()
+        what = f"interval table {name!r}" if name else "interval table"
+        if start.shape != stop.shape:
+            raise InvalidDataError(f"{what} has {start.size} start times but {stop.size} stop times; give one of each "
+                                   "per row")
+        if not (np.all(np.isfinite(start)) and np.all(np.isfinite(stop))):
+            raise InvalidDataError(f"{what} has NaN or infinite start/stop times; remove those rows")
+        if np.any(stop <= start):
+            row = int(np.flatnonzero(stop <= start)[0])
+            raise InvalidDataError(f"{what}: row {row} stops ({stop[row]:g} s) before it starts ({start[row]:g} s); "
+                                   "fix the table")
+        cols: dict[str, np.ndarray] = {}
+        for key, values in (columns or {}).items():
+            if key in ("start_time", "stop_time", "start", "stop"):
+                continue
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = [tuple(v) if isinstance(v, list | tuple | np.ndarray) else v for v in values]
+            if all(isinstance(v, bool | int | float | np.bool_ | np.integer | np.floating) for v in arr):
+                arr = np.asarray(list(arr))  # numbers stay numbers: a numeric condition column sorts as such
+            if len(arr) != len(start):
+                raise InvalidDataError(f"{what}: column {key!r} has {len(arr)} values for {len(start)} rows")
+            cols[str(key)] = _freeze(arr)
+        self.start = _freeze(start)
+        self.stop = _freeze(stop)
+        self.columns = MappingProxyType(cols)
+        self.name = str(name)
+        self.description = str(description)
+        self.descriptions = MappingProxyType({k: str(v) for k, v in (descriptions or {}).items() if k in cols})
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @property
+    def intervals(self) -> np.ndarray:
+        """Start and stop of every row, shape ``(n, 2)`` (s), in table order."""
+        return np.column_stack([self.start, self.stop])
+
+    def label_column(self, column: str | None = None) -> str:
+        """The column that names each row: ``column`` if given, else the first of :data:`LABEL_COLUMNS` present.
+
+        Parameters
+        ----------
+        column : str, optional
+            Column to use; checked against the table.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        NotInFileError
+            ``column`` is not in the table, or no label column is found.
+        """
+        what = f"the {self.name!r} table" if self.name else "the interval table"
+        if column is not None:
+            if column not in self.columns:
+                raise NotInFileError(f"{what} has no column {column!r}; its columns are {list(self.columns)}")
+            return column
+        for name in LABEL_COLUMNS:
+            if name in self.columns and any(_label(v) for v in self.columns[name]):
+                return name
+        raise NotInFileError(f"{what} has no label column ({', '.join(LABEL_COLUMNS)}); name one of its columns "
+                             f"{list(self.columns)} (CLI: --epochs TABLE:COLUMN)")
+
+    def labels(self, column: str | None = None) -> np.ndarray:
+        """Each row's label as text: the column's value, or a ragged row's tags joined with ``"+"``.
+
+        Parameters
+        ----------
+        column : str, optional
+            As in :meth:`label_column`.
+
+        Returns
+        -------
+        ndarray of str (object)
+            One label per row; ``""`` where the row has none.
+        """
+        return np.array([_label(v) for v in self.columns[self.label_column(column)]], dtype=object)
+
+    def groups(self, column: str | None = None) -> dict[str, np.ndarray]:
+        """The intervals of each label: rows with the same label merged into one set.
+
+        Parameters
+        ----------
+        column : str, optional
+            As in :meth:`label_column` (``tags``, ``label``, ``condition``, ...).
+
+        Returns
+        -------
+        dict of str to ndarray, shape (k, 2)
+            Label -> sorted disjoint intervals (s), labels in order of first
+            appearance; rows without a label are left out.
+        """
+        labels = self.labels(column)
+        out: dict[str, np.ndarray] = {}
+        for label in dict.fromkeys(labels):
+            if label:
+                out[label] = merge_intervals(self.intervals[labels == label])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table as JSON-ready columns.
+
+        Returns
+        -------
+        dict
+            ``name``, ``description``, ``start_time`` and ``stop_time`` (s)
+            and every column as a list (tuples become lists).
+        """
+        cols = {k: [list(v) if isinstance(v, tuple) else v for v in c.tolist()] for k, c in self.columns.items()}
+        return {"name": self.name, "description": self.description, "start_time": self.start.tolist(),
+                "stop_time": self.stop.tolist(), **cols}
+
+    def __repr__(self) -> str:
+        return f"IntervalTable(name={self.name!r}, n_intervals={len(self)}, columns={list(self.columns)})"
+
+
+#: Columns that name the rows of an interval table, in order of preference (``tags`` is what pynwb's
+#: ``add_epoch`` writes).
+LABEL_COLUMNS = ("label", "epoch", "tags", "condition", "name")
+
+
+def _label(value) -> str:
+    if isinstance(value, tuple):
+        return "+".join(str(v) for v in value if str(v))
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return "" if value is None else str(value)
+
+
+def split_by_intervals(data: SpikeData, table: IntervalTable, column: str | None = None) -> dict[str, SpikeData]:
+    """The spikes observed in each label's intervals: one SpikeData per epoch label or trial condition.
+
+    Parameters
+    ----------
+    data : SpikeData
+        The spikes to split.
+    table : IntervalTable
+        Epochs, trials or another interval table.
+    column : str, optional
+        Column whose values group the rows (e.g. ``"tags"`` for epochs,
+        ``"condition"`` for trials); by default the first of
+        :data:`LABEL_COLUMNS` the table has.
+
+    Returns
+    -------
+    dict of str to SpikeData
+        Label -> the spikes of that label's intervals, in order of first
+        appearance: ``data.restrict(first start, last stop)`` (bounds cut to
+        the label's span, so an epoch of one interval is analysed exactly as
+        that window) then ``.restrict_to_intervals(intervals)`` (support
+        narrowed to the label's intervals, gaps between them unobserved).
+        Labels whose intervals hold none of ``data``'s observed time are
+        left out.
+
+    Raises
+    ------
+    NotInFileError
+        ``column`` is not in the table, or it has no label column.
+    """
+    out = {}
+    for label, iv in table.groups(column).items():
+        observed = intersect_intervals(data.support, iv)
+        if not len(observed):
+            continue
+        part = data.restrict(observed[0, 0], observed[-1, 1])
+        if len(observed) > 1 or part.has_gaps:
+            with warnings.catch_warnings():
+                # Spikes of other epochs are meant to go: no warning counting them.
+                warnings.simplefilter("ignore", SynchroWarning)
+                part = part.restrict_to_intervals(observed)
+        out[label] = part
+    return out
+
+
 class Recording:
     """One session: its spikes, any continuous signals, and provenance.
 
@@ -918,20 +1134,30 @@ class Recording:
     metadata : mapping, optional
         Provenance of the session (source path, simulator and its
         parameters, curation applied), JSON-serialisable.
+    intervals : mapping of str to IntervalTable, optional
+        Interval tables of the session by name, as NWB's ``/intervals``
+        group holds them: ``"epochs"`` (e.g. sleep, wake), ``"trials"``
+        (with a condition column), ``"invalid_times"``, or any other.
+        Split the spikes by one with :func:`split_by_intervals`.
     """
 
-    __slots__ = ("spikes", "signals", "metadata")
+    __slots__ = ("spikes", "signals", "metadata", "intervals")
 
     def __init__(self, spikes: SpikeData, signals: Mapping[str, Signal] | None = None,
-                 metadata: Mapping | None = None):
+                 metadata: Mapping | None = None, intervals: Mapping[str, IntervalTable] | None = None):
         if not isinstance(spikes, SpikeData):
             raise TypeError(f"spikes must be a SpikeData, not {type(spikes).__name__}")
+        for key, table in (intervals or {}).items():
+            if not isinstance(table, IntervalTable):
+                raise TypeError(f"intervals[{key!r}] must be an IntervalTable, not {type(table).__name__}")
         self.spikes = spikes
         self.signals = MappingProxyType(dict(signals or {}))
         self.metadata = MappingProxyType(dict(metadata or {}))
+        self.intervals = MappingProxyType(dict(intervals or {}))
 
     def __repr__(self) -> str:
-        return f"Recording({self.spikes!r}, signals={list(self.signals)})"
+        tables = f", intervals={list(self.intervals)}" if self.intervals else ""
+        return f"Recording({self.spikes!r}, signals={list(self.signals)}{tables})"
 
 
 # Validation helpers (shared by the constructor and every reader) ---------------
@@ -1098,6 +1324,17 @@ def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.n
     A bin cut by an interval's edge is left out; the edge tolerance (1e-9
     of a bin) is the binning rule's, so a bin ending exactly on a stop is kept.
 
+    Parameters
+    ----------
+    support : array_like, shape (k, 2)
+        Observed intervals (s), disjoint and sorted.
+    t_start : float
+        Time (s) where bin 0 starts.
+    bin_width : float
+        Bin width in seconds.
+    n_bins : int
+        Number of bins from ``t_start``.
+
     Returns
     -------
     ndarray of int64, shape (k, 2)
@@ -1110,10 +1347,28 @@ def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.n
     return runs[runs[:, 1] > runs[:, 0]]
 
 
-def _inside(times: np.ndarray, intervals: np.ndarray) -> np.ndarray:
-    """Which ``times`` lie in one of the disjoint sorted ``[start, stop)`` ``intervals``."""
-    k = np.searchsorted(intervals[:, 0], times, side="right") - 1
-    return (k >= 0) & (times < intervals[np.maximum(k, 0), 1])
+def interval_index(values, intervals) -> np.ndarray:
+    """Which interval holds each value: the one rule for times in intervals and bins in runs.
+
+    Parameters
+    ----------
+    values : array_like
+        Times (s), or bin indices.
+    intervals : array_like, shape (k, 2)
+        Disjoint ``[start, stop)`` intervals (or bin runs) sorted by start.
+
+    Returns
+    -------
+    ndarray of int64
+        Row of ``intervals`` holding each value, ``-1`` where none does.
+    """
+    values = np.asarray(values)
+    intervals = np.asarray(intervals).reshape(-1, 2)
+    if not len(intervals):
+        return np.full(values.shape, -1, dtype=np.int64)
+    k = np.searchsorted(intervals[:, 0], values, side="right").astype(np.int64) - 1
+    k[(k >= 0) & (values >= intervals[np.maximum(k, 0), 1])] = -1
+    return k
 
 
 def _count_unsorted(times: np.ndarray, unit_index: np.ndarray) -> int:
@@ -1144,7 +1399,9 @@ def _check_layout(times, offsets, units: UnitTable, t_start: float, t_stop: floa
         lo, hi = float(times.min()), float(times.max())
         if hi >= t_stop:
             raise RecordingBoundsError(f"t_stop ({t_stop:g} s) is not after the last spike ({hi:g} s); "
-                                       "give the true end of the recording (CLI: --t-stop)")
+                                       "give the true end of the recording (CLI: --t-stop), or analyse a part of it "
+                                       "with --window START:STOP")
         if lo < t_start:
             raise RecordingBoundsError(f"t_start ({t_start:g} s) is after the first spike ({lo:g} s); "
-                                       "give the true start of the recording (CLI: --t-start)")
+                                       "give the true start of the recording (CLI: --t-start), or analyse a part of "
+                                       "it with --window START:STOP")

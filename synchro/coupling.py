@@ -13,7 +13,10 @@
 
 Only the time span shared by spikes and signal is analysed; a signal that
 does not overlap the spikes, or is sampled too slowly for the band, raises
-:class:`~synchro.errors.SignalError`.
+:class:`~synchro.errors.SignalError`. Within it, only observed time counts
+(the spikes' :attr:`~synchro.core.SpikeData.support`): spectra use segments
+inside one observation interval, and the field is filtered one observed
+stretch at a time, so nothing recorded in a gap reaches a spike.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from ._plotting import new_axes
 from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData
+from .core import Signal, SpikeData, intersect_intervals, interval_index, support_bins
 from .errors import NothingToAnalyseError, SignalError, UsageError
 from .synchrony import _elephant_bins, _Result
 
@@ -43,11 +46,13 @@ _SFC_METHODS = ("welch", "multitaper")
 
 # Alignment of spikes and signal ---------------------------------------------------
 
-def _field(data, signal, channel: int, bin_width: float | None) -> tuple[SpikeData, np.ndarray, float, float]:
+def _field(data, signal, channel: int, bin_width: float | None):
     """Spikes and one signal channel restricted to their common span, the signal averaged to ``bin_width``.
 
-    Returns the restricted spikes, the field samples, the bin width (s) and
-    the time of the first sample (s).
+    Returns the restricted spikes (only those in observed time), the field
+    samples, the bin width (s), the time of the first sample (s) and the
+    ``[first, stop)`` runs of samples wholly inside the spikes' observed
+    time (``[[0, n]]`` without gaps).
     """
     data = require_spikes(data)
     if not isinstance(signal, Signal):
@@ -74,8 +79,16 @@ def _field(data, signal, channel: int, bin_width: float | None) -> tuple[SpikeDa
     y = y[: n * step].reshape(n, step).mean(axis=1)
     width = step / sig.fs
     t0 = sig.t_start
-    data = data.restrict(max(data.t_start, t0), min(data.t_stop, t0 + n * width))
-    return data, y, width, t0
+    a, b = max(data.t_start, t0), min(data.t_stop, t0 + n * width)
+    if data.has_gaps and not len(intersect_intervals(data.support, [[a, b]])):
+        raise SignalError(f"signal {signal.name!r} covers only unobserved time of the spikes ({a:g}-{b:g} s); pick a "
+                          "signal that overlaps their observation intervals")
+    data = data.restrict(a, b)
+    runs = support_bins(data.support, t0, width, n) if data.has_gaps else np.array([[0, n]], dtype=np.int64)
+    if not runs.size:
+        raise SignalError(f"no whole sample of {width:g} s of signal {signal.name!r} lies in the spikes' observed "
+                          "time; use a finer bin_width or a signal that covers the observation intervals")
+    return data, y, width, t0, runs
 
 
 # Spike-field coherence --------------------------------------------------------------
@@ -174,6 +187,11 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
     and so ``elephant.sta.spike_field_coherence`` with the same ``nperseg``,
     frequencies in ascending order first.
 
+    With gaps in the spikes' observation intervals, segments are laid out in
+    each observed stretch separately (from its first whole sample) and only
+    segments wholly inside one stretch are averaged: field samples of a gap
+    never meet the gap's missing spikes.
+
     Parameters
     ----------
     data : SpikeData
@@ -185,7 +203,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
         ``2 nw - 1`` DPSS tapers per non-overlapping segment.
     nperseg : int, optional
         Segment length in samples; default one second of samples (or the
-        whole shared span if shorter).
+        longest observed stretch of the shared span if shorter).
     bin_width : float, optional
         Spike bin width in seconds, a whole multiple of the sampling period
         (the field is averaged over the same bins); default ``1 / fs``.
@@ -211,11 +229,14 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
 
     if method not in _SFC_METHODS:
         raise UsageError(f"method must be one of {list(_SFC_METHODS)}; got {method!r}")
-    data, y, width, t0 = _field(data, signal, channel, bin_width)
+    data, y, width, t0, runs = _field(data, signal, channel, bin_width)
     n = y.size
-    nperseg = min(int(round(1.0 / width)), n) if nperseg is None else integer_at_least("nperseg", nperseg, 2)
-    if nperseg > n:
-        raise SignalError(f"nperseg ({nperseg}) exceeds the {n} samples shared by spikes and signal; "
+    longest = int((runs[:, 1] - runs[:, 0]).max())
+    nperseg = min(int(round(1.0 / width)), longest) if nperseg is None else integer_at_least("nperseg", nperseg, 2)
+    if nperseg > longest:
+        where = "shared by spikes and signal" if len(runs) == 1 and longest == n else \
+            "in the longest observed stretch shared by spikes and signal"
+        raise SignalError(f"nperseg ({nperseg}) exceeds the {longest} samples {where}; "
                           "use a shorter nperseg or a longer recording")
     if method == "welch":
         tapers, noverlap, nw_used = get_window("hann", nperseg)[None, :], nperseg // 2, np.nan
@@ -225,13 +246,13 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
         if n_tapers < 1:
             raise UsageError(f"nw must be at least 1 for one taper; got {nw!r}")
         tapers, noverlap = np.atleast_2d(dpss(nperseg, nw_used, n_tapers)), 0
-    starts = np.arange(0, n - nperseg + 1, nperseg - noverlap)
+    starts = np.concatenate([a + np.arange(0, b - a - nperseg + 1, nperseg - noverlap) for a, b in runs])
     fy = _segment_spectra(y[:, None], starts, nperseg, tapers)[:, :, 0]
     syy = np.mean(np.abs(fy) ** 2, axis=0)
 
     idx, _ = _elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
     unit = np.asarray(data.unit_index)
-    ok = (idx >= 0) & (idx < n)
+    ok = (idx >= 0) & (idx < n) & (interval_index(idx, runs) >= 0)
     n_units = data.n_units
     pooled_x = _segment_spectra(np.bincount(idx[ok], minlength=n).astype(np.float64)[:, None], starts, nperseg,
                                 tapers)[:, :, 0]
@@ -277,9 +298,11 @@ class SpikePhases(_Result):
         so the effective order is twice this).
     n_dropped : int
         Spikes outside the analysed span (no field, or within the edge
-        margin of its ends).
+        margin of its ends or of a gap).
     t_start, t_stop : float
-        Span (s) whose spikes received phases.
+        Span (s) whose spikes received phases (with gaps in the spikes'
+        observation intervals, only parts of it: each observed stretch less
+        its edge margins).
     """
 
     method: ClassVar[str] = "spike_phases"
@@ -339,6 +362,13 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
     either end of the shared span are dropped (filter and Hilbert edge
     transients).
 
+    With gaps in the spikes' observation intervals, each observed stretch of
+    the field (whole samples inside one interval) is filtered on its own,
+    and spikes within three cycles of either end of their stretch are
+    dropped: a gap is treated like the ends of the recording, so field
+    samples recorded in a gap never reach a spike's phase. Stretches no
+    longer than six cycles give no phases.
+
     Parameters
     ----------
     data : SpikeData
@@ -361,6 +391,11 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
     SignalError
         No overlap, sampling rate too low for the band, or too short a span.
     """
+    return _phases(data, signal, band, channel, order)[0]
+
+
+def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray]:
+    """:func:`spike_phases` and the ``(k, 2)`` windows (s) whose spikes received a phase, one per observed stretch."""
     from scipy.signal import butter, hilbert, sosfiltfilt
 
     order = integer_at_least("order", order, 1)
@@ -368,20 +403,36 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}")
     lo, hi = _check_band(band, signal.fs)
-    data, y, width, t0 = _field(data, signal, channel, None)
+    data, y, width, t0, runs = _field(data, signal, channel, None)
     edge = 3.0 / lo
-    if y.size * width <= 2 * edge:
-        raise SignalError(f"spikes and signal share {y.size * width:g} s, too short for a {lo:g} Hz band: need "
-                          f"more than {2 * edge:g} s (three cycles at each end)")
+    # Each observed stretch is filtered alone; its spikes keep a phase away from the stretch's ends.
+    lengths = (runs[:, 1] - runs[:, 0]) * width
+    runs = runs[lengths > 2 * edge]
+    if not runs.size:
+        what = "share" if not data.has_gaps else "share observed stretches of at most"
+        raise SignalError(f"spikes and signal {what} {lengths.max():g} s, too short for a {lo:g} Hz band: need more "
+                          f"than {2 * edge:g} s (three cycles at each end)")
+    windows = np.column_stack([t0 + runs[:, 0] * width + edge, t0 + runs[:, 1] * width - edge])
+    times = np.asarray(data.times)
+    w = interval_index(times, windows)
+    keep = w >= 0
+    # The spikes of each window, found with one sort (spikes are grouped by unit, not by time).
+    ids = np.flatnonzero(keep)
+    ids = ids[np.argsort(w[ids], kind="stable")]
+    bounds = np.searchsorted(w[ids], np.arange(len(runs) + 1))
+    phases = np.empty(times.size)
     sos = butter(order, (lo, hi), btype="bandpass", fs=1.0 / width, output="sos")
-    analytic = hilbert(sosfiltfilt(sos, y))
-    a, b = t0 + edge, t0 + y.size * width - edge
-    data = data.restrict(a, b)
-    pos = (np.asarray(data.times) - t0) / width
-    grid = np.arange(y.size)
-    phases = np.angle(np.interp(pos, grid, analytic.real) + 1j * np.interp(pos, grid, analytic.imag))
-    return SpikePhases(phases=phases, times=np.asarray(data.times), offsets=np.asarray(data.offsets),
-                       band=(lo, hi), order=order, n_dropped=n_total - data.n_spikes, t_start=a, t_stop=b)
+    for k, (first, stop) in enumerate(runs):
+        sel = ids[bounds[k]:bounds[k + 1]]
+        analytic = hilbert(sosfiltfilt(sos, y[first:stop]))
+        pos = (times[sel] - (t0 + first * width)) / width
+        grid = np.arange(stop - first)
+        phases[sel] = np.angle(np.interp(pos, grid, analytic.real) + 1j * np.interp(pos, grid, analytic.imag))
+    offsets = np.zeros(data.n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(data.unit_index[keep], minlength=data.n_units), out=offsets[1:])
+    kept = int(keep.sum())
+    return SpikePhases(phases=phases[keep], times=times[keep], offsets=offsets, band=(lo, hi), order=order,
+                       n_dropped=n_total - kept, t_start=float(windows[0, 0]), t_stop=float(windows[-1, 1])), windows
 
 
 # Phase locking --------------------------------------------------------------------------
@@ -391,8 +442,10 @@ class PhaseLocking(_Result):
     """Locking of spikes to the phase of a field band, per unit and for the population.
 
     Per-unit arrays have one value per unit (NaN where undefined: PLV,
-    phase and Rayleigh p need one spike, PPC0 two, PPC1 two spikes in
-    different segments). ``population_*`` pool the spikes of all units.
+    phase and Rayleigh p need one spike, PPC0 two, PPC1 and PPC2 spikes in
+    two different trials). ``population_*`` pool the spikes of all units.
+    "Trials" are the ``trials`` given to :func:`phase_locking`, else
+    ``n_segments`` equal segments of the observed span.
 
     Attributes
     ----------
@@ -404,23 +457,30 @@ class PhaseLocking(_Result):
         ``(|sum exp(i theta)|^2 - n) / (n (n - 1))``, the unbiased mean
         cosine over spike pairs (Vinck et al. 2010).
     ppc1 : ndarray
-        Mean cosine over pairs of spikes from different segments (Vinck et
-        al. 2012), insensitive to within-segment spike history.
+        Mean cosine over pairs of spikes from different trials (Vinck et
+        al. 2012), insensitive to within-trial spike history.
+    ppc2 : ndarray
+        Mean over pairs of different trials of the mean cosine between
+        their spikes (Vinck et al. 2012): each trial weighs the same
+        whatever its spike count.
     preferred_phase : ndarray
         Angle of the mean resultant, radians.
     rayleigh_p : ndarray
         Rayleigh test p-value with Zar's small-sample correction.
-    population_n_spikes, population_plv, population_ppc0, population_ppc1, population_preferred_phase,
-    population_rayleigh_p
+    population_n_spikes, population_plv, population_ppc0, population_ppc1, population_ppc2,
+    population_preferred_phase, population_rayleigh_p
         The same over all spikes pooled.
     band : tuple of float
         Pass band in Hz.
     order : int
         Butterworth order (see :func:`spike_phases`).
     n_segments : int
-        Equal segments of the span used as trials for PPC1.
+        Trials for PPC1 and PPC2: the number of ``trials`` given, else of
+        equal segments of the observed span.
+    from_trials : bool
+        True when PPC1 and PPC2 use real ``trials``; False for equal segments.
     n_dropped : int
-        Spikes without a phase.
+        Spikes left out: without a phase, or outside every trial.
     """
 
     method: ClassVar[str] = "phase_locking"
@@ -428,17 +488,20 @@ class PhaseLocking(_Result):
     plv: np.ndarray
     ppc0: np.ndarray
     ppc1: np.ndarray
+    ppc2: np.ndarray
     preferred_phase: np.ndarray
     rayleigh_p: np.ndarray
     population_n_spikes: int
     population_plv: float
     population_ppc0: float
     population_ppc1: float
+    population_ppc2: float
     population_preferred_phase: float
     population_rayleigh_p: float
     band: tuple
     order: int
     n_segments: int
+    from_trials: bool
     n_dropped: int
 
     def plot(self, ax=None):
@@ -464,7 +527,7 @@ class PhaseLocking(_Result):
 
 
 def _locking_stats(c: np.ndarray, s: np.ndarray, n: np.ndarray, cm: np.ndarray, sm: np.ndarray, nm: np.ndarray):
-    """PLV, PPC0, PPC1, phase and Rayleigh p from sums of cos/sin (last axis: segments for cm, sm, nm)."""
+    """PLV, PPC0, PPC1, phase, Rayleigh p and PPC2 from sums of cos/sin (last axis: trials for cm, sm, nm)."""
     n = n.astype(np.float64)
     power = c ** 2 + s ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -472,32 +535,65 @@ def _locking_stats(c: np.ndarray, s: np.ndarray, n: np.ndarray, cm: np.ndarray, 
         ppc0 = np.where(n > 1, (power - n) / (n * (n - 1)), np.nan)
         between = n ** 2 - (nm.astype(np.float64) ** 2).sum(axis=-1)
         ppc1 = np.where(between > 0, (power - (cm ** 2 + sm ** 2).sum(axis=-1)) / between, np.nan)
+        # PPC2: the same on each trial's mean unit vector, over trials with spikes (FieldTrip's ppc2).
+        has = nm > 0
+        xm, ym = np.where(has, cm / np.where(has, nm, 1), 0.0), np.where(has, sm / np.where(has, nm, 1), 0.0)
+        m = has.sum(axis=-1).astype(np.float64)
+        ppc2 = np.where(m > 1, (xm.sum(axis=-1) ** 2 + ym.sum(axis=-1) ** 2 - (xm ** 2 + ym ** 2).sum(axis=-1))
+                        / (m * (m - 1)), np.nan)
         # Zar (1999) eq. 27.4 with R = n * PLV, the resultant length.
         p = np.exp(np.sqrt(1 + 4 * n + 4 * (n ** 2 - power)) - (1 + 2 * n))
-    return plv, ppc0, ppc1, np.where(n > 0, np.arctan2(s, c), np.nan), np.where(n > 0, np.clip(p, 0, 1), np.nan)
+    return (plv, ppc0, ppc1, np.where(n > 0, np.arctan2(s, c), np.nan), np.where(n > 0, np.clip(p, 0, 1), np.nan),
+            ppc2)
+
+
+def _check_trials(trials) -> np.ndarray:
+    """``trials`` as a float (k, 2) array of disjoint ``[start, stop)`` pairs (s), sorted by start."""
+    try:
+        tr = np.asarray(trials, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(f"trials must be (start, stop) pairs in seconds, shape (k, 2); got {trials!r}") from None
+    if tr.ndim != 2 or tr.shape[1] != 2 or not len(tr):
+        raise UsageError(f"trials must be (start, stop) pairs in seconds, shape (k, 2); got shape {tr.shape}")
+    if not np.all(np.isfinite(tr)) or np.any(tr[:, 1] <= tr[:, 0]):
+        raise UsageError("trials must be finite (start, stop) pairs in seconds with start < stop")
+    tr = tr[np.argsort(tr[:, 0], kind="stable")]
+    if np.any(tr[1:, 0] < tr[:-1, 1]):
+        raise UsageError("trials overlap, so a spike could belong to two of them; give disjoint (start, stop) pairs")
+    return tr
 
 
 def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel: int = 0, order: int = 4,
-                  n_segments: int = 10) -> PhaseLocking:
-    """Phase locking of spikes to a field band: PLV, PPC0, PPC1, preferred phase, Rayleigh p.
+                  n_segments: int = 10, trials=None) -> PhaseLocking:
+    """Phase locking of spikes to a field band: PLV, PPC0, PPC1, PPC2, preferred phase, Rayleigh p.
 
-    Phases come from :func:`spike_phases`. PPC0 is the unbiased estimate of
-    the mean ``cos(theta_j - theta_k)`` over all spike pairs, O(n) as
-    ``(|sum exp(i theta)|^2 - n) / (n (n - 1))``. PPC1 restricts pairs to
-    spikes from different segments: with ``S_m`` the sum of
-    ``exp(i theta)`` in segment ``m`` and ``n_m`` its spike count,
-    ``(|sum_m S_m|^2 - sum_m |S_m|^2) / (n^2 - sum_m n_m^2)``. The span is
-    cut into ``n_segments`` equal segments that play the role of trials.
-    The Rayleigh p-value uses Zar's approximation
-    ``exp(sqrt(1 + 4n + 4(n^2 - R^2)) - (1 + 2n))`` with ``R`` the
-    resultant length.
+    Phases come from :func:`spike_phases` (observed time only). PPC0 is the
+    unbiased estimate of the mean ``cos(theta_j - theta_k)`` over all spike
+    pairs, O(n) as ``(|sum exp(i theta)|^2 - n) / (n (n - 1))``. PPC1
+    restricts pairs to spikes from different trials: with ``S_m`` the sum of
+    ``exp(i theta)`` in trial ``m`` and ``n_m`` its spike count,
+    ``(|sum_m S_m|^2 - sum_m |S_m|^2) / (n^2 - sum_m n_m^2)``. PPC2 does the
+    same with each trial's mean ``S_m / n_m`` over the ``M`` trials with
+    spikes, ``(|sum_m S_m / n_m|^2 - sum_m |S_m / n_m|^2) / (M (M - 1))``.
+    With ``trials`` these are Vinck et al.'s (2012) estimators over real
+    trials, and spikes outside every trial are left out of every measure;
+    without, the observed span with a phase is cut into ``n_segments``
+    segments of equal observed time that play the role of trials (PPC1 as
+    before trials could be given). The Rayleigh p-value uses Zar's
+    approximation ``exp(sqrt(1 + 4n + 4(n^2 - R^2)) - (1 + 2n))`` with
+    ``R`` the resultant length.
 
     Parameters
     ----------
     data, signal, band, channel, order
         As in :func:`spike_phases` (band in Hz, default (30, 80)).
     n_segments : int, default 10
-        Segments (pseudo-trials) for PPC1; at least 2.
+        Segments (pseudo-trials) for PPC1 and PPC2 when ``trials`` is None;
+        at least 2.
+    trials : array_like, shape (k, 2), optional
+        Start and stop of each trial in seconds (disjoint, any order), e.g.
+        from an NWB ``trials`` table. PPC1 and PPC2 then exclude pairs of
+        spikes from the same trial, and only spikes inside a trial count.
 
     Returns
     -------
@@ -516,24 +612,38 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
     University Press, section 4.3.
     """
     n_segments = integer_at_least("n_segments", n_segments, 2)
-    ph = spike_phases(data, signal, band=band, channel=channel, order=order)
+    trials = None if trials is None else _check_trials(trials)
+    ph, windows = _phases(data, signal, band, channel, order)
     n_units = ph.offsets.size - 1
-    if ph.phases.size == 0:
-        raise NothingToAnalyseError(f"no spike falls inside the span with a valid phase ({ph.t_start:g}-"
-                                    f"{ph.t_stop:g} s); check that spikes and signal overlap")
     unit = np.repeat(np.arange(n_units), np.diff(ph.offsets))
-    seg = np.minimum(((ph.times - ph.t_start) / (ph.t_stop - ph.t_start) * n_segments).astype(np.int64),
-                     n_segments - 1)
-    cos, sin = np.cos(ph.phases), np.sin(ph.phases)
+    times, phases, n_dropped = ph.times, ph.phases, ph.n_dropped
+    if trials is not None:
+        n_segments = len(trials)
+        seg = interval_index(times, trials)
+        inside = seg >= 0
+        times, phases, unit, seg = times[inside], phases[inside], unit[inside], seg[inside]
+        n_dropped += int((~inside).sum())
+    if phases.size == 0:
+        where = " and inside a trial" if trials is not None else ""
+        raise NothingToAnalyseError(f"no spike falls inside the span with a valid phase{where} ({ph.t_start:g}-"
+                                    f"{ph.t_stop:g} s); check that spikes and signal overlap")
+    if trials is None:
+        # Segments of equal observed time over the windows with phases, joined end to end.
+        w = interval_index(times, windows)
+        before = np.concatenate([[0.0], np.cumsum(windows[:-1, 1] - windows[:-1, 0])])
+        pos, total = before[w] + (times - windows[w, 0]), np.sum(windows[:, 1] - windows[:, 0])
+        seg = np.minimum((pos / total * n_segments).astype(np.int64), n_segments - 1)
+    cos, sin = np.cos(phases), np.sin(phases)
     key = unit * n_segments + seg
     cm = np.bincount(key, cos, minlength=n_units * n_segments).reshape(n_units, n_segments)
     sm = np.bincount(key, sin, minlength=n_units * n_segments).reshape(n_units, n_segments)
     nm = np.bincount(key, minlength=n_units * n_segments).reshape(n_units, n_segments)
     per_unit = _locking_stats(cm.sum(1), sm.sum(1), nm.sum(1), cm, sm, nm)
     pop = _locking_stats(cm.sum(), sm.sum(), nm.sum(), cm.sum(0), sm.sum(0), nm.sum(0))
-    return PhaseLocking(n_spikes=nm.sum(1), plv=per_unit[0], ppc0=per_unit[1], ppc1=per_unit[2],
+    return PhaseLocking(n_spikes=nm.sum(1), plv=per_unit[0], ppc0=per_unit[1], ppc1=per_unit[2], ppc2=per_unit[5],
                         preferred_phase=per_unit[3], rayleigh_p=per_unit[4], population_n_spikes=int(nm.sum()),
                         population_plv=float(pop[0]), population_ppc0=float(pop[1]), population_ppc1=float(pop[2]),
-                        population_preferred_phase=float(pop[3]), population_rayleigh_p=float(pop[4]),
-                        band=ph.band, order=ph.order, n_segments=n_segments, n_dropped=ph.n_dropped)
+                        population_ppc2=float(pop[5]), population_preferred_phase=float(pop[3]),
+                        population_rayleigh_p=float(pop[4]), band=ph.band, order=ph.order, n_segments=n_segments,
+                        from_trials=trials is not None, n_dropped=n_dropped)
 

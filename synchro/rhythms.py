@@ -54,7 +54,7 @@ import numpy as np
 from ._json import jsonable
 from ._plotting import format_p, new_axes, plain_label
 from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test, simulate_background
-from .core import SpikeData
+from .core import SpikeData, interval_index
 from .errors import UsageError
 from .spectral import (
     PopulationRate,
@@ -112,13 +112,17 @@ _CHUNK_SAMPLES = 4_000_000
 
 
 @jit
-def _shifted_counts(bins, units, shifts, n_bins, out):
-    # Circular shift by s bins of each unit, summed over units: O(n_spikes) per surrogate.
+def _shifted_counts(bins, units, runs, shifts, out):
+    # Circular shift of each unit by its own s bins inside each observed run of bins (runs[k] = [first, stop),
+    # bins[i] relative to its run's first bin, units[i] its unit and run), summed over units: O(n_spikes) per
+    # surrogate.
     for r in range(shifts.shape[0]):
         row = shifts[r]
         for i in range(bins.size):
-            b = bins[i] + row[units[i]]
-            out[r, b - n_bins if b >= n_bins else b] += 1.0
+            k = units[i, 1]
+            length = runs[k, 1] - runs[k, 0]
+            b = bins[i] + row[units[i, 0], k]
+            out[r, runs[k, 0] + (b - length if b >= length else b)] += 1.0
 
 
 def holm(p_values) -> np.ndarray:
@@ -486,14 +490,21 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
     """Surrogate population spectra, shape (n_surrogates, n_freqs)."""
     data, n = prep.data, prep.n_bins
     if null == "circular_shift":
-        # Shifting whole bins keeps each unit's binned train, hence its periodogram, exactly.
+        # Shifting whole bins keeps each unit's binned train, hence its periodogram, exactly. With gaps, each
+        # unit is shifted on its own inside each observed run (as surrogates.circular_shift does in time):
+        # spikes never enter a gap, and each unit keeps its count in every run.
+        runs = np.array([[0, n]]) if prep.runs is None else prep.runs
         bins, units = _spike_bins(data, prep.bin_width, n)
-        shifts = gen.integers(0, n, size=(n_surrogates, data.n_units))
+        run = interval_index(bins, runs)
+        inside = run >= 0
+        bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
+        units = np.column_stack([units, run])
+        shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
     out = []
     for start, stop in _chunks(prep, n_surrogates):
         if null == "circular_shift":
             counts = np.zeros((stop - start, n))
-            _shifted_counts(bins, units, shifts[start:stop], n, counts)
+            _shifted_counts(bins, units, runs, shifts[start:stop], counts)
         else:
             times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
@@ -509,21 +520,37 @@ def _envelope(prep: _Prepared, counts: np.ndarray, factor: int = 1) -> np.ndarra
     Shot noise is as non-stationary as the rate: where the population fires more, its local spectrum is
     higher, so a Welch average over segments (or a taper's weighting) of unequal levels scatters more than
     chi-square with the nominal degrees of freedom. White noise under this envelope is still white in
-    expectation: it adds the data's scatter, never a peak.
+    expectation: it adds the data's scatter, never a peak. With gaps, each observed run is smoothed on its
+    own (a gap's empty bins are not a low rate) and the mean is over the analysed bins; the level in gaps is
+    1, and unused, as the estimator takes no sample there.
     """
     from scipy.ndimage import gaussian_filter1d
 
-    level = gaussian_filter1d(counts.astype(np.float64), ENVELOPE_WIDTH / prep.bin_width, mode="nearest")
+    sigma = ENVELOPE_WIDTH / prep.bin_width
+    if prep.runs is None:
+        level = gaussian_filter1d(counts.astype(np.float64), sigma, mode="nearest")
+    else:
+        level = np.zeros(counts.size)
+        for a, b in prep.runs:
+            level[a:b] = gaussian_filter1d(counts[a:b].astype(np.float64), sigma, mode="nearest")
     n = level.size // factor
     level = level[: n * factor].reshape(n, factor).mean(axis=1)
-    return np.sqrt(level / level.mean())
+    if prep.analysed is None:
+        return np.sqrt(level / level.mean())
+    used = prep.analysed[: n * factor].reshape(n, factor).all(axis=1)
+    out = np.ones(n)
+    out[used] = np.sqrt(level[used] / level[used].mean())
+    return out
 
 
-def _undetermined_reason(data: SpikeData, lo: float, hi: float, freqs: np.ndarray, psd: np.ndarray) -> str:
+def _undetermined_reason(prep: _Prepared, lo: float, hi: float, freqs: np.ndarray, psd: np.ndarray) -> str:
+    data = prep.data
     if data.n_spikes < MIN_SPIKES:
         return f"too few spikes ({data.n_spikes}; a spectrum needs at least {MIN_SPIKES})"
-    if data.duration * lo < MIN_CYCLES:
-        return (f"recording too short: {data.duration:.3g} s holds {data.duration * lo:.3g} cycles of {lo:g} Hz; "
+    # Observed time only: with gaps, the stretches the spectrum is estimated from.
+    duration, what = prep.analysed_duration, "recording" if prep.runs is None else "observed time"
+    if duration * lo < MIN_CYCLES:
+        return (f"{what} too short: {duration:.3g} s holds {duration * lo:.3g} cycles of {lo:g} Hz; "
                 f"at least {MIN_CYCLES / lo:.3g} s ({MIN_CYCLES} cycles) needed")
     n_bins = int(np.count_nonzero((freqs >= lo) & (freqs < hi)))
     if n_bins < MIN_BINS:
@@ -532,6 +559,17 @@ def _undetermined_reason(data: SpikeData, lo: float, hi: float, freqs: np.ndarra
     if not np.all(np.isfinite(psd)) or not np.any(psd > 0):
         return "spectrum undefined (no variance in the population rate)"
     return ""
+
+
+def _check_observed_resolution(prep: _Prepared, freqs: np.ndarray, fit_range) -> None:
+    """With gaps, segments can be no longer than the observed stretches: refuse a grid too coarse to fit."""
+    n_fit = int(np.count_nonzero((freqs >= fit_range[0]) & (freqs <= fit_range[1])))
+    if n_fit < 8:
+        seconds = 1.0 / freqs[1]
+        raise UsageError(f"the observed stretches are too short for a rhythm verdict: segments of {seconds:.3g} s "
+                         f"(the longest stretches between gaps) give {freqs[1]:.3g} Hz bins, {n_fit} in the "
+                         f"{fit_range[0]:g}-{fit_range[1]:g} Hz fit and at least 8 are needed; use longer "
+                         f"observation intervals (at least {8 / (fit_range[1] - fit_range[0]):.2g} s)")
 
 
 def _validate(null, n_surrogates, alpha, n_bands):
@@ -553,7 +591,10 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     Parameters
     ----------
     data : SpikeData
-        Spikes.
+        Spikes. With gaps in its time support (observation intervals), only
+        observed time is used: Welch segments inside observed stretches,
+        surrogates within each stretch, bootstrap spectra on the same
+        segments (Methods, "Time support", in the docs).
     bands : mapping of str to (float, float), default alpha 8-13 Hz, gamma 30-80 Hz
         Bands to test (Hz, half-open ``[low, high)``, so adjacent bands
         never share a bin).
@@ -563,8 +604,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
         Surrogate method of the independence test; the surrogates' mean
         spectrum is also the independent-units part of the background.
-        Circular shifts are drawn in whole bins, uniform over the record, so
-        each unit's binned train is exactly preserved.
+        Circular shifts are drawn in whole bins, uniform over the record (with
+        gaps: one per unit and observed stretch, within it), so each unit's
+        binned train is exactly preserved.
     n_surrogates : int, default 200
         Surrogates of the independence test and bootstrap spectra of the
         peak test; the smallest p is ``1 / (1 + n_surrogates)``, so at least
@@ -601,7 +643,9 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     ------
     UsageError
         Unknown null or method, bad bands, too few surrogates to reach
-        ``alpha`` after Holm, ``alpha`` outside (0, 1), ``bin_width`` above 1 ms.
+        ``alpha`` after Holm, ``alpha`` outside (0, 1), ``bin_width`` above 1 ms,
+        multitaper on data with gaps, observed stretches too short for the
+        fitted frequency range.
     NothingToAnalyseError
         No spikes after selection.
 
@@ -621,6 +665,8 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     freqs = spectrum.freqs
     bands = _check_bands(bands, freqs)
     fit_range = _fit_range(freq_range, bands, float(freqs[-1]))
+    if prep.runs is not None:
+        _check_observed_resolution(prep, freqs, fit_range)
     gen, seed = seeded_rng(rng)
     n_surrogates = int(n_surrogates)
     # One unit, or one unit firing among silent ones: circular shifts of a single train leave the population
@@ -641,7 +687,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     simulation = None  # one simulated background per population, shared by its bands (see peak_test)
     for name, (lo, hi) in bands.items():
         idx = np.flatnonzero((freqs >= lo) & (freqs < hi))
-        reason = _undetermined_reason(prep.data, lo, hi, freqs, spectrum.psd)
+        reason = _undetermined_reason(prep, lo, hi, freqs, spectrum.psd)
         row = dict(band=name, freq_range=(lo, hi), reason=reason, single_unit=single,
                    band_power=float(spectrum.psd[idx].sum() * spectrum.resolution) if idx.size else math.nan,
                    statistic=math.nan, threshold=math.nan, p_independent=math.nan, p_peak=math.nan,

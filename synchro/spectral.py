@@ -15,6 +15,13 @@ mean rate ``nu`` the binned counts are white with variance
 ``N nu bin_width``, so ``r`` has variance ``nu / (N bin_width)`` and the
 one-sided PSD is flat at ``2 nu / N``: the expected floor reported with
 every spectrum. Refractory trains approach the same level at high frequency.
+
+Time support: on data observed in several intervals (``SpikeData.support``),
+a gap is unknown, not silent. The population rate is NaN there, Welch
+segments are taken only inside observed stretches (their degrees of freedom
+count the segments used), and the mean rate and floor are over observed
+bins; a zero-filled gap would otherwise put a comb of power at the gaps'
+repetition frequency and its harmonics.
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> S
     if discard:
         if not 0.0 < discard < data.duration:
             raise UsageError(f"discard must lie in [0, {data.duration:g}) s, the recording's duration; got {discard:g}")
+        if data.support[-1, 1] <= data.t_start + discard:
+            raise UsageError(f"discard {discard:g} s leaves no observed time: the observation intervals end at "
+                             f"{data.support[-1, 1]:g} s; use a smaller discard")
         data = data.restrict(data.t_start + discard, data.t_stop)
     if data.n_units == 0 or data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes to analyse ({data.n_units} units, {data.n_spikes} spikes after "
@@ -72,6 +82,27 @@ def _n_bins(data: SpikeData, bin_width) -> int:
         raise UsageError(f"bin_width {bin_width:g} s leaves fewer than 2 bins in {data.duration:g} s; use a smaller "
                          "bin_width or a longer recording")
     return n
+
+
+def _observed_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray | None:
+    """Runs ``[first, stop)`` of whole bins inside the time support; None when every bin is observed."""
+    if not data.has_gaps:
+        return None
+    runs = data.observed_bins(bin_width, n_bins)
+    if not len(runs):
+        raise NothingToAnalyseError(f"no whole bin of {bin_width:g} s lies inside the observation intervals; use a "
+                                    "smaller bin_width or longer intervals")
+    if len(runs) == 1 and runs[0, 0] == 0 and runs[0, 1] == n_bins:
+        return None
+    return runs
+
+
+def _run_mask(runs: np.ndarray | None, n_bins: int) -> np.ndarray:
+    """Boolean mask of the bins inside ``runs`` (all bins for None)."""
+    mask = np.zeros(n_bins, dtype=bool)
+    for a, b in ([(0, n_bins)] if runs is None else runs):
+        mask[a:b] = True
+    return mask
 
 
 def _check_spectral_bin_width(bin_width: float) -> None:
@@ -106,7 +137,9 @@ class PopulationRate:
     Attributes
     ----------
     rate : ndarray
-        ``count / (n_units * bin_width)`` in each bin (spikes/s per unit).
+        ``count / (n_units * bin_width)`` in each bin (spikes/s per unit);
+        NaN in bins not wholly inside the time support (gaps in the
+        observation intervals), which are not observed.
     t_start : float
         Left edge of the first bin (s).
     bin_width : float
@@ -133,11 +166,20 @@ class PopulationRate:
         """Sampling rate of the binned rate (Hz)."""
         return 1.0 / self.bin_width
 
+    @property
+    def observed(self) -> np.ndarray:
+        """Bins inside the time support (bool); the rate is NaN elsewhere."""
+        return np.isfinite(self.rate)
+
+    def _observed_rate(self) -> np.ndarray:
+        return self.rate if not np.isnan(self.rate).any() else self.rate[self.observed]
+
     def smoothed(self, width: float) -> np.ndarray:
         """Rate convolved with a Gaussian of standard deviation ``width`` (s), for display only.
 
         Smoothing multiplies the spectrum by ``exp(-(2 pi f width)^2)``; spectra
-        are never taken from it.
+        are never taken from it. Each observed stretch is smoothed on its own
+        (gaps stay NaN and lend no zeros to their edges).
 
         Parameters
         ----------
@@ -154,7 +196,13 @@ class PopulationRate:
         width = float(width)
         if not width > 0:
             raise UsageError(f"smoothing width must be a positive number of seconds; got {width}")
-        return gaussian_filter1d(self.rate, width / self.bin_width, mode="nearest")
+        if not np.isnan(self.rate).any():
+            return gaussian_filter1d(self.rate, width / self.bin_width, mode="nearest")
+        out = np.full(self.rate.size, np.nan)
+        edges = np.flatnonzero(np.diff(np.r_[False, self.observed, False]))
+        for a, b in edges.reshape(-1, 2):
+            out[a:b] = gaussian_filter1d(self.rate[a:b], width / self.bin_width, mode="nearest")
+        return out
 
     def summary(self) -> str:
         """One line: population, bins, mean and SD of the rate.
@@ -164,8 +212,10 @@ class PopulationRate:
         str
         """
         who = self.population or "all units"
-        return (f"population rate ({who}, {self.n_units} units): {self.rate.size} bins of {self.bin_width * 1e3:g} ms, "
-                f"mean {self.rate.mean():.3g} Hz, SD {self.rate.std():.3g} Hz")
+        r = self._observed_rate()
+        observed = f" ({r.size} observed)" if r.size < self.rate.size else ""
+        return (f"population rate ({who}, {self.n_units} units): {self.rate.size} bins of {self.bin_width * 1e3:g} ms"
+                f"{observed}, mean {r.mean():.3g} Hz, SD {r.std():.3g} Hz")
 
     def to_dict(self) -> dict:
         """Method, parameters and summary statistics (the series itself is left out).
@@ -175,10 +225,11 @@ class PopulationRate:
         dict
             JSON-safe record.
         """
+        r = self._observed_rate()
         return {"method": "population_rate", "normalisation": "count / (n_units * bin_width)",
                 "parameters": {"bin_width": self.bin_width, "population": self.population},
-                "t_start": self.t_start, "n_bins": int(self.rate.size), "n_units": self.n_units,
-                "mean_hz": float(self.rate.mean()), "sd_hz": float(self.rate.std())}
+                "t_start": self.t_start, "n_bins": int(self.rate.size), "n_observed_bins": int(r.size),
+                "n_units": self.n_units, "mean_hz": float(r.mean()), "sd_hz": float(r.std())}
 
     def plot(self, ax=None, *, smooth: float = 0.005):
         """Plot the binned rate and its Gaussian-smoothed version.
@@ -225,11 +276,17 @@ def population_rate(data: SpikeData, *, bin_width: float = 0.001, population: st
     PopulationRate
         ``rate = count / (n_units * bin_width)`` (spikes/s per unit) over the
         ``floor(duration / bin_width)`` whole bins from ``t_start``; spikes
-        in a last partial bin are left out.
+        in a last partial bin are left out. On data with gaps in the time
+        support (:attr:`~synchro.core.SpikeData.support`) the bins not wholly
+        observed are NaN (see :attr:`PopulationRate.observed`): a gap is
+        unknown, not a rate of zero.
     """
     data = _select(data, population, column)
     n = _n_bins(data, bin_width)
     rate = _counts(data.times, data.t_start, bin_width, n)[0] / (data.n_units * bin_width)
+    runs = _observed_runs(data, float(bin_width), n)
+    if runs is not None:
+        rate[~_run_mask(runs, n)] = np.nan
     return PopulationRate(rate, data.t_start, float(bin_width), data.n_units, population)
 
 
@@ -237,7 +294,11 @@ def population_rate(data: SpikeData, *, bin_width: float = 0.001, population: st
 
 @dataclass(frozen=True, eq=False)
 class _Estimator:
-    """One spectral estimator, applied alike to the data and to every surrogate."""
+    """One spectral estimator, applied alike to the data and to every surrogate.
+
+    ``runs`` are the observed stretches ``[first, stop)`` of the series (samples), None when all of it is
+    observed: Welch takes its segments only inside a run, multitaper takes its one run.
+    """
 
     method: str
     fs: float
@@ -248,16 +309,37 @@ class _Estimator:
     eigenvalues: np.ndarray | None = None
     adaptive: bool = False
     nw: float = 0.0
+    runs: np.ndarray | None = None
 
     @property
     def freqs(self) -> np.ndarray:
-        n = self.nperseg if self.method == "welch" else self.n_samples
+        n = self.nperseg if self.method == "welch" else self.tapers.shape[1]
         return np.fft.rfftfreq(n, 1.0 / self.fs)
 
     def parameters(self) -> dict:
         if self.method == "welch":
             return {"window": "hann", "nperseg": self.nperseg, "noverlap": self.noverlap, "detrend": "constant"}
         return {"nw": self.nw, "n_tapers": int(self.tapers.shape[0]), "adaptive": self.adaptive}
+
+    @property
+    def segments_per_run(self) -> np.ndarray:
+        """Welch: number of segments inside each run (the whole series when ``runs`` is None)."""
+        runs = np.array([[0, self.n_samples]]) if self.runs is None else self.runs
+        step = self.nperseg - self.noverlap
+        return np.maximum((runs[:, 1] - runs[:, 0] - self.noverlap) // step, 0)
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Welch: first sample of every segment, run by run, each run stepped from its first sample."""
+        runs = np.array([[0, self.n_samples]]) if self.runs is None else self.runs
+        step = self.nperseg - self.noverlap
+        return np.concatenate([a + step * np.arange(k) for (a, _), k in zip(runs, self.segments_per_run)])
+
+    @property
+    def analysed(self) -> np.ndarray:
+        """The runs the estimate uses (samples, ``[first, stop)``): those holding a segment, or the taper's span."""
+        runs = np.array([[0, self.n_samples]]) if self.runs is None else self.runs
+        return runs[self.segments_per_run > 0] if self.method == "welch" else runs
 
     def decimated(self, f_max: float) -> tuple[_Estimator, int]:
         """The same estimator for series sampled ``d`` times more slowly, and ``d``.
@@ -272,14 +354,21 @@ class _Estimator:
         step = self.nperseg - self.noverlap
         n_segments = (self.n_samples - self.noverlap) // step if self.method == "welch" else 0
         for d in range(int(self.fs / (2.4 * f_max)), 1, -1):
-            if self.method == "welch":
+            if self.runs is not None:
+                # Every run must start on the coarse grid, so that each segment (or the taper's span) keeps its
+                # samples: decimated runs [a / d, floor(b / d)) then hold exactly the same segments.
+                fits = bool(np.all(self.runs[:, 0] % d == 0)) and (
+                    self.nperseg % d == 0 and step % d == 0 if self.method == "welch"
+                    else (self.runs[0, 1] - self.runs[0, 0]) % d == 0)
+            elif self.method == "welch":
                 fits = self.nperseg % d == 0 and step % d == 0 and (
                     (self.n_samples // d - self.noverlap // d) // (step // d) == n_segments)
             else:
                 fits = self.n_samples % d == 0
             if fits:
                 return _estimator(self.method, self.fs / d, self.n_samples // d, nperseg=self.nperseg // d,
-                                  noverlap=self.noverlap // d, nw=self.nw, adaptive=self.adaptive), d
+                                  noverlap=self.noverlap // d, nw=self.nw, adaptive=self.adaptive,
+                                  runs=None if self.runs is None else self.runs // d), d
         return self, 1
 
     def psd(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,13 +376,16 @@ class _Estimator:
         if self.method == "welch":
             p = self._welch(x)
             return p, np.broadcast_to(self._welch_dof(), p.shape)
+        if self.runs is not None:
+            x = x[..., self.runs[0, 0]:self.runs[0, 1]]
         return self._multitaper(x)
 
     def _welch(self, x: np.ndarray) -> np.ndarray:
         # Welch (1967) as scipy.signal.welch computes it (Hann, constant detrend, density scaling), batched
-        # over rows without scipy's per-segment detrend loop.
+        # over rows without scipy's per-segment detrend loop; with gaps, only segments wholly inside a run.
         step = self.nperseg - self.noverlap
-        seg = np.lib.stride_tricks.sliding_window_view(x, self.nperseg, axis=-1)[..., ::step, :]
+        seg = np.lib.stride_tricks.sliding_window_view(x, self.nperseg, axis=-1)
+        seg = seg[..., ::step, :] if self.runs is None else seg[..., self.starts, :]
         h = signal.get_window("hann", self.nperseg).astype(x.dtype, copy=False)
         seg = (seg - seg.mean(axis=-1, keepdims=True)) * h
         return _one_sided(np.mean(np.abs(fft.rfft(seg, axis=-1, workers=-1)) ** 2, axis=-2)
@@ -301,14 +393,19 @@ class _Estimator:
 
     def _welch_dof(self) -> np.ndarray:
         # Equivalent degrees of freedom of overlapped windowed segments (Welch 1967;
-        # Percival & Walden 1993, eq. 292b): nu = 2K / (1 + 2 sum_m (1 - m/K) rho(m)^2).
+        # Percival & Walden 1993, eq. 292b): nu = 2K / (1 + 2 sum_m (1 - m/K) rho(m)^2) for K segments in one
+        # run. Segments in different runs do not overlap: the K (K - 1) / 2 pairs of one run become
+        # sum_r K_r (K_r - 1) / 2, so (1 - m/K) becomes sum_r (K_r / K) max(0, 1 - m / K_r).
         h = signal.get_window("hann", self.nperseg)
         h = h / np.sqrt(np.sum(h**2))
         step = self.nperseg - self.noverlap
-        k = (self.n_samples - self.noverlap) // step
-        m = np.arange(1, k)
+        per_run = self.segments_per_run
+        per_run = per_run[per_run > 0]
+        k = int(per_run.sum())
+        m = np.arange(1, per_run.max())
         rho = np.array([np.dot(h[s:], h[: self.nperseg - s]) if s < self.nperseg else 0.0 for s in m * step])
-        nu = 2 * k / (1 + 2 * np.sum((1 - m / k) * rho**2))
+        pairs = np.sum((per_run[:, None] / k) * np.maximum(1 - m / per_run[:, None], 0.0), axis=0)
+        nu = 2 * k / (1 + 2 * np.sum(pairs * rho**2))
         return _edge_half(np.full(self.freqs.size, nu), self.nperseg)
 
     def _multitaper(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -323,7 +420,8 @@ class _Estimator:
         psd = np.sum(weights * eig, axis=-2) / np.sum(weights, axis=-2)
         # A weighted mean of K chi^2_2 eigenspectra: nu = 2 (sum w)^2 / sum w^2 (Percival & Walden eq. 370a).
         dof = 2 * np.sum(weights, axis=-2) ** 2 / np.sum(weights**2, axis=-2)
-        return _one_sided(psd, self.n_samples), _edge_half(dof, self.n_samples)
+        n = self.tapers.shape[1]
+        return _one_sided(psd, n), _edge_half(dof, n)
 
 
 def _one_sided(two_sided: np.ndarray, n: int) -> np.ndarray:
@@ -362,24 +460,50 @@ def _adaptive_weights(eig: np.ndarray, lam: np.ndarray, level: np.ndarray) -> np
     return (lam * est**2) / (lam * est + leak) ** 2
 
 
-def _estimator(method: str, fs: float, n_samples: int, *, nperseg, noverlap, nw, adaptive) -> _Estimator:
+def _default_nperseg(fs: float, runs: np.ndarray | None) -> int:
+    """One second of bins (1 Hz resolution); with gaps, the length ``L`` (at most one second) that maximises ``L``
+    times the observed bins in runs at least ``L`` long: resolution and degrees of freedom weighed one for one.
+
+    So 1 s intervals that the bin grid cuts to 999 bins keep one segment each (of 999 bins), while a few short
+    fragments neither coarsen the resolution of all nor cost much time.
+    """
+    one_second = int(round(fs))
+    if runs is None:
+        return one_second
+    lengths = np.sort(runs[:, 1] - runs[:, 0])[::-1]
+    candidates = np.minimum(lengths, one_second)
+    # Observed bins in the runs at least as long as each candidate (lengths sorted from the longest).
+    held = np.cumsum(lengths)[np.searchsorted(-lengths, -candidates, side="right") - 1]
+    score = candidates * held
+    return int(candidates[np.flatnonzero(score == score.max())[0]])  # ties: the longer segment
+
+
+def _estimator(method: str, fs: float, n_samples: int, *, nperseg, noverlap, nw, adaptive,
+               runs: np.ndarray | None = None) -> _Estimator:
+    longest = n_samples if runs is None else int(np.max(runs[:, 1] - runs[:, 0]))
     if method == "welch":
-        nperseg = int(round(fs)) if nperseg is None else int(nperseg)  # default 1 s segments: 1 Hz resolution
-        nperseg = min(nperseg, n_samples)
+        nperseg = _default_nperseg(fs, runs) if nperseg is None else int(nperseg)
+        nperseg = min(nperseg, longest)  # at least one segment: in the record, or in its longest observed run
         if nperseg < 8:
-            raise UsageError(f"nperseg must be at least 8 samples; got {nperseg}")
+            raise UsageError(f"nperseg must be at least 8 samples; got {nperseg}" + (
+                "" if runs is None else f" (the longest observed stretch holds {longest} bins)"))
         noverlap = nperseg // 2 if noverlap is None else int(noverlap)
         if not 0 <= noverlap < nperseg:
             raise UsageError(f"noverlap must lie in [0, nperseg={nperseg}); got {noverlap}")
-        return _Estimator("welch", fs, n_samples, nperseg=nperseg, noverlap=noverlap)
+        return _Estimator("welch", fs, n_samples, nperseg=nperseg, noverlap=noverlap, runs=runs)
     if method == "multitaper":
+        if runs is not None and len(runs) > 1:
+            # Tapers span one continuous record; across gaps they would taper zeros that were never observed.
+            raise UsageError(f"method='multitaper' needs one continuous observed stretch, and these data have "
+                             f"{len(runs)} (gaps in the observation intervals); use method='welch', which "
+                             "averages segments inside each interval, or restrict the data to one interval")
         nw = float(nw)
         n_tapers = int(np.floor(2 * nw)) - 1
-        if not (nw >= 1 and n_tapers >= 1 and n_tapers < n_samples):
+        if not (nw >= 1 and n_tapers >= 1 and n_tapers < longest):
             raise UsageError(f"nw (time-half-bandwidth) must be >= 1 and give fewer tapers than samples; got {nw}")
-        tapers, ratios = signal.windows.dpss(n_samples, nw, Kmax=n_tapers, return_ratios=True)
+        tapers, ratios = signal.windows.dpss(longest, nw, Kmax=n_tapers, return_ratios=True)
         return _Estimator("multitaper", fs, n_samples, tapers=tapers, eigenvalues=np.asarray(ratios),
-                          adaptive=bool(adaptive), nw=nw)
+                          adaptive=bool(adaptive), nw=nw, runs=runs)
     raise UsageError(f"unknown spectral method {method!r}; valid methods are {list(SPECTRAL_METHODS)}")
 
 
@@ -513,12 +637,31 @@ class _Prepared:
         """Population spike counts of the data in the ``n_bins`` bins, shape (1, n_bins); computed once."""
         return _counts(self.data.times, self.data.t_start, self.bin_width, self.n_bins)
 
+    @property
+    def runs(self) -> np.ndarray | None:
+        """Observed runs of bins ``[first, stop)``; None when every bin is observed."""
+        return self.estimator.runs
+
+    @cached_property
+    def analysed(self) -> np.ndarray | None:
+        """Bins the spectrum is estimated from (runs holding a Welch segment, or the taper's run); None: all."""
+        return None if self.runs is None else _run_mask(self.estimator.analysed, self.n_bins)
+
+    @property
+    def analysed_duration(self) -> float:
+        """Time (s) the spectrum is estimated from: the observed duration, less runs too short for a segment."""
+        if self.runs is None:
+            return self.data.observed_duration
+        return float(np.count_nonzero(self.analysed) * self.bin_width)
+
 
 def _prepare(data, *, method, bin_width, nperseg, noverlap, nw, adaptive, discard, population, column) -> _Prepared:
     _check_spectral_bin_width(bin_width)
     data = _select(data, population, column, discard)
     n = _n_bins(data, bin_width)
-    est = _estimator(method, 1.0 / bin_width, n, nperseg=nperseg, noverlap=noverlap, nw=nw, adaptive=adaptive)
+    runs = _observed_runs(data, float(bin_width), n)
+    est = _estimator(method, 1.0 / bin_width, n, nperseg=nperseg, noverlap=noverlap, nw=nw, adaptive=adaptive,
+                     runs=runs)
     params = {"bin_width": float(bin_width), "discard": float(discard), "population": population,
               **est.parameters()}
     return _Prepared(data, float(bin_width), n, est, params)
@@ -532,7 +675,11 @@ def _spectrum(prep: _Prepared, confidence: float, population) -> RateSpectrum:
     psd, dof = prep.estimator.psd(prep.rates(counts))
     psd, dof = psd[0], np.array(dof[0])
     low, high = _confidence_interval(psd, dof, confidence)
-    mean_rate = float(counts.sum() / (prep.data.n_units * prep.n_bins * prep.bin_width))
+    if prep.analysed is None:
+        mean_rate = float(counts.sum() / (prep.data.n_units * prep.n_bins * prep.bin_width))
+    else:  # the bins the spectrum saw: gaps are not zero rate
+        used = counts[0, prep.analysed]
+        mean_rate = float(used.sum() / (prep.data.n_units * used.size * prep.bin_width))
     return RateSpectrum(prep.estimator.freqs, psd, low, high, dof, 2 * mean_rate / prep.data.n_units, mean_rate,
                         prep.data.n_units, prep.estimator.method, prep.parameters, confidence, population)
 
@@ -552,11 +699,19 @@ def rate_spectrum(data: SpikeData, *, method: str = "welch", bin_width: float = 
         (identical to ``scipy.signal.welch(..., window="hann",
         detrend="constant")``). Multitaper: DPSS tapers over the whole
         mean-removed record, eigenvalue-weighted or adaptive (Thomson).
+        On data with gaps in the time support (``data.support``), Welch takes
+        only segments wholly inside an observed stretch, stepped from its
+        start; multitaper needs one continuous stretch (a UsageError
+        otherwise).
     bin_width : float, default 0.001
         Bin width of the rate in seconds; at most 0.001.
     nperseg : int, optional
         Welch segment length in bins; default one second (``1 / bin_width``),
-        capped at the record length.
+        capped at the record length. With gaps, capped at the longest
+        observed stretch; by default the length ``L`` up to one second that
+        maximises ``L`` times the observed time in stretches at least ``L``
+        long (so 1 s intervals that the bin grid cuts to 999 bins each hold
+        a 999-bin segment); stretches shorter than a segment are left out.
     noverlap : int, optional
         Welch overlap in bins; default ``nperseg // 2``.
     nw : float, default 4.0
@@ -565,8 +720,10 @@ def rate_spectrum(data: SpikeData, *, method: str = "welch", bin_width: float = 
     adaptive : bool, default False
         Multitaper: Thomson's adaptive weights instead of eigenvalue weights.
     discard : float, default 0.0
-        Seconds dropped from the start (network onset transients; 0.2 s is
-        usual for simulations).
+        Seconds dropped from the start of the recording (network onset
+        transients; 0.2 s is usual for simulations); observation intervals
+        are cut to what remains, and a discard that leaves no observed time
+        is a UsageError.
     population : str, optional
         Keep only units whose ``column`` equals this value.
     column : str, default "population"
@@ -581,17 +738,20 @@ def rate_spectrum(data: SpikeData, *, method: str = "welch", bin_width: float = 
         ``count / (n_units * bin_width)``. Confidence intervals are
         ``[nu S / chi2_nu(1 - a/2), nu S / chi2_nu(a/2)]`` with ``nu`` the
         equivalent degrees of freedom: for Welch the Hann-window overlap
-        formula ``2K / (1 + 2 sum_m (1 - m/K) rho(m)^2)``; for multitaper
+        formula ``2K / (1 + 2 sum_m (1 - m/K) rho(m)^2)`` (with gaps, the
+        pairs counted within each stretch only); for multitaper
         ``2 (sum w_k)^2 / sum w_k^2`` over the taper weights (``2K`` for
         equal weights); half of that at 0 Hz and Nyquist. ``floor`` is
-        ``2 nu_mean / n_units`` (see the module docstring).
+        ``2 nu_mean / n_units`` (see the module docstring), ``nu_mean``
+        over the bins the estimate used (never over gaps).
 
     Raises
     ------
     UsageError
-        ``bin_width`` above 1 ms, unknown method, bad segment or taper parameters.
+        ``bin_width`` above 1 ms, unknown method, bad segment or taper
+        parameters, multitaper on data with gaps.
     NothingToAnalyseError
-        No spikes left after selection.
+        No spikes left after selection, or no whole bin observed.
 
     References
     ----------

@@ -18,6 +18,15 @@ Three nulls, each drawn for every unit independently:
     (single-unit regularity), destroys ISI serial correlations and
     cross-unit alignment.
 
+Time support: when ``data`` has observation intervals with gaps
+(``data.support``), every null works inside each observed interval as it
+does inside the recording: a train's spikes in an interval are shifted (by
+their own draw) and wrapped in it, dithered and reflected at its edges, or
+shuffled and placed in it. No spike is ever moved into unobserved time,
+and each unit keeps its spike count in every interval. Without gaps the
+draws, and so the surrogates, are those of the single interval
+``[t_start, t_stop)``.
+
 The array functions (:func:`circular_shift`, :func:`dither`,
 :func:`isi_shuffle`, dispatched by :func:`surrogate_times`) return one
 ``(n_surrogates, n_spikes)`` float64 array: row ``r`` holds the spike times
@@ -37,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validate import integer_at_least
-from .core import SpikeData
+from .core import SpikeData, interval_index
 from .errors import UsageError
 
 __all__ = [
@@ -118,23 +127,48 @@ def jit(fn: Callable) -> Callable:
     return call
 
 
+def _interval_of(data: SpikeData) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the support interval holding each spike, and whether it lies in one at all."""
+    k = interval_index(data.times, data.support)
+    return np.maximum(k, 0), k >= 0
+
+
 @jit
-def _rotate_shifted(times, offsets, shifts, t_start, t_stop, out):
-    duration = t_stop - t_start
-    last = np.nextafter(t_stop, -np.inf)
+def _rotate_shifted(times, offsets, shifts, starts, stops, out):
+    # shifts[r, u, k]: the shift of unit u inside interval k of surrogate r. Spikes outside every interval
+    # (possible only in data built unchecked) stay where they are.
+    n_units, n_intervals = shifts.shape[1], starts.size
+    first = np.empty((n_units, n_intervals), dtype=np.int64)  # each unit's spikes in interval k: [first, stop)
+    stop = np.empty((n_units, n_intervals), dtype=np.int64)
+    for u in range(n_units):
+        p, b = offsets[u], offsets[u + 1]
+        for k in range(n_intervals):
+            while p < b and times[p] < starts[k]:
+                p += 1
+            first[u, k] = p
+            while p < b and times[p] < stops[k]:
+                p += 1
+            stop[u, k] = p
     for r in range(shifts.shape[0]):
-        for u in range(shifts.shape[1]):
-            a, b = offsets[u], offsets[u + 1]
-            s = shifts[r, u]
-            # Spikes at or after t_stop - s wrap to the front: the sorted result is a rotation.
-            cut = a + np.searchsorted(times[a:b], t_stop - s)
-            p = a
-            for j in range(cut, b):
-                out[r, p] = max(times[j] + s - duration, t_start)
-                p += 1
-            for j in range(a, cut):
-                out[r, p] = min(times[j] + s, last)
-                p += 1
+        out[r, :] = times
+        for u in range(n_units):
+            for k in range(n_intervals):
+                lo, hi = first[u, k], stop[u, k]
+                if lo == hi:
+                    continue
+                t_start, t_stop = starts[k], stops[k]
+                duration = t_stop - t_start
+                last = np.nextafter(t_stop, -np.inf)
+                s = shifts[r, u, k]
+                # Spikes at or after t_stop - s wrap to the front: the sorted result is a rotation.
+                cut = lo + np.searchsorted(times[lo:hi], t_stop - s)
+                p = lo
+                for j in range(cut, hi):
+                    out[r, p] = max(times[j] + s - duration, t_start)
+                    p += 1
+                for j in range(lo, cut):
+                    out[r, p] = min(times[j] + s, last)
+                    p += 1
 
 
 @jit
@@ -146,7 +180,7 @@ def _sort_within_units(rows, offsets):
 
 
 def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
-    """Shift each train by ``U(0, duration)`` and wrap it inside the recording.
+    """Shift each train by ``U(0, duration)`` and wrap it inside the recording, or inside each observed interval.
 
     Parameters
     ----------
@@ -164,14 +198,23 @@ def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarra
 
     Notes
     -----
-    A wrap moves the tail of a train to its front, so the sorted surrogate
-    is a rotation of the shifted train: written in order, O(n_spikes) per
-    surrogate, no sort (numba kernel compiled on first use).
+    On data with gaps in the time support (``data.support``, k intervals),
+    each unit's spikes in interval ``[a, b)`` are shifted by their own
+    ``U(0, b - a)`` and wrapped inside it: no spike enters unobserved time,
+    and every unit keeps its spike count, and so its rate, in every interval
+    (a state or epoch per interval stays one). Without gaps the one
+    interval is the recording, and the draws are the same as for one shift
+    per unit. A wrap moves the tail of a train to its front, so the sorted
+    surrogate is a rotation of the shifted train: written in order,
+    O(n_spikes) per surrogate, no sort (numba kernel compiled on first use).
     """
     n = integer_at_least("n_surrogates", n_surrogates, 1)
-    shifts = np.random.default_rng(rng).uniform(0.0, data.duration, size=(n, data.n_units))
+    gen = np.random.default_rng(rng)
+    sup = data.support
+    shifts = np.stack([gen.uniform(0.0, b - a, size=(n, data.n_units)) for a, b in sup], axis=-1)
     out = np.empty((n, data.n_spikes))
-    _rotate_shifted(np.asarray(data.times), np.asarray(data.offsets), shifts, data.t_start, data.t_stop, out)
+    _rotate_shifted(np.asarray(data.times), np.asarray(data.offsets), shifts, np.ascontiguousarray(sup[:, 0]),
+                    np.ascontiguousarray(sup[:, 1]), out)
     return out
 
 
@@ -199,20 +242,39 @@ def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None
     -----
     A displaced time ``t' < t_start`` becomes ``2 t_start - t'`` and
     ``t' >= t_stop`` becomes ``2 t_stop - t'`` (reflection keeps the local
-    rate near the bounds, where redrawing or clipping would bias it).
-    Dithering can create spikes closer than the train's refractory period.
+    rate near the bounds, where redrawing or clipping would bias it). On
+    data with gaps in the time support, the bounds are those of the
+    observed interval holding the spike, so no spike enters unobserved
+    time; in an interval shorter than ``D`` the reflections repeat (the
+    displacement folds back and forth inside it). Dithering can create
+    spikes closer than the train's refractory period.
     """
     n = integer_at_least("n_surrogates", n_surrogates, 1)
     dither_window = _check_dither_window(data, dither_window)
     moved = np.random.default_rng(rng).uniform(-dither_window, dither_window, size=(n, data.n_spikes))
-    moved += data.times - data.t_start
+    if data.intervals is None:
+        first, stop, duration = data.t_start, data.t_stop, data.duration
+        moved += data.times - first
+    else:
+        k, inside = _interval_of(data)
+        sup = data.support
+        first, stop = sup[k, 0], sup[k, 1]
+        duration = stop - first
+        moved += data.times - first
+        # An interval shorter than the displacement: fold the offset into one period 2 L of the reflections
+        # first; elsewhere one reflection is exact.
+        far = (moved < -duration) | (moved > 2 * duration)
+        if far.any():
+            moved[far] = np.mod(moved, 2 * duration)[far]
     # |x| reflects at t_start, t_stop - |t_stop - x| at t_stop (one reflection suffices as D < duration).
     np.abs(moved, out=moved)
-    moved -= data.duration
+    moved -= duration
     np.abs(moved, out=moved)
-    np.subtract(data.t_stop, moved, out=moved)
+    np.subtract(stop, moved, out=moved)
     # Rounding (or a spike reflected exactly onto t_stop) must not leave the half-open recording.
-    np.clip(moved, data.t_start, np.nextafter(data.t_stop, -np.inf), out=moved)
+    np.clip(moved, first, np.nextafter(stop, -np.inf), out=moved)
+    if data.intervals is not None and not inside.all():
+        moved[:, ~inside] = data.times[~inside]  # outside the support (unchecked data): left where it is
     _sort_within_units(moved, np.asarray(data.offsets))
     return moved
 
@@ -250,27 +312,49 @@ def isi_shuffle(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
     The permuted intervals keep the train's span ``L`` (first to last
     spike); the first spike is placed at ``t_start + U(0, duration - L)``
     so the whole train lies inside the recording. A unit with one spike
-    gets it at ``U(t_start, t_stop)``.
+    gets it at ``U(t_start, t_stop)``. On data with gaps in the time support,
+    each unit's spikes in each observed interval are one train: their
+    intervals are permuted and placed inside that interval, and the
+    interval across a gap (not an observed ISI) is never used.
     """
     n = integer_at_least("n_surrogates", n_surrogates, 1)
     gen = np.random.default_rng(rng)
-    counts = data.spike_counts
-    is_first = np.zeros(data.n_spikes, dtype=bool)
-    is_first[data.offsets[:-1][counts > 0]] = True
-    isis = np.diff(data.times)[~is_first[1:]]  # intervals inside units only
-    isi_unit = data.unit_index[1:][~is_first[1:]]
-    # Integer unit plus a uniform key keeps each permutation inside its unit.
-    order = np.argsort(isi_unit + gen.random((n, isis.size)), axis=-1)
-    steps = np.zeros((n, data.n_spikes))
+    sup = data.support
+    # Trains: one per unit (no gaps), or one per unit and observed interval (group = unit * k + interval).
+    if data.intervals is None:
+        group, inside = data.unit_index, np.ones(data.n_spikes, dtype=bool)
+        group_start, group_stop = np.full(data.n_units, data.t_start), np.full(data.n_units, data.t_stop)
+        n_groups = data.n_units
+    else:
+        k, inside = _interval_of(data)
+        group = data.unit_index * len(sup) + k
+        n_groups = data.n_units * len(sup)
+        group_start, group_stop = np.tile(sup[:, 0], data.n_units), np.tile(sup[:, 1], data.n_units)
+    times, group = data.times[inside], group[inside]
+    counts = np.bincount(group, minlength=n_groups)
+    offsets = np.r_[0, np.cumsum(counts)]
+    n_in = times.size
+    is_first = np.zeros(n_in, dtype=bool)
+    is_first[offsets[:-1][counts > 0]] = True
+    isis = np.diff(times)[~is_first[1:]]  # intervals inside trains only
+    isi_group = group[1:][~is_first[1:]]
+    # Integer train plus a uniform key keeps each permutation inside its train.
+    order = np.argsort(isi_group + gen.random((n, isis.size)), axis=-1)
+    steps = np.zeros((n, n_in))
     steps[:, ~is_first] = isis[order]
     elapsed = np.cumsum(steps, axis=-1)
-    elapsed -= elapsed[:, data.offsets[:-1][data.unit_index]]
-    span = np.zeros(data.n_units)
+    elapsed -= elapsed[:, offsets[:-1][group]]
+    span = np.zeros(n_groups)
     has = counts > 0
-    span[has] = data.times[data.offsets[1:][has] - 1] - data.times[data.offsets[:-1][has]]
-    first = data.t_start + gen.random((n, data.n_units)) * (data.duration - span)
-    out = first[:, data.unit_index] + elapsed
-    return np.minimum(out, np.nextafter(data.t_stop, -np.inf), out=out)
+    span[has] = times[offsets[1:][has] - 1] - times[offsets[:-1][has]]
+    if data.intervals is None:
+        first = data.t_start + gen.random((n, n_groups)) * (data.duration - span)
+        out = first[:, group] + elapsed
+        return np.minimum(out, np.nextafter(data.t_stop, -np.inf), out=out)
+    first = group_start + gen.random((n, n_groups)) * (group_stop - group_start - span)
+    out = np.array(np.broadcast_to(data.times, (n, data.n_spikes)))
+    out[:, inside] = np.minimum(first[:, group] + elapsed, np.nextafter(group_stop, -np.inf)[group])
+    return out
 
 
 def _dither_method(data, *, n_surrogates, dither_window=None, rng=None):

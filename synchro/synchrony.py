@@ -20,6 +20,11 @@ Measures marked * carry a surrogate baseline: the same statistic on
 shift by default), reported as null mean, null sd and z-score with the null
 method, count and seed.
 
+Every measure uses observed time only (the :attr:`~synchro.core.SpikeData.support`):
+a gap in the observation intervals is neither silence nor coincidence; see
+each function for how its definition extends to gapped data. Data without
+gaps give the same numbers as before the rule existed.
+
 Pairwise measures compute every pair for up to ``max_units`` units (default
 5000: a 5000 x 5000 matrix is 200 MB) with numba kernels that visit each
 spike's neighbours in global time order once (1000 units, 70k spikes: STTC
@@ -40,7 +45,7 @@ import numpy as np
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData
+from .core import Signal, SpikeData, interval_index
 from .errors import InvalidDataError, NothingToAnalyseError, UsageError
 
 __all__ = [
@@ -93,7 +98,34 @@ def _plot_matrix(matrix, ax, label: str):
     return ax
 
 
-# Shared checks ----------------------------------------------------------------
+# Observed time -------------------------------------------------------------------
+
+def _bin_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray:
+    """``[first, stop)`` runs of the ``n_bins`` bins from ``t_start`` that lie inside the support.
+
+    Without gaps this is every bin, ``[[0, n_bins]]``, whatever the caller's
+    own rule for counting whole bins.
+    """
+    if not data.has_gaps:
+        return np.array([[0, n_bins]], dtype=np.int64)
+    return data.observed_bins(bin_width, n_bins)
+
+
+def _run_concat(x: np.ndarray, runs: np.ndarray, f=None) -> np.ndarray:
+    """The columns (last axis) of ``x`` in ``runs``, each run passed through ``f`` first, joined end to end."""
+    if not len(runs):
+        return x[..., :0]
+    return np.concatenate([x[..., a:b] if f is None else f(x[..., a:b]) for a, b in runs], axis=-1)
+
+
+def _too_few_bins(data: SpikeData, what: str, n_whole: int, n_observed: int, fix: str) -> Exception:
+    """The error for fewer than two whole bins: the caller's choice (UsageError) unless only the gaps cause it."""
+    if data.has_gaps and n_whole >= 2:
+        return NothingToAnalyseError(f"{what} leaves {n_observed} whole bin(s) inside the observation intervals "
+                                     f"({data.observed_duration:g} s observed in {len(data.support)} interval(s)); "
+                                     f"{fix} or analyse longer intervals")
+    return UsageError(f"{what} leaves {n_whole} bin(s) in {data.duration:g} s; {fix}")
+
 
 # Surrogate baselines ------------------------------------------------------------
 
@@ -243,8 +275,12 @@ def _chi_squared_of_traces(traces: np.ndarray) -> float:
     return float(pop.var() / denom) if denom > 0 else np.nan
 
 
-def _filtered_spike_chi2(times, offsets, t_start, n_samples, fs, kernel, tau, chunk=256) -> float:
-    """chi^2 of kernel-filtered trains sampled at ``fs``, built in chunks of units to bound memory."""
+def _filtered_spike_chi2(times, offsets, t_start, n_samples, fs, kernel, tau, runs, chunk=256) -> float:
+    """chi^2 of kernel-filtered trains sampled at ``fs``, built in chunks of units to bound memory.
+
+    Only samples in ``runs`` (``[first, stop)`` sample indices) count, each
+    run filtered on its own so no kernel reaches across a gap.
+    """
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import lfilter
 
@@ -262,9 +298,9 @@ def _filtered_spike_chi2(times, offsets, t_start, n_samples, fs, kernel, tau, ch
         b = min(a + chunk, n_units)
         sel = slice(offsets[a], offsets[b])
         counts = np.bincount((unit[sel] - a) * n_samples + idx[sel], minlength=(b - a) * n_samples)
-        var_sum += smooth(counts.reshape(b - a, n_samples).astype(np.float64)).var(axis=1).sum()
+        var_sum += _run_concat(counts.reshape(b - a, n_samples).astype(np.float64), runs, smooth).var(axis=1).sum()
     # The kernel is linear: filtering the mean count equals the mean of the filtered trains.
-    pop = smooth(np.bincount(idx, minlength=n_samples).astype(np.float64) / n_units)
+    pop = _run_concat(np.bincount(idx, minlength=n_samples).astype(np.float64) / n_units, runs, smooth)
     mean_var = var_sum / n_units
     return float(pop.var() / mean_var) if mean_var > 0 else np.nan
 
@@ -279,6 +315,11 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     per unit), else the spike trains filtered with a kernel and sampled at
     ``fs``. Identical units give chi = 1; N independent units give
     chi^2 about 1/N, i.e. chi about 1/sqrt(N) (both floors are reported).
+
+    With gaps in the spikes' observation intervals, only samples of whole
+    1/fs bins inside the support count, and each observed stretch is
+    filtered on its own (a kernel never carries spikes across a gap, as at
+    the recording's start).
 
     Parameters
     ----------
@@ -346,9 +387,14 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             raise NothingToAnalyseError(f"{n_units} units with spikes; golomb_chi needs at least two")
         data = data.select_units(active) if n_silent else data
         n_samples = int(np.floor(data.duration * fs + 1e-9))
+        runs = _bin_runs(data, 1.0 / fs, n_samples)
+        if int(np.sum(runs[:, 1] - runs[:, 0])) < 2:
+            raise _too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
+                                "raise fs")
 
         def spike_chi2(times):
-            return _filtered_spike_chi2(times, np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau)
+            return _filtered_spike_chi2(times, np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau,
+                                        runs)
 
         chi2 = spike_chi2(np.asarray(data.times))
         draw_null = _spike_null(lambda t: math.sqrt(spike_chi2(t)), data, null, dither_window, gen)
@@ -441,6 +487,12 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     ``spike_time_tiling_coefficient`` with ``np.isclose``'s ``rtol`` set to 0
     (elephant's default ``rtol`` widens the window with absolute time).
 
+    With gaps in the observation intervals, ``T_A`` is the share of the
+    *observed* time within ``window`` of a spike of A: each spike's tile
+    ``[t - window, t + window]`` is cut to the support, so tile time in a gap
+    does not count, just as elephant cuts tiles at the recording's ends.
+    ``P_A`` is unchanged (spikes lie in observed time).
+
     Parameters
     ----------
     data : SpikeData
@@ -480,8 +532,13 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     offsets = np.array(data.offsets)  # writable copies: numba compiles read-only arrays separately
     plan = _pair_plan(data.n_units, max_units, n_pairs, gen)
 
+    support = np.array(data.support)
+
     def compute(times):
-        tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, window)
+        if data.has_gaps:
+            tiled = _kernels.tiled_fractions_in_support(times, offsets, support, window)
+        else:  # elephant's edge rule, summed in elephant's order
+            tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, window)
         if plan is None:
             return _kernels.sttc_matrix(times, offsets, np.argsort(times, kind="stable"), tiled, window)
         return _kernels.sttc_pairs(times, offsets, tiled, window, plan[0], plan[1])
@@ -587,12 +644,31 @@ class SpikeSyncMatrix(_Result):
         return _plot_matrix(self.matrix, ax, "SPIKE-synchronization")
 
 
+def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray):
+    """The spikes of each observation interval in the grouped layout: (times, offsets, interval length) per interval."""
+    if len(support) == 1:
+        return [(times, offsets, float(support[0, 1] - support[0, 0]))]
+    n_units = offsets.size - 1
+    unit = np.repeat(np.arange(n_units), np.diff(offsets))
+    piece = interval_index(times, support)
+    # A stable sort by (interval, unit) keeps each unit's spikes in time order.
+    order = np.argsort(piece * n_units + unit, kind="stable")
+    bounds = np.searchsorted(piece[order], np.arange(len(support) + 1))
+    out = []
+    for k in range(len(support)):
+        sel = order[bounds[k]:bounds[k + 1]]
+        off = np.zeros(n_units + 1, dtype=np.int64)
+        np.cumsum(np.bincount(unit[sel], minlength=n_units), out=off[1:])
+        out.append((times[sel], off, float(support[k, 1] - support[k, 0])))
+    return out
+
+
 def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
     from . import _kernels
 
     data = require_spikes(data, 2)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
-    true_max = data.duration if max_tau is None else min(data.duration, 2.0 * positive_seconds("max_tau", max_tau))
+    cap = np.inf if max_tau is None else 2.0 * positive_seconds("max_tau", max_tau)
     times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
     dup = np.flatnonzero(np.diff(times) == 0) + 1
     dup = dup[~np.isin(dup, offsets)]
@@ -604,13 +680,19 @@ def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
         times = times[keep]
     gen, _ = _seeded(rng)
     plan = _pair_plan(data.n_units, max_units, n_pairs, gen)
-    if plan is None:
-        half = _kernels.spike_sync_matrix(times, offsets, np.argsort(times, kind="stable"), true_max)
-        counts = np.diff(offsets).astype(np.float64)
-        coinc, mult = half + half.T, counts[:, None] + counts[None, :]
-        np.fill_diagonal(mult, 0.0)
-    else:
-        coinc, mult = _kernels.spike_sync_pairs(times, offsets, true_max, plan[0], plan[1])
+    # Each observation interval is a recording of its own (a gap is neither an interval nor silence):
+    # coincidences and spikes add up over intervals, as they add up over pairs.
+    coinc = mult = 0.0
+    for p_times, p_offsets, length in _observed_pieces(times, offsets, np.array(data.support)):
+        true_max = min(length, cap)
+        if plan is None:
+            half = _kernels.spike_sync_matrix(p_times, p_offsets, np.argsort(p_times, kind="stable"), true_max)
+            counts = np.diff(p_offsets).astype(np.float64)
+            p_coinc, p_mult = half + half.T, counts[:, None] + counts[None, :]
+            np.fill_diagonal(p_mult, 0.0)
+        else:
+            p_coinc, p_mult = _kernels.spike_sync_pairs(p_times, p_offsets, true_max, plan[0], plan[1])
+        coinc, mult = coinc + p_coinc, mult + p_mult
     return data, plan, coinc, mult
 
 
@@ -633,6 +715,14 @@ def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int 
     intervals around the two spikes (PySpike's ``MRTS=0``). The population
     value is the sum of coincidences over the sum of spikes across all pairs.
 
+    With gaps in the observation intervals, each interval is treated as a
+    recording of its own (PySpike's definition with the interval as
+    ``[t_start, t_end]``): an interval between spikes across a gap is not
+    observed, so it counts as missing, like the interval before a train's
+    first spike, and no coincidence reaches across a gap. Coincidences and
+    spikes are summed over intervals as PySpike sums them over pairs, so the
+    value is total coincidences over total spikes.
+
     Parameters
     ----------
     data : SpikeData
@@ -641,7 +731,8 @@ def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int 
     max_tau : float, optional
         PySpike's ``max_tau`` in seconds, with PySpike 0.9's semantics: a
         missing interval (before a train's first or after its last spike)
-        counts as ``min(duration, 2 max_tau)`` instead of the duration;
+        counts as ``min(duration, 2 max_tau)`` instead of the duration (of
+        the observation interval, with gaps);
         windows between spikes are not capped. None (default) as in PySpike.
     max_units, n_pairs, rng
         Pair sampling above ``max_units`` units (see :func:`sttc_matrix`).
@@ -667,8 +758,8 @@ def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_unit
                       n_pairs: int = 100_000, rng=None) -> SpikeSyncMatrix:
     """SPIKE-synchronization of every pair, as PySpike's ``spike_sync_matrix``, plus the population value.
 
-    Definitions as in :func:`spike_sync`; a pair's value is its
-    coincidences over its spikes (1 when neither unit fired).
+    Definitions as in :func:`spike_sync` (gaps included); a pair's value is
+    its coincidences over its spikes (1 when neither unit fired).
 
     Parameters
     ----------
@@ -765,6 +856,13 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
     active trains per bin gives the synchrony curve, whose maximum is the
     result. Bin edges and counts follow elephant exactly.
 
+    With gaps in the observation intervals, the observed pieces are joined
+    end to end (each spike moved back by the unobserved time before it) and
+    the measure runs on that record of ``observed_duration`` seconds: a gap
+    adds no empty bins (which would raise the contrast), and the smallest
+    inter-spike interval is taken within intervals only. The joins are
+    ordinary bin edges; at most one bin per join and size mixes two pieces.
+
     Parameters
     ----------
     data : SpikeData
@@ -790,11 +888,20 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
         raise UsageError(f"bin_shrink_factor must lie in (0, 1); got {bin_shrink_factor!r}")
     times, unit = np.asarray(data.times), np.asarray(data.unit_index)
     within = np.diff(unit) == 0
+    duration, end = data.duration, data.t_stop
+    if data.has_gaps:
+        sup = data.support
+        piece = interval_index(times, sup)
+        within &= np.diff(piece) == 0  # an interval across a gap was not observed
+        unobserved_before = sup[:, 0] - data.t_start - np.concatenate([[0.0], np.cumsum(sup[:-1, 1] - sup[:-1, 0])])
+        times, duration = times - unobserved_before[piece], data.observed_duration
+        end = data.t_start + duration
     if not within.any():
-        raise InvalidDataError("spike contrast needs a unit with at least two spikes; every unit has at most one")
+        raise InvalidDataError("spike contrast needs a unit with at least two spikes in one observation interval; "
+                               "every unit has at most one")
     isi_min = float(np.diff(times)[within].min())
-    t_start, t_stop = data.t_start - isi_min, data.t_stop + isi_min
-    bin_size, bin_min = data.duration / 2, max(isi_min / 2, min_bin)
+    t_start, t_stop = data.t_start - isi_min, end + isi_min
+    bin_size, bin_min = duration / 2, max(isi_min / 2, min_bin)
     sizes, contrast, active = [], [], []
     while bin_size >= bin_min:
         step = bin_size / 2
@@ -899,7 +1006,9 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
         At least two units.
     bin_width : float, default 0.001
         Bin width in seconds; bins start at ``t_start``, the last partial
-        bin is dropped.
+        bin is dropped. With gaps in the observation intervals only whole
+        bins inside them count (a bin cut by a gap is dropped), so a gap
+        adds no shared empty bins.
     binary : bool, default False
         Clip counts to 1 per bin before correlating.
 
@@ -912,16 +1021,18 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     idx, n_bins = _elephant_bins(np.asarray(data.times), data.t_start, data.t_stop, bin_width)
-    if n_bins < 2:
-        raise UsageError(f"bin_width {bin_width:g} s leaves {n_bins} bin(s) in {data.duration:g} s; use smaller bins")
-    ok = idx >= 0
+    runs = _bin_runs(data, bin_width, n_bins)
+    n_observed = int(np.sum(runs[:, 1] - runs[:, 0]))
+    if n_observed < 2:
+        raise _too_few_bins(data, f"bin_width {bin_width:g} s", n_bins, n_observed, "use smaller bins")
+    ok = (idx >= 0) & (interval_index(idx, runs) >= 0)
     x = sparse.csr_matrix((np.ones(int(ok.sum())), (np.asarray(data.unit_index)[ok], idx[ok])),
                           shape=(data.n_units, n_bins))
     x.sum_duplicates()
     if binary:
         x.data[:] = 1.0
     n = np.asarray(x.sum(axis=1)).ravel()
-    cov = (x @ x.T).toarray() - np.outer(n, n) / n_bins
+    cov = (x @ x.T).toarray() - np.outer(n, n) / n_observed
     sd = np.sqrt(np.diag(cov))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)
@@ -986,7 +1097,8 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
         Spikes of the population.
     windows : sequence of float, default (0.001, 0.005, 0.01, 0.05, 0.1)
         Window widths in seconds; windows start at ``t_start`` and a last
-        partial window is dropped.
+        partial window is dropped. With gaps in the observation intervals
+        only whole windows inside them count.
 
     Returns
     -------
@@ -1003,14 +1115,14 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     fano, mean, count = [], [], []
     for w in widths:
         n = int(np.floor(data.duration / w + 1e-9))
-        if n < 2:
-            raise UsageError(f"window {w:g} s fits fewer than two times in {data.duration:g} s; use shorter windows")
         idx = np.floor((times - data.t_start) / w).astype(np.int64)
-        counts = np.bincount(idx[idx < n], minlength=n)
+        counts = _run_concat(np.bincount(idx[idx < n], minlength=n), _bin_runs(data, w, n))
+        if counts.size < 2:
+            raise _too_few_bins(data, f"window {w:g} s", n, counts.size, "use shorter windows")
         m = counts.mean()
         fano.append(counts.var(ddof=1) / m if m > 0 else np.nan)
         mean.append(m)
-        count.append(n)
+        count.append(counts.size)
     return PopulationFano(windows=widths, fano=np.array(fano), mean_count=np.array(mean), n_windows=np.array(count))
 
 
@@ -1078,6 +1190,11 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     unbiased) is averaged over time, and the result is the square root of
     its positive part.
 
+    With gaps in the observation intervals, a phase is interpolated only
+    between consecutive spikes of the same interval (the unit may have
+    fired in the gap), and only grid points of whole bins inside the
+    intervals are averaged.
+
     Parameters
     ----------
     data : SpikeData
@@ -1100,9 +1217,12 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     n_grid = int(np.floor(data.duration / bin_width + 1e-9))
-    re, im, count = _kernels.kuramoto_sums(np.array(data.times), np.array(data.offsets), data.t_start,
-                                           bin_width, n_grid)
+    times = np.array(data.times)
+    re, im, count = _kernels.kuramoto_sums(times, np.array(data.offsets), interval_index(times, data.support),
+                                           data.t_start, bin_width, n_grid)
     ok = count >= 2
+    if data.has_gaps:
+        ok &= (interval_index(np.arange(n_grid), _bin_runs(data, bin_width, n_grid)) >= 0)
     if not ok.any():
         raise NothingToAnalyseError("no time with two units between spikes; kuramoto_order needs at least two "
                                     "units with two or more spikes that overlap in time")

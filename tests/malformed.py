@@ -64,14 +64,16 @@ class Case:
 
 
 def write_external_nwb(path, trains, *, columns=None, ragged=None, ids=None, obs_intervals=None,
-                       second_units=False, lfp=None, trials=None):
+                       second_units=False, lfp=None, trials=None, epochs=None):
     """Write an NWB file as third-party tools do: pynwb, one ``add_unit`` call per unit.
 
     ``lfp`` is a dict of ElectricalSeries keywords (``data`` and ``rate``/
     ``starting_time`` or ``timestamps``, optional ``conversion``, ``offset``,
     ``channel_conversion``, ``container``: put it in processing/ecephys/LFP
     when True, else in acquisition, ``name``). ``trials`` is a list of
-    (start, stop) pairs; ``ragged`` columns hold a list per unit.
+    (start, stop) pairs or (start, stop, {column: value}) rows (columns added
+    with ``add_trial_column``); ``epochs`` a list of (start, stop, tags)
+    rows written with ``add_epoch``; ``ragged`` columns hold a list per unit.
     """
     from pynwb import NWBHDF5IO, NWBFile
     from pynwb.ecephys import LFP, ElectricalSeries
@@ -116,8 +118,12 @@ def write_external_nwb(path, trains, *, columns=None, ragged=None, ids=None, obs
                 nwb.processing["ecephys"].add(LFP(electrical_series=es, name="LFP"))
             else:
                 nwb.add_acquisition(es)
-    for a, b in trials or []:
-        nwb.add_trial(start_time=a, stop_time=b)
+    for a, b, tags in epochs or []:
+        nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=list(tags))
+    for name in (trials[0][2] if trials and len(trials[0]) > 2 else {}):
+        nwb.add_trial_column(name=name, description=f"trial column {name}")
+    for a, b, *row in trials or []:
+        nwb.add_trial(start_time=float(a), stop_time=float(b), **(row[0] if row else {}))
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwb)
     return Path(path)

@@ -145,6 +145,14 @@ def test_restrict_narrows_the_support():
     assert data.observed_bins(0.4, 15).tolist() == [[0, 2], [5, 7], [10, 12]]
 
 
+def test_spikes_outside_the_intervals_are_refused_by_the_constructor():
+    # Every analysis trusts that spikes lie in the support; the constructor is the one place that checks it.
+    with pytest.raises(InvalidDataError, match=r"^1 spike\(s\) lie outside the observation intervals"):
+        SpikeData([0.5, 1.5], [0, 2], {"id": [0]}, 0.0, 2.0, intervals=[[0.0, 1.0]])
+    from synchro.core import interval_index
+    assert interval_index([-1.0, 0.0, 0.99, 1.0, 2.5, 3.0], [[0.0, 1.0], [2.0, 3.0]]).tolist() == [-1, 0, 0, -1, 1, -1]
+
+
 def test_time_units_are_converted():
     data = SpikeData.from_arrays([100.0, 250.0], [0, 0], t_stop=1000.0, time_unit="ms")
     np.testing.assert_array_equal(data.times, [0.1, 0.25])

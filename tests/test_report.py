@@ -50,16 +50,18 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
         for key in ("p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value"):
             assert getattr(alone[band], key) == recorded[key], key
         assert alone[band].peak_hz == recorded["peak_hz"]
-    # Populations draw from their own seeds, and another seed gives other surrogates.
-    seeds = {first["parameters"]["calls"][f"rhythms ({p})"]["rng"] for p in ("all", "exc", "inh")}
-    assert len(seeds) == 3
+    # Every analysis gets the seed itself (rng=11, as a notebook would pass it), and another seed gives other
+    # surrogates.
+    seeds = {first["parameters"]["calls"][f"{a} ({p})"]["rng"] for a in ("rhythms", "chi", "sttc", "spike_sync")
+             for p in ("all", "exc", "inh")}
+    assert seeds == {11}
     other = build_report(session, n_surrogates=49, rng=12).to_dict()
     assert other["rhythms"]["inh"]["alpha"]["p_independent"] != first["rhythms"]["inh"]["alpha"]["p_independent"]
 
 
 def test_json_is_strict_and_carries_the_required_fields(report):
     doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-    assert doc["schema_version"] == "2.0"
+    assert doc["schema_version"] == "2.1"
     assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
     assert set(doc["rhythms"]["exc"]["gamma"]) == {
         "present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",

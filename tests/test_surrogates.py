@@ -148,3 +148,91 @@ def test_errors_name_the_fix(data):
     with pytest.raises(UsageError, match="rng"):
         seeded_rng("seed")
     assert sorted(SURROGATE_METHODS) == ["circular_shift", "dither", "isi_shuffle"]
+
+
+# Time support: observation intervals with gaps -------------------------------------------------------------------
+
+GAPPED = np.array([[2.0, 3.1], [3.6, 4.0], [4.75, 6.9]])  # inside [T0, T1) = [2, 7)
+
+
+@pytest.fixture(scope="module")
+def gapped(data):
+    with pytest.warns(UserWarning, match="outside the observation intervals"):
+        return data.restrict_to_intervals(GAPPED)
+
+
+def _interval_counts(times, offsets):
+    """Spikes of each unit in each interval, shape (n_units, n_intervals)."""
+    k = np.searchsorted(GAPPED[:, 0], times, side="right") - 1
+    unit = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+    return np.array([np.bincount(k[unit == u], minlength=len(GAPPED)) for u in range(offsets.size - 1)])
+
+
+def test_without_gaps_the_surrogates_are_unchanged(data):
+    # The draws of main before time support (72b8bce), to the bit: one interval is the recording.
+    picks = [0, 100, -1]
+    expected = {"circular_shift": ["0x1.0342c4a9f8f00p+1", "0x1.3006f72568858p+2", "0x1.87603cd41461ep+2"],
+                "dither": ["0x1.026571da8723ap+1", "0x1.6857e185e9e22p+2", "0x1.bdf7e3b5c95a6p+1"],
+                "isi_shuffle": ["0x1.0169ecd2fd0e8p+1", "0x1.2fa798d2d9260p+2", "0x1.84c4dbeb882d3p+2"]}
+    whole = SpikeData(data.times, data.offsets, data.units, T0, T1, intervals=[[T0, T1]])
+    for method, hexes in expected.items():
+        kw = {"dither_window": 0.02} if method == "dither" else {}
+        rows = surrogate_times(data, method=method, n_surrogates=5, rng=3, **kw)
+        assert [float(x).hex() for x in rows[2, picks]] == hexes, method
+        np.testing.assert_array_equal(surrogate_times(whole, method=method, n_surrogates=5, rng=3, **kw), rows)
+
+
+@pytest.mark.parametrize("method,kw", [("circular_shift", {}), ("dither", {"dither_window": 0.2}),
+                                       ("isi_shuffle", {})])
+def test_surrogates_stay_in_the_observed_intervals(gapped, method, kw):
+    # Before time support every null spread spikes over [t_start, t_stop): into the gaps, where nothing was
+    # observed (circular shift put about a fifth of them there). Now each unit keeps its count in every interval.
+    rows = surrogate_times(gapped, method=method, n_surrogates=30, rng=5, **kw)
+    k = np.searchsorted(GAPPED[:, 0], rows, side="right") - 1
+    assert np.all((k >= 0) & (rows < GAPPED[np.maximum(k, 0), 1]))
+    want = _interval_counts(gapped.times, gapped.offsets)
+    for row in rows[:5]:
+        SpikeData(row, gapped.offsets, gapped.units, T0, T1, intervals=GAPPED)  # grouped and sorted
+        np.testing.assert_array_equal(_interval_counts(row, gapped.offsets), want)
+
+
+def test_circular_shift_rotates_within_each_interval(gapped):
+    rows = circular_shift(gapped, n_surrogates=10, rng=1)
+    for row in rows:
+        for orig, sur in zip(gapped.trains(), _units(gapped, row)):
+            for a, b in GAPPED:
+                o, s = orig[(orig >= a) & (orig < b)], sur[(sur >= a) & (sur < b)]
+                if o.size > 1:
+                    np.testing.assert_allclose(_circular_isis(s, b - a), _circular_isis(o, b - a), rtol=0,
+                                               atol=1e-12)
+    # The single-spike unit (at 3.5 s, in the gap, dropped) is silent; its neighbour lands uniformly in its
+    # interval: shifts are U(0, b - a) of that interval.
+    single = SpikeData.from_trains([np.array([5.0])], t_start=T0, t_stop=T1, intervals=GAPPED)
+    pos = circular_shift(single, n_surrogates=3000, rng=2)[:, 0]
+    assert stats.kstest(pos, stats.uniform(4.75, 6.9 - 4.75).cdf).pvalue > 0.01
+
+
+def test_dither_reflects_at_interval_edges():
+    # A spike 10 ms after an interval's start, dithered by 50 ms, reflects at that start (not at t_start), and
+    # in a 30 ms interval, shorter than the dither, the displacement folds back and forth inside it.
+    d = SpikeData.from_trains([np.array([3.61]), np.array([5.01])], t_start=T0, t_stop=T1,
+                              intervals=[[3.6, 4.0], [5.0, 5.03]])
+    rows = dither(d, n_surrogates=4000, dither_window=0.05, rng=7)
+    near = rows[:, 0] - 3.6
+    assert near.min() >= 0 and near.max() < 0.06
+    assert abs(np.mean(near < 0.04) - 0.8) < 0.03  # as at t_start: the reflected mass doubles [0, 0.04)
+    assert rows[:, 1].min() >= 5.0 and rows[:, 1].max() < 5.03
+    # Reflections at 5.0 and 5.03 repeat: the position is 0.01 + U(-D, D) folded with period 2 L = 0.06.
+    x = np.mod(0.01 + np.random.default_rng(8).uniform(-0.05, 0.05, 4000), 0.06)
+    assert stats.ks_2samp(rows[:, 1] - 5.0, 0.03 - np.abs(0.03 - x)).pvalue > 0.01
+
+
+def test_isi_shuffle_keeps_each_intervals_train(gapped):
+    rows = isi_shuffle(gapped, n_surrogates=10, rng=4)
+    for row in rows:
+        for orig, sur in zip(gapped.trains(), _units(gapped, row)):
+            for a, b in GAPPED:
+                o, s = orig[(orig >= a) & (orig < b)], sur[(sur >= a) & (sur < b)]
+                if o.size > 1:  # the intervals across a gap are not ISIs: never used
+                    np.testing.assert_allclose(np.sort(np.diff(s)), np.sort(np.diff(o)), rtol=0, atol=1e-11)
+                    assert abs((s[-1] - s[0]) - (o[-1] - o[0])) < 1e-11

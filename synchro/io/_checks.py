@@ -103,6 +103,11 @@ def warn(message: str) -> None:
     warnings.warn(message, SynchroWarning, stacklevel=level)
 
 
+def time_scale(time_unit: str | None, sampling_rate: float | None = None) -> float:
+    """Seconds per stored time unit (1.0 for seconds or None; checks ``time_unit`` and ``sampling_rate``)."""
+    return _time_scale(time_unit, sampling_rate)
+
+
 def as_recording(obj) -> Recording:
     """Writers take a Recording or bare SpikeData."""
     if isinstance(obj, Recording):

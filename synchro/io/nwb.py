@@ -14,6 +14,12 @@ and ``t_stop`` = the whole second after the last spike, with a
 bounds: pass the true ``t_stop``, CLI ``--t-stop``). Spikes outside the
 ``obs_intervals`` are dropped with a warning whatever the bounds.
 
+Interval tables (``/intervals/epochs``, ``/intervals/trials``, any
+``TimeIntervals``) are read into ``recording.intervals`` as
+:class:`~synchro.core.IntervalTable` (start and stop in seconds, the
+table's columns, ragged text columns such as the epochs' ``tags`` as tuples)
+and written back by :func:`write_nwb`.
+
 Files written by :func:`write_nwb` keep the recording's metadata and
 bounds as JSON in ``/scratch/synchro_metadata``.
 """
@@ -27,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import Recording, Signal
+from ..core import IntervalTable, Recording, Signal
 from ..errors import (
     AmbiguousUnitsTableError,
     InvalidDataError,
@@ -53,6 +59,7 @@ from ._checks import (
     json_columns,
     number,
     population_alias,
+    time_scale,
     to_json,
     warn,
     whole_numbers,
@@ -68,6 +75,8 @@ _UNKNOWN_SUBJECT = {"subject_id": "unknown", "species": "http://purl.obolibrary.
                     "unspecified source); set recording.metadata['subject'] to describe it"}
 _VOLT_SCALE = {"V": 1.0, "volts": 1.0, "mV": 1e-3, "uV": 1e-6, "µV": 1e-6}
 # Units-table columns that are structure, not per-unit values.
+# Unit columns every UnitTable has, filled with "" when the source lacks them.
+_FILLED = ("label", "population", "quality")
 _STRUCTURAL = {"spike_times", "obs_intervals", "electrodes", "electrode_group", "waveform_mean", "waveform_sd",
                "waveforms"}
 
@@ -107,9 +116,11 @@ def read_nwb(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None
     Returns
     -------
     Recording
-        Spikes, signals (``"LFP"`` in volts, and any signal synchro wrote)
-        and metadata (``source``, ``units_table``, ``bounds``,
-        ``curation``, ``skipped_columns``).
+        Spikes, signals (``"LFP"`` in volts, and any signal synchro wrote),
+        interval tables by name (``"epochs"``, ``"trials"``, others by
+        path; a table that cannot be read is left out with a warning) and
+        metadata (``source``, ``units_table``, ``bounds``, ``curation``,
+        ``skipped_columns``).
 
     Raises
     ------
@@ -194,7 +205,54 @@ def _read_open(f, p: Path, *, units, lfp, time_unit, sampling_rate, t_start, t_s
             sig = _read_series(f, info["path"], s.t_start, s.t_stop, info, name=name, volts=False)
             if sig is not None:
                 signals[name] = sig
-    return Recording(s, signals, {**rec.metadata, **extra})
+    tables = _interval_tables(f, typed, p.name, time_unit, sampling_rate)
+    return Recording(s, signals, {**rec.metadata, **extra}, intervals=tables)
+
+
+def _interval_tables(f, typed: dict[str, str], source: str, time_unit, sampling_rate) -> dict[str, IntervalTable]:
+    """Every TimeIntervals table of the file (epochs, trials, invalid_times, others) by name.
+
+    Tables under ``/intervals`` are keyed by their own name (``"epochs"``),
+    others by their path. A table that cannot be read is left out with a
+    warning: the spikes are still analysed.
+    """
+    scale = time_scale(time_unit, sampling_rate)
+    tables = {}
+    for path in sorted(k for k, t in typed.items() if t == "TimeIntervals"):
+        key = path.removeprefix("intervals/") if path.count("/") == 1 and path.startswith("intervals/") else path
+        try:
+            tables[key] = _interval_table(f[path], key, source, scale)
+        except (SynchroError, KeyError, TypeError, ValueError, OSError) as err:
+            warn(f"{source}: skipped the interval table /{path}, which cannot be read ({err}); the spikes are read")
+    return tables
+
+
+def _interval_table(g, name: str, source: str, scale: float) -> IntervalTable:
+    import h5py
+
+    if "start_time" not in g or "stop_time" not in g:
+        raise InvalidDataError("it has no start_time/stop_time columns")
+    start = float_times(g["start_time"][()], f"{g.name}/start_time", source) * scale
+    stop = float_times(g["stop_time"][()], f"{g.name}/stop_time", source) * scale
+    columns, descriptions = {}, {}
+    for col in [_text(c) for c in np.atleast_1d(g.attrs.get("colnames", []))]:
+        if col in ("start_time", "stop_time") or col not in g or not isinstance(g[col], h5py.Dataset):
+            continue
+        ds = g[col]
+        text = h5py.check_string_dtype(ds.dtype) is not None
+        if ds.ndim != 1 or not (text or ds.dtype.kind in "iufb"):
+            continue  # references (the timeseries column) and compound values have no one-value-per-row form
+        values = ds.asstr(encoding="utf-8", errors="replace")[()] if text else ds[()]
+        index = g.get(f"{col}_index")
+        if index is not None:
+            bounds = np.concatenate([[0], whole_numbers(index[()], f"{g.name}/{col}_index", source, floats=False)])
+            if np.any(np.diff(bounds) < 0) or bounds[-1] != len(values):
+                raise InvalidDataError(f"{col}_index does not match its {len(values)} values")
+            values = [tuple(values[a:b].tolist()) for a, b in zip(bounds[:-1], bounds[1:])]
+        columns[col] = values
+        descriptions[col] = _attr(ds, "description") or ""
+    return IntervalTable(start, stop, columns, name=name, description=_attr(g, "description") or "",
+                         descriptions=descriptions)
 
 
 def _stored_metadata(f, source: str) -> dict:
@@ -456,11 +514,16 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
 
     The Units table is built from the flat arrays (no per-unit loop), with
     every unit column (columns of Python objects other than strings are
-    left out and listed in the stored metadata), ``obs_intervals`` holding
+    left out and listed in the stored metadata; ``label``, ``population``
+    and ``quality`` only when some unit has a value, so a file read and
+    written back gains no empty column), ``obs_intervals`` holding
     the recording bounds (or observation intervals) for every unit, and the
     spike times bit for bit. A signal named ``"LFP"`` becomes an
     ElectricalSeries in ``processing/ecephys/LFP`` (with an electrode per
     channel); other signals become TimeSeries in ``acquisition``. The
+    recording's interval tables go to ``/intervals`` (``epochs``,
+    ``trials``, ``invalid_times`` and any other name) with their columns in
+    their order and the columns' descriptions. The
     recording's metadata, bounds and signal channel tables are stored as
     JSON in ``/scratch/synchro_metadata`` and restored by :func:`read_nwb`.
 
@@ -497,8 +560,16 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
     start = session_start_time or _start_time(rec.metadata.get("session_start_time"))
     if start.tzinfo is None:
         raise UsageError("session_start_time must be timezone-aware, e.g. datetime.now(timezone.utc)")
+    names = [key.rpartition("/")[2] for key in rec.intervals]
+    if len(set(names)) < len(names):
+        raise UsageError(f"interval tables {list(rec.intervals)} would share a name in /intervals; rename one")
+    tables = {name: _time_intervals(key, table) for name, (key, table) in zip(names, rec.intervals.items())}
     nwb = NWBFile(session_description=session_description, identifier=identifier or str(uuid.uuid4()),
-                  session_start_time=start, subject=Subject(**{**_UNKNOWN_SUBJECT, **rec.metadata.get("subject", {})}))
+                  session_start_time=start, subject=Subject(**{**_UNKNOWN_SUBJECT, **rec.metadata.get("subject", {})}),
+                  epochs=tables.pop("epochs", None), trials=tables.pop("trials", None),
+                  invalid_times=tables.pop("invalid_times", None))
+    for table in tables.values():
+        nwb.add_time_intervals(table)
 
     spike_times = VectorData(name="spike_times", description="spike times of each unit in seconds", data=s.times)
     columns = [spike_times, VectorIndex(name="spike_times_index", data=s.offsets[1:], target=spike_times)]
@@ -508,8 +579,8 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
     columns += [obs, VectorIndex(name="obs_intervals_index", data=np.arange(1, s.n_units + 1) * len(iv), target=obs)]
     skipped = []
     for name, values in s.units.items():
-        if name == "id":
-            continue
+        if name == "id" or (name in _FILLED and all(v == "" for v in values)):
+            continue  # a required column the source lacked (filled with "" on reading) is not written back
         if values.dtype == object and not all(isinstance(v, str) for v in values):
             skipped.append(name)
             continue
@@ -546,6 +617,27 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
         with NWBHDF5IO(str(tmp), "w") as io:
             io.write(nwb)
     return Path(path)
+
+
+def _time_intervals(key: str, table):
+    """An IntervalTable as a pynwb TimeIntervals, columns in their order, with their descriptions."""
+    from pynwb.epoch import TimeIntervals
+
+    name = key.rpartition("/")[2]  # a table read from a processing module goes to /intervals under its own name
+    out = TimeIntervals(name=name, description=table.description or f"{name} written by synchro")
+    ragged = {c for c, v in table.columns.items() if len(v) and all(isinstance(x, tuple) for x in v)}
+    for col in table.columns:
+        if col not in out.colnames:  # epochs' tags (and timeseries) are predefined
+            out.add_column(name=col, description=table.descriptions.get(col) or f"column {col!r} from synchro",
+                           index=col in ragged)
+    for i in range(len(table)):
+        row = {c: list(v[i]) if c in ragged else _scalar(v[i]) for c, v in table.columns.items()}
+        out.add_interval(start_time=float(table.start[i]), stop_time=float(table.stop[i]), **row)
+    return out
+
+
+def _scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _start_time(value) -> datetime.datetime:

@@ -108,7 +108,7 @@ def _rates(report):
 
 
 def _spectra(report):
-    pops = [p for p in report.populations if ("rhythms", p) in report.results]
+    pops = [p for p in report.panels if ("rhythms", p) in report.results]
     fig, axes = _figure(len(pops), height=3.2)
     for ax, pop in zip(axes[:, 0], pops):
         report.results[("rhythms", pop)].plot(ax=ax, fmax=FMAX)
@@ -117,7 +117,7 @@ def _spectra(report):
 
 
 def _sttc(report):
-    pop = next(p for p in report.populations if ("sttc", p) in report.results)
+    pop = next(p for p in report.panels if ("sttc", p) in report.results)
     fig, axes = _figure(1, height=6.0, width=7.0)
     report.results[("sttc", pop)].plot(ax=axes[0, 0])
     window_ms = report.parameters["calls"][f"sttc ({pop})"]["window"] * 1e3
@@ -126,9 +126,9 @@ def _sttc(report):
 
 
 def _coupling(report):
-    pops = [p for p in report.populations if ("coherence", p) in report.results]
+    pops = [p for p in report.panels if ("coherence", p) in report.results]
     bands = list(report.parameters["bands"])
-    colors = population_colors(report.populations)
+    colors = population_colors(report.panels)
     fig, axes = _figure(1, 1 + len(bands), height=3.6, width=4.0 * (1 + len(bands)))
     ax = axes[0, 0]
     for pop in pops:

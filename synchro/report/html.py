@@ -50,21 +50,28 @@ def _sentence_html(band: str, v: dict) -> str:
     return escape(sentence)
 
 
+def _verdict_list(rhythms: dict, bands: list[str]) -> list[str]:
+    """One list item per population and band: the band's sentence, verdict word in bold."""
+    if not rhythms:
+        return ["<p>No rhythm verdict: the rhythm analysis could not run on this data (see Skipped in the "
+                "summary).</p>"]
+    items = [f'<li><span class="population">{escape(pop)}</span> {_sentence_html(band, verdicts[band])}</li>'
+             for pop, verdicts in rhythms.items() for band in bands if band in verdicts]
+    return ["<ul>", *items, "</ul>"]
+
+
 def _answer(report) -> list[str]:
-    """The "Answer" section: one sentence per population and band, and what the words mean."""
+    """The "Answer" section: one sentence per population and band (per epoch or condition when the report has
+    sections), and what the words mean."""
     parts = ['<section id="answer">', "<h2>Answer</h2>"]
-    if report.rhythms:
-        bands = list(report.parameters["bands"])
-        parts.append("<ul>")
-        for pop, verdicts in report.rhythms.items():
-            for band in bands:
-                if band in verdicts:
-                    parts.append(f'<li><span class="population">{escape(pop)}</span> '
-                                 f"{_sentence_html(band, verdicts[band])}</li>")
-        parts.append("</ul>")
+    bands = list(report.parameters["bands"])
+    if report.sections:
+        for sec in report.sections:
+            parts.append(f'<h3 class="section">{escape(sec["kind"].capitalize())} {escape(sec["label"])} '
+                         f'<small>({sec["observed_duration"]:g} s observed)</small></h3>')
+            parts += _verdict_list(sec["rhythms"], bands)
     else:
-        parts.append("<p>No rhythm verdict: the rhythm analysis could not run on this data (see Skipped in the "
-                     "summary).</p>")
+        parts += _verdict_list(report.rhythms, bands)
     doc, section = METHODS
     parts += [f'<p class="note">{escape(MEANING)} Methods: <code>{escape(doc)}</code>, section '
               f"&ldquo;{escape(section)}&rdquo;.</p>", "</section>"]

@@ -4,6 +4,14 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
+Schema 2.1 (from 2.0): ``sections``, one analysis per epoch label or trial
+condition (``synchro analyze --epochs`` / ``--trials``; an empty list
+otherwise, when the top-level ``rhythms``/``synchrony``/``coupling`` hold
+the whole analysed window), ``parameters.sections`` (null, or the kind,
+table and label column), ``input.interval_tables``; every analysis gets
+``rng=seed`` itself (no per-analysis derived seeds); population rates
+divide by observed time.
+
 Schema 2.0 (from 1.0): each rhythm band carries a verdict word
 (``present``, ``broadband``, ``absent``, ``undetermined``) and two tests,
 peak over the aperiodic background and power beyond independent units;
@@ -21,7 +29,7 @@ from ..core import SpikeData
 __all__ = ["SCHEMA_VERSION", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,14 @@ class Report:
         ``preferred_phase`` (rad), ``rayleigh_p``, ``n_spikes``.
     skipped : list of dict
         ``{"analysis", "population", "reason"}`` for every analysis not run.
+    sections : list of dict
+        With epochs or trial conditions, one per label, in order of first
+        appearance: ``kind`` (``"epoch"`` or ``"condition"``), ``label``,
+        ``table``, ``column``, ``n_rows`` (rows of the table with that
+        label), ``intervals`` (the observed time analysed, ``[[start,
+        stop], ...]`` in s), ``observed_duration`` (s), and ``populations``,
+        ``rhythms``, ``synchrony``, ``coupling``, ``skipped`` laid out as at
+        the top level. Empty without epochs or trials.
     generator : dict
         Program, version, time of creation (UTC) and platform.
     timings : dict
@@ -77,6 +93,7 @@ class Report:
     synchrony: dict
     coupling: dict
     skipped: list
+    sections: list
     generator: dict
     timings: dict
     data: SpikeData = field(repr=False, compare=False)
@@ -86,6 +103,13 @@ class Report:
     def populations(self) -> list[str]:
         """Populations analysed: ``"all"`` first, then each value of the population column."""
         return list(self.input["populations"])
+
+    @property
+    def panels(self) -> list[str]:
+        """Keys of ``results`` in display order: the populations, or ``"LABEL: population"`` per section."""
+        if not self.sections:
+            return self.populations
+        return [f"{s['label']}: {p}" for s in self.sections for p in s["populations"]]
 
     def to_dict(self) -> dict:
         """The report.json document.
@@ -106,6 +130,7 @@ class Report:
             "synchrony": self.synchrony,
             "coupling": self.coupling,
             "skipped": self.skipped,
+            "sections": self.sections,
             "timings": self.timings,
         })
 

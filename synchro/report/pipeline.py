@@ -19,9 +19,19 @@ slowly sampled for a band) is recorded in ``Report.skipped`` with the
 reason instead of ending the run; when nothing at all can be analysed,
 :class:`~synchro.errors.NothingToAnalyseError` is raised.
 
-Every random draw comes from one seed: each analysis of each population gets
-its own seed derived from ``(seed, analysis, population)``, recorded in its
-parameters, so any number in the report can be recomputed alone.
+Every random draw comes from one seed, passed as it is (``rng=seed``) to
+every analysis of every population and recorded in its parameters
+(``parameters.calls``): ``synchro analyze FILE --seed S`` and, in Python,
+``band_verdicts(data, rng=S)`` on the same data with the same options give
+the same numbers. The data analysed are the recording's spikes, minus the
+first 0.2 s of a simulation (``parameters.discard``) and cut to
+``parameters.window``.
+
+With ``epochs=`` (CLI ``--epochs``) or ``trials=`` (``--trials``), the
+analyses run once per epoch label or trial condition, on the spikes of
+that label's intervals, the time between them unobserved
+(:func:`synchro.core.split_by_intervals`), and the report holds one section
+per label.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ import platform
 import sys
 import time
 import warnings
-import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -42,11 +52,19 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..core import Recording, SpikeData
-from ..errors import InvalidDataError, NothingToAnalyseError, RecordingBoundsError, SynchroWarning, UsageError
+from ..core import Recording, SpikeData, intersect_intervals, split_by_intervals
+from ..errors import (
+    InvalidDataError,
+    NothingToAnalyseError,
+    NotInFileError,
+    RecordingBoundsError,
+    SynchroWarning,
+    UsageError,
+)
 from .model import Report
 
-__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands"]
+__all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands",
+           "check_section_options"]
 
 #: Frequency bands tested by default (Hz).
 DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
@@ -113,11 +131,6 @@ def parse_bands(text: str) -> dict[str, tuple[float, float]]:
     return bands
 
 
-def _seed_for(seed: int, *key: str) -> int:
-    """A seed for one analysis of one population, independent of the order analyses run in."""
-    return int(np.random.SeedSequence([seed, *(zlib.crc32(k.encode()) for k in key)]).generate_state(1)[0])
-
-
 def _versions() -> dict[str, str]:
     found = {"synchro": __version__, "python": platform.python_version()}
     for name in _VERSIONED:
@@ -150,10 +163,13 @@ class _Run:
         self.results: dict = {}
         self.timings: dict[str, float] = {}
         self.calls: dict[str, dict] = {}
+        self.prefix = ""  # "LABEL: " while a section (epoch, condition) is analysed
+
 
     def step(self, analysis: str, population: str, fn: Callable, data, *args, **kwargs):
         """Run ``fn(data, *args, **kwargs)``, recording its full keyword parameters; on data it cannot
         support, record the analysis as skipped and return None."""
+        population = self.prefix + population
         name = f"{analysis} ({population})"
         bound = inspect.signature(fn).bind(data, *args, **kwargs)
         bound.apply_defaults()
@@ -178,14 +194,16 @@ class _Run:
 def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float]] | None = None,
                  n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = ALPHA,
                  population_column: str = "population", discard: float | None = None,
+                 window: tuple[float, float] | None = None, epochs: str | None = None,
+                 epoch_column: str | None = None, trials: str | None = None,
                  source: Mapping | None = None, progress: Callable | None = None) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
 
     Parameters
     ----------
     recording : Recording
-        Spikes (with a unit table) and, optionally, a field signal
-        (``"LFP"`` or ``"field_proxy"``).
+        Spikes (with a unit table), optionally a field signal (``"LFP"`` or
+        ``"field_proxy"``) and interval tables (epochs, trials).
     bands : mapping of str to (float, float), optional
         Frequency bands in Hz; default :data:`DEFAULT_BANDS`.
     n_surrogates : int, default 200
@@ -198,7 +216,10 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         about 1 s per STTC matrix of 1000 units). Chi's floor for
         independent units, ``1/sqrt(N)``, is always reported.
     rng : int or None, default 0
-        Seed of every random draw; ``None`` draws one, recorded in the report.
+        Seed of every random draw, passed as ``rng`` to every analysis as it
+        is: ``band_verdicts(data, rng=seed)`` in a notebook gives the
+        report's numbers for the same data and options. ``None`` draws one,
+        recorded in the report.
     alpha : float, default 0.05
         Significance level of the band verdicts (Holm-corrected across bands).
     population_column : str, default "population"
@@ -208,7 +229,24 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         Seconds dropped from the start of the recording before analysis;
         by default the first 0.2 s of simulated time for simulations
         (recording metadata names a ``simulator``; their start-up transient
-        is no rhythm) and nothing for recordings.
+        is no rhythm) and nothing for recordings or when ``window`` is given.
+    window : (float, float), optional
+        Start and stop (s) of the part of the recording analysed (CLI
+        ``--window START:STOP``); it must lie inside the recording's bounds,
+        which stay what they are.
+    epochs : str, optional
+        Name of an interval table of the recording (``"epochs"``, or any
+        other, e.g. ``"trials"``): each label of its rows (sleep, wake) is
+        analysed separately, as one section of the report (CLI ``--epochs``).
+    epoch_column : str, optional
+        Column of the ``epochs`` table holding the labels; by default the
+        first of :data:`synchro.core.LABEL_COLUMNS` the table has (pynwb's
+        ``add_epoch`` writes ``tags``).
+    trials : str, optional
+        Column of the ``"trials"`` table grouping the trials (a condition):
+        each value is analysed separately on the spikes of its trials, as
+        one section (CLI ``--trials``). Spectra are those of the
+        trial-restricted data, phase locking uses the spikes of those trials.
     source : mapping, optional
         Description of the input file (path, format, ...) for the report.
     progress : callable, optional
@@ -218,12 +256,18 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     Returns
     -------
     Report
+        Without ``epochs``/``trials``, the whole (windowed) recording in
+        ``rhythms``/``synchrony``/``coupling``; with them, those are empty
+        and ``sections`` holds one analysis per label.
 
     Raises
     ------
     UsageError
         Unknown population column, bad band or parameter, too few
-        surrogates for Holm to reach ``alpha`` across the bands.
+        surrogates for Holm to reach ``alpha`` across the bands, a window
+        outside the recording, both ``epochs`` and ``trials``.
+    NotInFileError
+        No interval table or column of that name (a usage error).
     NothingToAnalyseError
         No spikes in the analysed window, or every analysis was skipped.
     """
@@ -236,63 +280,188 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     if population_column != "population" and population_column not in spikes.units:
         raise UsageError(f"no unit column {population_column!r} for --population-column; "
                          f"columns are {list(spikes.units.columns)}")
+    spec = _section_spec(recording, epochs, epoch_column, trials)  # options checked before any analysis
     if discard is None:  # simulations start at 0 s; their first 0.2 s is start-up, not dynamics
-        discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if "simulator" in recording.metadata else 0.0
+        simulated = "simulator" in recording.metadata and window is None
+        discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if simulated else 0.0
     if not 0 <= discard < spikes.duration:
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
+    if window is not None:
+        data = _crop(data, window, spikes)
     if data.duration > MAX_DURATION:
         raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
                                    f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
                                    "bounds (--t-start/--t-stop; times in ms?) or split the recording")
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
-                                    "check --t-start/--t-stop and the curation filter (--quality all)")
+                                    "check --t-start/--t-stop/--window and the curation filter (--quality all)")
     run = _Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, seed=seed, alpha=alpha,
                progress=progress)
     field, field_info = _pick_field(recording, run)
 
-    pops = {"all": data}
-    for name in data.populations(population_column):
-        # A population literally called "all" must not replace the whole set.
-        pops[name if name != "all" else f"{population_column}=all"] = data.select(population=name,
-                                                                                 column=population_column)
-    rhythms, synchrony, coupling = {}, {}, {}
-    for pop, sub in pops.items():
-        if sub.n_spikes == 0:
-            run.skip("all analyses", pop, "no spikes in this population")
-            continue
-        if (r := _rhythms(run, pop, sub)) is not None:
-            rhythms[pop] = r
-        if s := _synchrony(run, pop, sub):
-            synchrony[pop] = s
-        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"])):
-            coupling[pop] = c
-    if not (rhythms or synchrony or coupling):
-        reasons = "; ".join(f"{s['analysis']}: {s['reason']}" for s in run.skipped[:3])
+    sections = []
+    if spec is None:
+        whole = _analyse(run, data, field, field_info, population_column, rates=True)
+        found = whole["rhythms"] or whole["synchrony"] or whole["coupling"]
+    else:
+        kind, table, column = spec
+        whole = {"populations": _counts(_populations(data, population_column)), "rhythms": {}, "synchrony": {},
+                 "coupling": {}}
+        parts = split_by_intervals(data, table, column)
+        rows = Counter(table.labels(column))
+        for label in table.groups(column):
+            if label not in parts:
+                run.skip("all analyses", f"{kind} {label}", f"no observed time of this {kind} in "
+                         f"{data.t_start:g}-{data.t_stop:g} s")
+        outer, found = run.skipped, False
+        for label, part in parts.items():
+            run.skipped, run.prefix = [], f"{label}: "
+            result = _analyse(run, part, field, field_info, population_column, rates=False,
+                              trials=_trials_of(table, column, label, part) if kind == "condition" else None)
+            found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
+            sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
+                             "n_rows": int(rows[label]), "intervals": part.support.tolist(),
+                             "observed_duration": part.observed_duration, **result, "skipped": run.skipped})
+        run.skipped, run.prefix = outer, ""
+    if not found:
+        reasons = "; ".join(f"{s['analysis']}: {s['reason']}"
+                            for s in [*run.skipped, *(x for sec in sections for x in sec["skipped"])][:3])
         raise NothingToAnalyseError(f"no analysis could run on this data ({reasons})")
 
-    populations = {name: {"units": sub.n_units, "spikes": sub.n_spikes,
-                          "rate_hz": sub.n_spikes / sub.duration / max(sub.n_units, 1)} for name, sub in pops.items()}
     inp = {
         **dict(source or {}),
         "units": spikes.n_units, "spikes": spikes.n_spikes, "t_start": spikes.t_start, "t_stop": spikes.t_stop,
-        "duration": spikes.duration, "populations": populations, "population_column": population_column,
+        "duration": spikes.duration, "populations": whole["populations"], "population_column": population_column,
         "unit_columns": list(spikes.units.columns), "signals": sorted(recording.signals), "field": field_info,
         "metadata": dict(recording.metadata),
+        "interval_tables": {name: {"rows": len(t), "columns": list(t.columns)}
+                            for name, t in recording.intervals.items()},
     }
     inp.setdefault("name", "recording")
     parameters = {
         "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
         "synchrony_surrogates": run.sync_surrogates, "discard": discard,
         "window": [data.t_start, data.t_stop], "population_column": population_column,
+        "sections": None if spec is None else {"kind": spec[0], "table": spec[1].name, "column": spec[2]},
         "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,
     }
     generator = {"program": "synchro", "version": __version__, "created": datetime.now(UTC).isoformat(),
                  "platform": platform.platform(), "python": sys.version.split()[0]}
-    return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=rhythms, synchrony=synchrony,
-                  coupling=coupling, skipped=run.skipped, generator=generator, timings=run.timings, data=data,
-                  results=run.results)
+    return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
+                  synchrony=whole["synchrony"], coupling=whole["coupling"], skipped=run.skipped, sections=sections,
+                  generator=generator, timings=run.timings, data=data, results=run.results)
+
+
+def _trials_of(table, column: str, label: str, part: SpikeData) -> np.ndarray | None:
+    """The trials (rows, not merged: back-to-back trials stay two) of one condition inside ``part``'s support (s).
+
+    None when they overlap one another: a spike would then belong to two trials, and phase locking falls back to
+    equal segments of the observed time (its parameters in the report say so: ``trials`` null).
+    """
+    rows = table.intervals[table.labels(column) == label]
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    pieces = [iv for a, b in rows if len(iv := intersect_intervals(part.support, [[a, b]]))]
+    if not pieces:
+        return None
+    trials = np.array([[iv[0, 0], iv[-1, 1]] for iv in pieces])
+    return None if np.any(trials[1:, 0] < trials[:-1, 1]) else trials
+
+
+def check_section_options(epochs: str | None, epoch_column: str | None, trials: str | None) -> None:
+    """Check that the options choosing a report's sections go together (before any file is read).
+
+    Parameters
+    ----------
+    epochs, epoch_column, trials
+        As in :func:`build_report`.
+
+    Raises
+    ------
+    UsageError
+        Both ``epochs`` and ``trials``, or ``epoch_column`` without ``epochs``.
+    """
+    if epochs is not None and trials is not None:
+        raise UsageError("give --epochs or --trials, not both: a report's sections are either epochs or trial "
+                         "conditions (run twice for both)")
+    if epoch_column is not None and epochs is None:
+        raise UsageError("epoch_column names the label column of epochs=TABLE; give epochs too")
+
+
+def _section_spec(recording: Recording, epochs, epoch_column, trials):
+    """``(kind, table, label column)`` of the report's sections, or None; bad names raise before any analysis."""
+    check_section_options(epochs, epoch_column, trials)
+    if epochs is None and trials is None:
+        return None
+    kind, name, column = ("epoch", epochs, epoch_column) if trials is None else ("condition", "trials", trials)
+    option = "--epochs" if trials is None else "--trials"
+    source = Path(str(recording.metadata.get("source", "the input"))).name
+    table = recording.intervals.get(name)
+    if table is None:
+        held = list(recording.intervals)
+        raise NotInFileError(f"{source} has no interval table {name!r} for {option}; it holds "
+                             + (f"{held} (NWB /intervals)" if held else "none (epochs and trials are read from NWB "
+                                "files' /intervals)"))
+    column = table.label_column(column)
+    if not table.groups(column):
+        raise NotInFileError(f"the {name!r} table's column {column!r} gives no row a label; name another column "
+                             f"of {list(table.columns)} ({option})")
+    return kind, table, column
+
+
+def _crop(data: SpikeData, window, spikes: SpikeData) -> SpikeData:
+    """``data`` restricted to ``window`` (s), which must lie inside the recording's bounds."""
+    a, b = (float(x) for x in window)
+    if not (np.isfinite(a) and np.isfinite(b) and a < b):
+        raise UsageError(f"window {a:g}:{b:g} s must have START < STOP, both finite; write e.g. --window 600:1200")
+    if a < spikes.t_start or b > spikes.t_stop:
+        raise UsageError(f"window {a:g}:{b:g} s is outside the recording ({spikes.t_start:g}-{spikes.t_stop:g} s); "
+                         "give a --window inside it (--t-start/--t-stop set the recording's bounds)")
+    a = max(a, data.t_start)
+    if b <= a or not len(intersect_intervals(data.support, [[a, b]])):
+        raise UsageError(f"window {window[0]:g}:{b:g} s holds no analysed time (observed, after the "
+                         f"{data.t_start - spikes.t_start:g} s discarded); choose another --window")
+    return data.restrict(a, b)
+
+
+def _populations(data: SpikeData, column: str) -> dict[str, SpikeData]:
+    """``"all"`` and each value of the population column, as SpikeData."""
+    pops = {"all": data}
+    for name in data.populations(column):
+        # A population literally called "all" must not replace the whole set.
+        pops[name if name != "all" else f"{column}=all"] = data.select(population=name, column=column)
+    return pops
+
+
+def _counts(pops: dict[str, SpikeData]) -> dict:
+    """Units, spikes and mean rate per unit over the observed time (Hz) of each population."""
+    return {name: {"units": sub.n_units, "spikes": sub.n_spikes,
+                   "rate_hz": sub.n_spikes / sub.observed_duration / max(sub.n_units, 1)} for name, sub in pops.items()}
+
+
+def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
+             trials: np.ndarray | None = None) -> dict:
+    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``.
+
+    ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
+    """
+    from .. import spectral
+
+    pops = _populations(data, population_column)
+    rhythms, synchrony, coupling = {}, {}, {}
+    for pop, sub in pops.items():
+        if sub.n_spikes == 0:
+            run.skip("all analyses", pop, "no spikes in this population")
+            continue
+        if rates:  # for the rates figure; sections' rates have gaps and are not drawn
+            run.step("rates", pop, spectral.population_rate, sub)
+        if (r := _rhythms(run, pop, sub)) is not None:
+            rhythms[pop] = r
+        if s := _synchrony(run, pop, sub):
+            synchrony[pop] = s
+        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"], trials)):
+            coupling[pop] = c
+    return {"populations": _counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling}
 
 
 def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,
@@ -311,7 +480,8 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
         As in :func:`build_report`.
     **options
         Passed to :func:`build_report` (``bands``, ``n_surrogates``, ``rng``,
-        ``alpha``, ``population_column``, ``discard``).
+        ``alpha``, ``population_column``, ``discard``, ``window``,
+        ``epochs``, ``epoch_column``, ``trials``).
 
     Returns
     -------
@@ -348,11 +518,10 @@ def _pick_field(recording: Recording, run: _Run):
 
 
 def _rhythms(run: _Run, pop: str, data: SpikeData):
-    from .. import rhythms, spectral
+    from .. import rhythms
 
-    run.step("rates", pop, spectral.population_rate, data)
     result = run.step("rhythms", pop, rhythms.band_verdicts, data, bands=run.bands, n_surrogates=run.n_surrogates,
-                      alpha=run.alpha, rng=_seed_for(run.seed, "rhythms", pop))
+                      alpha=run.alpha, rng=run.seed)
     if result is None:
         return None
     return {band: _band_record(result[band]) for band in run.bands}
@@ -397,15 +566,15 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
                  f"undetermined: {n_active} of {data.n_units} units have spikes; synchrony compares at least two")
     else:
         if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
-                          rng=_seed_for(run.seed, "chi", pop))) is not None:
+                          rng=run.seed)) is not None:
             out.update(chi=_defined(run, "chi", pop, r.chi, "the population trace or the units' traces have no "
                                     "variance"), chi_z=r.z_score, chi_floor=r.floor_chi)
         if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
-                          rng=_seed_for(run.seed, "sttc", pop))) is not None:
+                          rng=run.seed)) is not None:
             out.update(sttc_mean=_defined(run, "sttc", pop, r.value, "no unit pair with spikes in both units"),
                        sttc_z=r.z_score)
         if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
-                          rng=_seed_for(run.seed, "spike_sync", pop))) is not None:
+                          rng=run.seed)) is not None:
             out.update(spike_sync=_defined(run, "spike_sync", pop, r.value, "no spike with a partner to match"))
         if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
             out.update(spike_contrast=_defined(run, "spike_contrast", pop, r.value, "no bin size with activity"))
@@ -414,13 +583,13 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
     return out
 
 
-def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int) -> dict:
+def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int, trials=None) -> dict:
     from .. import coupling
 
     out = {}
     for band, (lo, hi) in run.bands.items():
         r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
-                     channel=channel)
+                     channel=channel, trials=trials)
         if r is not None:
             where, n = f"{pop}, {band}", r.population_n_spikes
             if n < 2:

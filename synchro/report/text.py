@@ -57,55 +57,24 @@ def render_text(report) -> str:
                   + f", {inp['spikes']:,} spikes, {inp['t_start']:g}-{inp['t_stop']:g} s")
     window = par["window"]
     n = par["n_surrogates"]
-    lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s; seed {par['seed']}; each band tested twice: "
+    left_out = f" (first {par['discard']:g} s left out: simulation start-up)" if par.get("discard") else ""
+    lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s{left_out}; seed {par['seed']}; each band tested twice: "
                        f"peak over the aperiodic background (parametric bootstrap of the background, {n} "
                        f"spectra) and power beyond independent units ({n} circular-shift surrogates)")
-    band_names = list(par["bands"])
-
-    def band_label(b):
-        lo, hi = par["bands"][b]
-        return f"{b} {lo:g}-{hi:g} Hz"
-
-    if report.rhythms:
-        lines += ["", f"Rhythms (population-rate spectrum; Holm across bands, alpha {par['alpha']:g})"]
-        for pop, bands in report.rhythms.items():
-            for b in band_names:
-                lines += _wrap("  ", f"{pop}: {bands[b]['sentence']}", indent="      ")
-        rows = []
-        for pop, bands in report.rhythms.items():
-            for b in band_names:
-                v = bands[b]
-                rows.append([pop, band_label(b), v["verdict"], _num(v["peak_hz"], ".1f"),
-                             _num(v["power_ratio"], ".3g"), format_p(v["p_peak_holm"]),
-                             format_p(v["p_independent_holm"])])
-        lines += [""] + _table(["population", "band", "verdict", "peak Hz", "peak/bg", "p peak", "p indep"], rows,
-                               left=3)
-        lines += _wrap("  ", "peak/bg: spectrum over the aperiodic background at the peak; present = a peak "
-                             "above the background (p peak) and power beyond independent units (p indep)")
-    if report.synchrony:
-        with_z = par["synchrony_surrogates"] > 0
-        lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
-                                  f"{FANO_WINDOW * 1e3:g} ms population counts"
-                              + (f"; z against {par['synchrony_surrogates']} circular shifts)" if with_z else ")"))
-        rows = []
-        for pop, s in report.synchrony.items():
-            z = [_num(s.get("chi_z"), ".1f"), _num(s.get("sttc_z"), ".1f")] if with_z else []
-            rows.append([pop, _num(s.get("chi"), ".3f"), _num(s.get("chi_floor"), ".3f"), *z[:1],
-                         _num(s.get("sttc_mean"), ".3f"), *z[1:], _num(s.get("spike_sync"), ".3f"),
-                         _num(s.get("spike_contrast"), ".3f"), _num(s.get("fano"), ".3g")])
-        z_chi, z_sttc = (["chi z"], ["STTC z"]) if with_z else ([], [])
-        lines += _table(["population", "chi", "floor", *z_chi, "STTC", *z_sttc, "SPIKE-sync", "contrast",
-                         "Fano"], rows)
-    if report.coupling:
-        field = inp["field"]
-        lines += ["", f"Spike-field coupling ({field['name']}, channel {field['channel']})"]
-        rows = []
-        for pop, bands in report.coupling.items():
-            for b, v in bands.items():
-                phase = v["preferred_phase"]
-                rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
-                             "-" if phase is None else f"{round(math.degrees(phase)):d}", format_p(v["rayleigh_p"])])
-        lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
+    if report.sections:
+        spec = par["sections"]
+        lines += _wrap("", f"{len(report.sections)} {spec['kind']}s of the {spec['table']!r} table (labels from "
+                           f"{spec['column']!r}), each analysed on its own observed time")
+        for sec in report.sections:
+            lines += ["", "=" * min(WIDTH, 40)] + _wrap("", _section_heading(sec))
+            lines += _results(par, inp, sec["rhythms"], sec["synchrony"], sec["coupling"])
+            if sec["skipped"]:
+                lines += ["", "Skipped"]
+                for s in sec["skipped"]:
+                    lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+        lines += ["", "=" * min(WIDTH, 40)]
+    else:
+        lines += _results(par, inp, report.rhythms, report.synchrony, report.coupling)
     if report.input.get("warnings"):
         lines += ["", "Warnings about the input"]
         for w in report.input["warnings"]:
@@ -116,3 +85,65 @@ def render_text(report) -> str:
             lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
     # Names from the input may hold control characters: none reaches a terminal (escape sequences) or a file.
     return strip_control("\n".join(lines))
+
+
+def _section_heading(sec: dict) -> str:
+    """``Epoch sleep: 0-600 s, 600 s observed (1 row)``."""
+    iv = sec["intervals"]
+    span = f"{iv[0][0]:g}-{iv[-1][1]:g} s" if iv else "no time"
+    rows = f"{sec['n_rows']} trial{'s' * (sec['n_rows'] != 1)}" if sec["kind"] == "condition" else (
+        f"{sec['n_rows']} row{'s' * (sec['n_rows'] != 1)}")
+    return (f"{sec['kind'].capitalize()} {sec['label']}: {span}, {sec['observed_duration']:g} s observed in "
+            f"{len(iv)} interval{'s' * (len(iv) != 1)} ({rows} of {sec['table']!r})")
+
+
+def _results(par: dict, inp: dict, rhythms: dict, synchrony: dict, coupling: dict) -> list[str]:
+    """The rhythm, synchrony and coupling blocks of one analysis (the whole window, or one section)."""
+    lines: list[str] = []
+    band_names = list(par["bands"])
+
+    def band_label(b):
+        lo, hi = par["bands"][b]
+        return f"{b} {lo:g}-{hi:g} Hz"
+
+    if rhythms:
+        lines += ["", f"Rhythms (population-rate spectrum; Holm across bands, alpha {par['alpha']:g})"]
+        for pop, bands in rhythms.items():
+            for b in band_names:
+                lines += _wrap("  ", f"{pop}: {bands[b]['sentence']}", indent="      ")
+        rows = []
+        for pop, bands in rhythms.items():
+            for b in band_names:
+                v = bands[b]
+                rows.append([pop, band_label(b), v["verdict"], _num(v["peak_hz"], ".1f"),
+                             _num(v["power_ratio"], ".3g"), format_p(v["p_peak_holm"]),
+                             format_p(v["p_independent_holm"])])
+        lines += [""] + _table(["population", "band", "verdict", "peak Hz", "peak/bg", "p peak", "p indep"], rows,
+                               left=3)
+        lines += _wrap("  ", "peak/bg: spectrum over the aperiodic background at the peak; present = a peak "
+                             "above the background (p peak) and power beyond independent units (p indep)")
+    if synchrony:
+        with_z = par["synchrony_surrogates"] > 0
+        lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
+                                  f"{FANO_WINDOW * 1e3:g} ms population counts"
+                              + (f"; z against {par['synchrony_surrogates']} circular shifts)" if with_z else ")"))
+        rows = []
+        for pop, s in synchrony.items():
+            z = [_num(s.get("chi_z"), ".1f"), _num(s.get("sttc_z"), ".1f")] if with_z else []
+            rows.append([pop, _num(s.get("chi"), ".3f"), _num(s.get("chi_floor"), ".3f"), *z[:1],
+                         _num(s.get("sttc_mean"), ".3f"), *z[1:], _num(s.get("spike_sync"), ".3f"),
+                         _num(s.get("spike_contrast"), ".3f"), _num(s.get("fano"), ".3g")])
+        z_chi, z_sttc = (["chi z"], ["STTC z"]) if with_z else ([], [])
+        lines += _table(["population", "chi", "floor", *z_chi, "STTC", *z_sttc, "SPIKE-sync", "contrast",
+                         "Fano"], rows)
+    if coupling:
+        field = inp["field"]
+        lines += ["", f"Spike-field coupling ({field['name']}, channel {field['channel']})"]
+        rows = []
+        for pop, bands in coupling.items():
+            for b, v in bands.items():
+                phase = v["preferred_phase"]
+                rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
+                             "-" if phase is None else f"{round(math.degrees(phase)):d}", format_p(v["rayleigh_p"])])
+        lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
+    return lines
