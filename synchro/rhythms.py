@@ -112,17 +112,15 @@ _CHUNK_SAMPLES = 4_000_000
 
 
 @jit
-def _shifted_counts(bins, units, runs, shifts, out):
-    # Circular shift of each unit by its own s bins inside each observed run of bins (runs[k] = [first, stop),
-    # bins[i] relative to its run's first bin, units[i] its unit and run), summed over units: O(n_spikes) per
-    # surrogate.
+def _shifted_counts(bins, column, first, length, shifts, out):
+    # Circular shift of each unit by its own s bins inside each observed run of bins, summed over units:
+    # O(n_spikes) per surrogate. Per spike: bins[i] relative to its run's first bin, first[i] and length[i]
+    # of that run, column[i] its (unit, run) column of shifts.
     for r in range(shifts.shape[0]):
         row = shifts[r]
         for i in range(bins.size):
-            k = units[i, 1]
-            length = runs[k, 1] - runs[k, 0]
-            b = bins[i] + row[units[i, 0], k]
-            out[r, runs[k, 0] + (b - length if b >= length else b)] += 1.0
+            b = bins[i] + row[column[i]]
+            out[r, first[i] + (b - length[i] if b >= length[i] else b)] += 1.0
 
 
 def holm(p_values) -> np.ndarray:
@@ -498,13 +496,14 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
         run = interval_index(bins, runs)
         inside = run >= 0
         bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
-        units = np.column_stack([units, run])
+        first, length, column = runs[run, 0], runs[run, 1] - runs[run, 0], units * len(runs) + run
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
+        shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
     out = []
     for start, stop in _chunks(prep, n_surrogates):
         if null == "circular_shift":
             counts = np.zeros((stop - start, n))
-            _shifted_counts(bins, units, runs, shifts[start:stop], counts)
+            _shifted_counts(bins, column, first, length, shifts[start:stop], counts)
         else:
             times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
