@@ -44,9 +44,9 @@ from scipy import special
 from ._json import jsonable
 from ._plotting import new_axes
 from .errors import UsageError
-from .surrogates import monte_carlo_p
+from .surrogates import jit, monte_carlo_p
 
-__all__ = ["AperiodicFit", "PeakTest", "fit_aperiodic", "peak_test"]
+__all__ = ["AperiodicFit", "BackgroundSimulation", "PeakTest", "fit_aperiodic", "peak_test", "simulate_background"]
 
 #: Peak exclusion level of the fit, in log-spreads above the model.
 EXCLUDE_ABOVE = 2.5
@@ -92,6 +92,7 @@ class _Model:
         self.logf = np.log(f)
         self.f2 = f**2
         self.independent = independent
+        self._independent = np.zeros(f.size) if independent is None else np.ascontiguousarray(independent, float)
 
     def background(self, x: np.ndarray) -> np.ndarray:
         """PSD of the model for parameter rows ``x`` (M, p) on the fitted grid -> (M, n_f)."""
@@ -109,37 +110,132 @@ class _Model:
         return 10.0 ** x[:, 5:6] * (1 - x[:, 3:4] / (1 + f2 * 10.0 ** (-2 * x[:, 4:5])))
 
     def log(self, x):
-        return np.log10(np.maximum(self.background(x), np.finfo(float).tiny))
+        out = np.empty((x.shape[0], self.f.size))
+        _model_rows(np.ascontiguousarray(x, dtype=np.float64), self.f0, self.logf, self.f2, self._independent, out,
+                    np.empty((0, 0, 0)))
+        return out
+
+    def bounds(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Parameter bounds: levels within decades of the spectra's median, exponent, knee, dip."""
+        ref = float(np.median(y))
+        lower = np.array([ref - 8, _CHI_BOUNDS[0], _KNEE_BOUNDS[0], 0.0, -1.0, ref - 8])
+        upper = np.array([ref + 6, _CHI_BOUNDS[1], _KNEE_BOUNDS[1], _DIP_MAX, 3.0, ref + 6])
+        return lower, upper
 
     def log_and_jacobian(self, x):
         """log10 of the model and its derivatives in each parameter, (M, n_f) and (M, p, n_f)."""
-        ln10 = np.log(10.0)
-        chi, log_fk = x[:, 1:2], ln10 * x[:, 2:3]
+        out, jac = np.empty((x.shape[0], self.f.size)), np.empty((x.shape[0], self.n_params, self.f.size))
+        _model_rows(np.ascontiguousarray(x, dtype=np.float64), self.f0, self.logf, self.f2, self._independent, out,
+                    jac)
+        return out, jac
+
+
+@jit
+def _model_rows(x, f0, logf, f2, independent, out, jac):
+    # log10 of _Model's background for each parameter row of x into out, and (if jac has rows) its derivatives
+    # in each parameter, parameters on the middle axis. One loop per row: the fits call this every iteration.
+    ln10 = np.log(10.0)
+    tiny = 2.2250738585072014e-308
+    log_f0 = np.log(f0)
+    for i in range(x.shape[0]):
+        amp, chi, log_fk = 10.0 ** x[i, 0], x[i, 1], ln10 * x[i, 2]
+        depth, inv_fd2, level = x[i, 3], 10.0 ** (-2 * x[i, 4]), 10.0 ** x[i, 5]
         fkc = np.exp(chi * log_fk)  # f_k^chi
-        fc, f0c = np.exp(chi * self.logf), self.f0**chi
-        g, h = fc + fkc, f0c + fkc
-        falling = 10.0 ** x[:, 0:1] * h / g
-        level, depth, u2 = 10.0 ** x[:, 5:6], x[:, 3:4], self.f2 * 10.0 ** (-2 * x[:, 4:5])
-        dip = 1 / (1 + u2)
-        white = level * (1 - depth * dip)
-        total = white + falling if self.independent is None else white + falling + self.independent
-        total = np.maximum(total, np.finfo(float).tiny)
-        # Parameters on the middle axis: each derivative is written as one contiguous row per spectrum.
-        jac = np.empty((total.shape[0], self.n_params, total.shape[1]))
-        jac[:, 0] = falling * ln10
-        jac[:, 1] = falling * ((f0c * np.log(self.f0) + fkc * log_fk) / h - (fc * self.logf + fkc * log_fk) / g)
-        jac[:, 2] = falling * chi * ln10 * fkc * (1 / h - 1 / g)
-        jac[:, 3] = -level * dip
-        jac[:, 4] = -level * depth * 2 * ln10 * u2 * dip**2
-        jac[:, 5] = white * ln10
-        jac /= (total * ln10)[:, None, :]
-        return np.log10(total), jac
+        f0c = np.exp(chi * log_f0)
+        h = f0c + fkc
+        dh = (f0c * log_f0 + fkc * log_fk) / h
+        for j in range(logf.size):
+            fc = np.exp(chi * logf[j])
+            g = fc + fkc
+            falling = amp * h / g
+            u2 = f2[j] * inv_fd2
+            dip = 1 / (1 + u2)
+            white = level * (1 - depth * dip)
+            total = max(white + falling + independent[j], tiny)
+            out[i, j] = np.log10(total)
+            if jac.shape[0]:
+                c = 1 / (total * ln10)
+                jac[i, 0, j] = falling * ln10 * c
+                jac[i, 1, j] = falling * (dh - (fc * logf[j] + fkc * log_fk) / g) * c
+                jac[i, 2, j] = falling * chi * ln10 * fkc * (1 / h - 1 / g) * c
+                jac[i, 3, j] = -level * dip * c
+                jac[i, 4, j] = -level * depth * 2 * ln10 * u2 * dip * dip * c
+                jac[i, 5, j] = white * ln10 * c
+
+
+class _Linearised:
+    """:class:`_Model` linearised at one parameter row ``x0``: ``log10 P(theta) = log0 + (theta - theta0) J``.
+
+    The bootstrap spectra of the peak test scatter about the background of ``x0`` (they are drawn from it), so
+    their fits stay near ``x0`` and the model's first-order expansion there serves them all with one Jacobian.
+    The levels (``A``, ``F`` and the dip's ``F d``) are expanded as levels, not logs: a part that ``x0`` has
+    (nearly) switched off can still grow, as it can in the model; exponent, knee and dip frequency stay in
+    log10. Same interface as :class:`_Model` for the fit (``log``, ``log_and_jacobian``, ``bounds``).
+    """
+
+    n_params = _Model.n_params
+
+    def __init__(self, model: _Model, x0: np.ndarray):
+        log0, jac = model.log_and_jacobian(x0)
+        level_a, level_f, depth = 10.0 ** x0[0, 0], 10.0 ** x0[0, 5], x0[0, 3]
+        jac = jac[0].copy()
+        jac[0] /= level_a * np.log(10.0)  # d/dA = d/dlog10 A / (A ln 10)
+        jac[3] /= level_f  # d/d(F d) at fixed F
+        jac[5] = 10.0 ** -log0[0] / np.log(10.0)  # d/dF at fixed F d
+        self.model, self.log0, self.jac = model, log0, jac
+        self.theta0 = np.array([[level_a, x0[0, 1], x0[0, 2], level_f * depth, x0[0, 4], level_f]])
+
+    def log(self, theta: np.ndarray) -> np.ndarray:
+        return self.log0 + (theta - self.theta0) @ self.jac
+
+    def log_and_jacobian(self, theta: np.ndarray):
+        """log10 of the model per row and the one Jacobian shared by all rows, (M, n_f) and (p, n_f)."""
+        return self.log(theta), self.jac
+
+    def bounds(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The model's bounds in these coordinates (the dip's depth bound taken at ``x0``'s white level)."""
+        lower, upper = self.model.bounds(y)
+        level_f = self.theta0[0, 5]
+        return (np.array([10.0 ** lower[0], lower[1], lower[2], 0.0, lower[4], 10.0 ** lower[5]]),
+                np.array([10.0 ** upper[0], upper[1], upper[2], _DIP_MAX * level_f, upper[4], 10.0 ** upper[5]]))
 
 
 def _loss(r: np.ndarray, w: np.ndarray, scale: float) -> np.ndarray:
     """Fit loss per row of residuals ``r = model - data`` (log10): soft-L1 above the model, quadratic below."""
-    z2 = (r / scale) ** 2
-    return np.sum(w * np.where(r < 0, 2 * (np.sqrt(1 + z2) - 1), z2), axis=1)
+    return _loss_terms(r, w, scale)[1]
+
+
+def _loss_terms(r: np.ndarray, w: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The iteratively reweighted weights at residuals ``r`` (``w / sqrt(1 + (r / scale)^2)`` where the data lie
+    above the model, ``w`` below) and :func:`_loss` per row, in one pass."""
+    r, w = np.ascontiguousarray(r, dtype=np.float64), np.ascontiguousarray(np.broadcast_to(w, r.shape), np.float64)
+    reweighted, cost = np.empty_like(r), np.empty(r.shape[0])
+    _loss_rows(r, w, float(scale), reweighted, cost)
+    return reweighted, cost
+
+
+@jit
+def _loss_rows(r, w, scale, reweighted, cost):
+    # One pass per row for the fits' inner loop: soft-L1 above the model (r < 0), quadratic below.
+    for i in range(r.shape[0]):
+        total = 0.0
+        for j in range(r.shape[1]):
+            z = r[i, j] / scale
+            z2 = z * z
+            if r[i, j] < 0:
+                q = np.sqrt(1 + z2)
+                total += w[i, j] * (2 * (q - 1))
+                reweighted[i, j] = w[i, j] / q
+            else:
+                total += w[i, j] * z2
+                reweighted[i, j] = w[i, j]
+        cost[i] = total
+
+
+def _blocks_product(a: np.ndarray, b: np.ndarray, rows: int = 32) -> np.ndarray:
+    """``a @ b`` in blocks of ``rows`` rows, each small enough for one BLAS thread: a threaded product of this
+    size stalls for milliseconds when the cores are busy."""
+    return np.concatenate([a[i: i + rows] @ b for i in range(0, a.shape[0], rows)])
 
 
 def _levenberg_marquardt(model: _Model, y: np.ndarray, weights: np.ndarray, x: np.ndarray, lower, upper,
@@ -149,33 +245,51 @@ def _levenberg_marquardt(model: _Model, y: np.ndarray, weights: np.ndarray, x: n
     The loss is soft-L1 (as iteratively reweighted least squares) where the data lie above the model and
     quadratic where they lie below, so the background follows the spectrum's lower envelope and peaks
     cannot pull it up. Rows stop once their cost no longer falls, so a row started near its optimum
-    costs a few iterations.
+    costs a few iterations. ``model`` is a :class:`_Model` or a :class:`_Linearised` one (one Jacobian for
+    every row, so that ``J'WJ`` of all rows is one product of the weights with each bin's ``J_i J_j``).
     """
-    x = x.copy()
-    active = np.arange(x.shape[0])
-    lam = np.full(x.shape[0], 1e-2)
-    eye = np.eye(x.shape[1])
-    c_all = _loss(model.log(x) - y, weights, scale)
+    p = x.shape[1]
+    eye = np.eye(p)
+    shared = isinstance(model, _Linearised)
+    if shared:
+        jac = model.jac
+        products = np.ascontiguousarray((jac[:, None, :] * jac[None, :, :]).reshape(p * p, -1).T)
+    out = x.copy()
+    # The rows still iterating, compacted (rows leave only when they converge): their parameters, damping,
+    # data, bins' weights, residuals, reweighted weights (soft-L1 as reweighted least squares) and costs.
+    rows, x, lam = np.arange(x.shape[0]), x.copy(), np.full(x.shape[0], 1e-2)
+    r = model.log(x) - y
+    w, c = _loss_terms(r, weights, scale)
     for _ in range(n_iter):
-        xa, ya, wa, c = x[active], y[active], weights[active], c_all[active]
-        log, jac = model.log_and_jacobian(xa)
-        r = log - ya
-        w = np.where(r < 0, wa / np.sqrt(1 + (r / scale) ** 2), wa)
-        wj = jac * w[:, None, :]
-        a = wj @ np.swapaxes(jac, 1, 2)
-        g = (wj @ r[..., None])[..., 0]
-        step = np.linalg.solve(a + lam[active, None, None] * (a * eye + 1e-9 * eye), -g[..., None])[..., 0]
-        x_new = np.clip(xa + step, lower, upper)
-        c_new = _loss(model.log(x_new) - ya, wa, scale)
+        if shared:
+            a = _blocks_product(w, products).reshape(-1, p, p)
+            g = (w * r) @ jac.T
+        else:
+            jac = model.log_and_jacobian(x)[1]
+            wj = jac * w[:, None, :]
+            a = wj @ np.swapaxes(jac, 1, 2)
+            g = (wj @ r[..., None])[..., 0]
+        step = np.linalg.solve(a + lam[:, None, None] * (a * eye + 1e-9 * eye), -g[..., None])[..., 0]
+        x_new = np.clip(x + step, lower, upper)
+        r_new = model.log(x_new) - y
+        w_new, c_new = _loss_terms(r_new, weights, scale)
         better = c_new < c
-        x[active[better]], c_all[active[better]] = x_new[better], c_new[better]
-        lam[active] = np.where(better, lam[active] / 3, lam[active] * 4)
+        lam = np.where(better, lam / 3, lam * 4)
         # Converged: the cost no longer falls (by 1e-5 of itself), or no step downhill is left.
-        done = (better & (c - c_new < 1e-5 * c)) | (lam[active] > 1e6)
-        active = active[~done]
-        if active.size == 0:
-            break
-    return x
+        done = (better & (c - c_new < 1e-5 * c)) | (lam > 1e6)
+        if better.all():
+            x, r, w, c = x_new, r_new, w_new, c_new
+        else:
+            x, c = np.where(better[:, None], x_new, x), np.where(better, c_new, c)
+            r, w = np.where(better[:, None], r_new, r), np.where(better[:, None], w_new, w)
+        if done.any():
+            out[rows[done]] = x[done]
+            go = ~done
+            rows, x, lam, y, weights, r, w, c = rows[go], x[go], lam[go], y[go], weights[go], r[go], w[go], c[go]
+            if rows.size == 0:
+                break
+    out[rows] = x
+    return out
 
 
 def _starts(f: np.ndarray, y: np.ndarray, independent: np.ndarray | None) -> np.ndarray:
@@ -191,14 +305,6 @@ def _starts(f: np.ndarray, y: np.ndarray, independent: np.ndarray | None) -> np.
                      for knee in (-0.5, 1.0, 2.0)])
 
 
-def _bounds(model: _Model, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter bounds: levels within decades of the spectrum's median, exponent, knee, dip."""
-    ref = float(np.median(y))
-    lower = np.array([ref - 8, _CHI_BOUNDS[0], _KNEE_BOUNDS[0], 0.0, -1.0, ref - 8])
-    upper = np.array([ref + 6, _CHI_BOUNDS[1], _KNEE_BOUNDS[1], _DIP_MAX, 3.0, ref + 6])
-    return lower, upper
-
-
 def _fit_rows(model: _Model, y: np.ndarray, dof: np.ndarray, allowed: np.ndarray, x0: np.ndarray, *,
               rounds: int = 4, n_iter: int = 40, exclude_from_start: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Fit every row of ``y`` (log10 PSD, bias-corrected) on the ``allowed`` bins, excluding peaks iteratively.
@@ -209,7 +315,7 @@ def _fit_rows(model: _Model, y: np.ndarray, dof: np.ndarray, allowed: np.ndarray
     mask of bins kept.
     """
     scale = _spread(dof)
-    lower, upper = _bounds(model, y)
+    lower, upper = model.bounds(y)
 
     def kept(xr, yr):
         k = allowed & ((yr - model.log(xr)) <= EXCLUDE_ABOVE * scale)
@@ -230,13 +336,13 @@ def _fit_rows(model: _Model, y: np.ndarray, dof: np.ndarray, allowed: np.ndarray
     return x, keep
 
 
-def _goodness(model: _Model, x: np.ndarray, y: np.ndarray, allowed: np.ndarray, scale: float) -> np.ndarray:
-    """RMS of the normalised residuals of the data *below* the background over the fitted bins, per row.
+def _goodness(log_background: np.ndarray, y: np.ndarray, allowed: np.ndarray, scale: float) -> np.ndarray:
+    """RMS of the normalised residuals of the data *below* the background (log10) over the fitted bins, per row.
 
     The background is a lower envelope: peaks and bumps above it are allowed (they may be rhythms outside
     the band), but a background that cannot get under the data (an unmodelled dip, a wrong bend) has failed.
     """
-    z = np.minimum((y - model.log(x)) / scale, 0.0)
+    z = np.minimum((y - log_background) / scale, 0.0)
     return np.sqrt(np.sum(np.where(allowed, z**2, 0.0), axis=1) / allowed.sum())
 
 
@@ -449,7 +555,7 @@ def _make_fit(model, x, y, dof, allowed, keep, freq_range, exclude) -> Aperiodic
         freq_range=(float(freq_range[0]), float(freq_range[1])),
         exclude=None if exclude is None else (float(exclude[0]), float(exclude[1])),
         n_excluded=int((allowed & ~keep).sum()),
-        rms_residual=float(_goodness(model, row, y[None, :], allowed, _spread(dof))[0]))
+        rms_residual=float(_goodness(model.log(row), y[None, :], allowed, _spread(dof))[0]))
 
 
 # The peak test ------------------------------------------------------------------------------------------------
@@ -546,14 +652,30 @@ def _fwhm(excess: np.ndarray, i: int, resolution: float) -> float:
     return float((right - left) * resolution)
 
 
-def _simulate(spectrum, model: _Model, x: np.ndarray, independent, peaks, estimator, fs: float,
-              envelope: np.ndarray, n_boot: int, rng):
-    """Spectra of ``n_boot`` Gaussian series whose spectrum is the background of ``x`` plus ``peaks`` (the
-    data's excess over it outside the band, on ``spectrum.freqs``; see :func:`peak_test`)."""
+def _complex_normal(rng, shape) -> np.ndarray:
+    """Complex Gaussians with independent unit-variance real and imaginary parts (complex64).
+
+    Box-Muller in polar form: modulus ``sqrt(-2 ln u1)``, phase ``2 pi u2``, which is exactly the complex
+    Gaussian's, from two float32 uniforms; about a third of the cost of two ``standard_normal`` draws. The
+    float32 uniforms bound the modulus at 5.8 (probability 6e-8 beyond it).
+    """
+    u = rng.random((2, *shape), dtype=np.float32)
+    modulus = np.sqrt(np.float32(-2.0) * np.log1p(-u[0]))
+    phase = np.float32(2 * np.pi) * u[1]
+    out = np.empty(shape, dtype=np.complex64)
+    np.cos(phase, out=out.real)
+    np.sin(phase, out=out.imag)
+    out *= modulus
+    return out
+
+
+def _simulate(spectrum, model: _Model, x: np.ndarray, independent, estimator, fs: float, envelope: np.ndarray,
+              n_boot: int, rng):
+    """Spectra of ``n_boot`` Gaussian series whose spectrum is the background of ``x`` (see :func:`peak_test`)."""
     n = envelope.size
     f = np.fft.rfftfreq(n, 1.0 / fs)
     f[0] = f[1]  # the mean is removed by every estimator: the DC value is zeroed below
-    slow = model.falling(x, f)[0] + np.interp(f, spectrum.freqs, peaks)
+    slow = model.falling(x, f)[0]
     fast = model.white(x, f)[0]
     if independent is not None:
         fast = fast + np.interp(f, spectrum.freqs, independent)
@@ -568,8 +690,7 @@ def _simulate(spectrum, model: _Model, x: np.ndarray, independent, peaks, estima
     chunk = max(1, _CHUNK_SAMPLES // (2 * n))
     for first in range(0, n_boot, chunk):
         rows = min(n_boot - first, chunk)
-        z = rng.standard_normal((2, 2, rows, f.size), dtype=np.float32)
-        z = (z[0] + 1j * z[1]) * scale[:, None, :]
+        z = _complex_normal(rng, (2, rows, f.size)) * scale[:, None, :]
         if n % 2 == 0:
             z[..., -1] = z[..., -1].real
         series = sfft.irfft(z, n, axis=-1, workers=-1)
@@ -577,20 +698,69 @@ def _simulate(spectrum, model: _Model, x: np.ndarray, independent, peaks, estima
     return np.concatenate(out)
 
 
+@dataclass(frozen=True, eq=False)
+class BackgroundSimulation:
+    """Spectra of series simulated from one aperiodic background, on its fitted frequencies.
+
+    Attributes
+    ----------
+    spectra : ndarray, shape (n_boot, n_freqs)
+        Estimated PSD of each simulated series ((spikes/s)^2/Hz) on ``fit.freqs``.
+    background : ndarray
+        The background they were simulated from, ``fit.background``.
+    fit : AperiodicFit
+        The fit whose background was simulated.
+    """
+
+    spectra: np.ndarray
+    background: np.ndarray
+    fit: AperiodicFit
+
+
+def simulate_background(spectrum, fit: AperiodicFit, *, independent, estimator, fs: float, envelope: np.ndarray,
+                        n_boot: int, rng) -> BackgroundSimulation:
+    """Simulate ``n_boot`` series from the background ``fit`` and estimate their spectra (see :func:`peak_test`).
+
+    Parameters
+    ----------
+    spectrum : RateSpectrum
+        Spectrum of the data (its frequency grid).
+    fit : AperiodicFit
+        Background to simulate, usually the whole-range fit.
+    independent, estimator, fs, envelope, n_boot, rng : see peak_test
+        As in :func:`peak_test` (independent-units spectrum, estimator,
+        sampling rate in Hz, shot-noise envelope, number of series, random
+        generator).
+
+    Returns
+    -------
+    BackgroundSimulation
+    """
+    m, _ = _fit_grid(spectrum, fit.freq_range, None)
+    model = _Model(fit.freqs, None if independent is None else np.asarray(independent, dtype=np.float64)[m])
+    boot = _simulate(spectrum, model, fit._params(), independent, estimator, fs, envelope, n_boot, rng)
+    return BackgroundSimulation(boot[:, m[:boot.shape[1]]].astype(np.float64), fit.background, fit)
+
+
 def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, envelope: np.ndarray, n_boot: int,
               rng, independent=None, freq_range: tuple[float, float] = (2.0, 200.0),
-              start: AperiodicFit | None = None) -> PeakTest:
+              start: AperiodicFit | None = None, simulation: BackgroundSimulation | None = None) -> PeakTest:
     """Test for a spectral peak in ``band`` above the aperiodic background, by parametric bootstrap.
 
     The background (:func:`fit_aperiodic`) is fitted with the band left
     out. Under the null hypothesis the band holds no peak: the population
     rate is the sum of a slow Gaussian fluctuation with the falling part's
-    spectrum (plus the data's own peaks outside the band, the bins the fit
-    left out) and a fast one (the independent and white parts) whose level
-    follows the rate's slow ``envelope``, as shot noise does. ``n_boot`` such series are simulated
-    and estimated exactly as the data were (so the estimator's smoothing and
-    scatter are in the null), refitted by the same local procedure (band
-    left out, peaks excluded) and reduced to the same statistic, the largest
+    spectrum and a fast one (the independent and white parts) whose level
+    follows the rate's slow ``envelope``, as shot noise does. ``n_boot``
+    such series are simulated from the whole-range background (``start``)
+    and estimated exactly as the data were (so the estimator's smoothing
+    and scatter are in the null, :func:`simulate_background`); their spectra
+    are scaled bin by bin to this band's null, its background plus the
+    data's own peaks outside the band (the bins the fit left out), so one
+    simulation serves every band of a population. Each is refitted by the
+    same local procedure as the data (band left out, peaks excluded, the
+    same Levenberg-Marquardt iterations) on the model linearised at the
+    band's background, and reduced to the same statistic, the largest
     local maximum of ``psd / background`` in the band. The data's statistic
     must exceed a bootstrap statistic by more than :data:`MIN_PEAK_HEIGHT`
     (log10) to count against it: the bootstrap is simulated from the
@@ -624,7 +794,12 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     freq_range : (float, float), default (2, 200)
         Frequencies of the background fit (Hz).
     start : AperiodicFit, optional
-        Whole-range fit to start the band's fit from; fitted here by default.
+        Whole-range fit to start the band's fit from and to simulate; fitted
+        here by default.
+    simulation : BackgroundSimulation, optional
+        ``simulate_background(spectrum, start, ...)`` with the same
+        ``independent``, ``estimator``, ``fs``, ``envelope`` and ``n_boot``,
+        shared by the bands of one spectrum; simulated here by default.
 
     Returns
     -------
@@ -647,6 +822,9 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     y = _corrected_log(spectrum.psd[m], dof)[None, :]
     if start is None:
         start = fit_aperiodic(spectrum, independent=independent, freq_range=freq_range)
+    if not np.array_equal(start.freqs, f) or (simulation is not None and simulation.spectra.shape[1] != f.size):
+        raise UsageError(f"start and simulation must come from a fit over the same freq_range as the test, "
+                         f"{freq_range}; got {start.freq_range}")
     # Data and bootstrap are refitted alike: locally, with the band left out, from a nearby start (the data
     # from the whole-range fit, each bootstrap spectrum from the data's band-excluded fit that made it).
     x, keep = _fit_rows(model, y, dof, allowed, start._params(), **_LOCAL)
@@ -655,17 +833,25 @@ def peak_test(spectrum, band: tuple[float, float], *, estimator, fs: float, enve
     stat, edge = _band_peaks(ratio, in_band)
 
     # The null is "no peak in this band", not "no peak anywhere": peaks the fit left out elsewhere stay in the
-    # simulated series, so that the bootstrap fits meet them as the data's fit did.
-    peaks = np.zeros(spectrum.freqs.size)
-    elsewhere = np.flatnonzero(m)[allowed & ~keep[0]]
-    peaks[elsewhere] = np.maximum(spectrum.psd[elsewhere] - fit.background[allowed & ~keep[0]], 0.0)
-    boot = _simulate(spectrum, model, x, independent, peaks, estimator, fs, envelope, n_boot, rng)
-    boot = boot[:, m[:boot.shape[1]]].astype(np.float64)  # the simulated grid holds the fitted bins
+    # null spectrum, so that the bootstrap fits meet them as the data's fit did.
+    elsewhere = allowed & ~keep[0]
+    null = fit.background.copy()
+    null[elsewhere] = np.maximum(spectrum.psd[m][elsewhere], null[elsewhere])
+    if simulation is None:
+        simulation = simulate_background(spectrum, start, independent=independent, estimator=estimator, fs=fs,
+                                         envelope=envelope, n_boot=n_boot, rng=rng)
+    # The simulated spectra scatter about the background they were drawn from; scaled bin by bin they scatter
+    # about this band's null (both smooth, so the estimator's smoothing commutes with the scaling).
+    boot = simulation.spectra * (null / simulation.background)
     y_boot = _corrected_log(boot, dof)
-    x_boot, _ = _fit_rows(model, y_boot, dof, allowed, np.repeat(x, boot.shape[0], axis=0), **_LOCAL)
-    stat_boot, _ = _band_peaks(boot / model.background(x_boot), in_band)
+    # Each bootstrap spectrum is refitted as the data were (locally, band left out, peaks excluded, the same
+    # Levenberg-Marquardt), on the model linearised at the background it was drawn from.
+    linear = _Linearised(model, x)
+    theta, _ = _fit_rows(linear, y_boot, dof, allowed, np.repeat(linear.theta0, boot.shape[0], axis=0), **_LOCAL)
+    log_boot = linear.log(theta)
+    stat_boot, _ = _band_peaks(boot / 10.0**log_boot, in_band)
     scale = _spread(dof)
-    gof_boot = _goodness(model, x_boot, y_boot, allowed, scale)
+    gof_boot = _goodness(log_boot, y_boot, allowed, scale)
 
     flanks = allowed & (f >= 2 * lo - hi) & (f < 2 * hi - lo)  # one band width on each side
     overshoot = float(-np.mean(np.minimum(y[0, flanks] - np.log10(fit.background[flanks]), 0.0)) / scale)

@@ -53,7 +53,7 @@ import numpy as np
 
 from ._json import jsonable
 from ._plotting import format_p, new_axes, plain_label
-from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test
+from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test, simulate_background
 from .core import SpikeData, interval_index
 from .errors import UsageError
 from .spectral import (
@@ -112,17 +112,15 @@ _CHUNK_SAMPLES = 4_000_000
 
 
 @jit
-def _shifted_counts(bins, units, runs, shifts, out):
-    # Circular shift of each unit by its own s bins inside each observed run of bins (runs[k] = [first, stop),
-    # bins[i] relative to its run's first bin, units[i] its unit and run), summed over units: O(n_spikes) per
-    # surrogate.
+def _shifted_counts(bins, column, first, length, shifts, out):
+    # Circular shift of each unit by its own s bins inside each observed run of bins, summed over units:
+    # O(n_spikes) per surrogate. Per spike: bins[i] relative to its run's first bin, first[i] and length[i]
+    # of that run, column[i] its (unit, run) column of shifts.
     for r in range(shifts.shape[0]):
         row = shifts[r]
         for i in range(bins.size):
-            k = units[i, 1]
-            length = runs[k, 1] - runs[k, 0]
-            b = bins[i] + row[units[i, 0], k]
-            out[r, runs[k, 0] + (b - length if b >= length else b)] += 1.0
+            b = bins[i] + row[column[i]]
+            out[r, first[i] + (b - length[i] if b >= length[i] else b)] += 1.0
 
 
 def holm(p_values) -> np.ndarray:
@@ -498,13 +496,14 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
         run = interval_index(bins, runs)
         inside = run >= 0
         bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
-        units = np.column_stack([units, run])
+        first, length, column = runs[run, 0], runs[run, 1] - runs[run, 0], units * len(runs) + run
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
+        shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
     out = []
     for start, stop in _chunks(prep, n_surrogates):
         if null == "circular_shift":
             counts = np.zeros((stop - start, n))
-            _shifted_counts(bins, units, runs, shifts[start:stop], counts)
+            _shifted_counts(bins, column, first, length, shifts[start:stop], counts)
         else:
             times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
@@ -684,6 +683,7 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
     aperiodic = fit_aperiodic(spectrum, independent=independent, freq_range=fit_range)
 
     rows, peaks = [], {}
+    simulation = None  # one simulated background per population, shared by its bands (see peak_test)
     for name, (lo, hi) in bands.items():
         idx = np.flatnonzero((freqs >= lo) & (freqs < hi))
         reason = _undetermined_reason(prep, lo, hi, freqs, spectrum.psd)
@@ -698,9 +698,14 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "welch"
                 null_stat = null_ratio[:, idx].max(axis=1)
                 row.update(statistic=stat, threshold=float(np.quantile(null_stat, 0.95)),
                            p_independent=monte_carlo_p(null_stat, stat))
+            if simulation is None:
+                simulation = simulate_background(spectrum, aperiodic, independent=independent,
+                                                 estimator=lambda x: boot_est.psd(x)[0], fs=boot_est.fs,
+                                                 envelope=envelope, n_boot=n_surrogates, rng=gen)
             test = peaks[name] = peak_test(spectrum, (lo, hi), estimator=lambda x: boot_est.psd(x)[0],
                                            fs=boot_est.fs, envelope=envelope, n_boot=n_surrogates, rng=gen,
-                                           independent=independent, freq_range=fit_range, start=aperiodic)
+                                           independent=independent, freq_range=fit_range, start=aperiodic,
+                                           simulation=simulation)
             row.update(p_peak=test.p_value, peak_hz=test.peak_hz, power_ratio=test.ratio, power_db=test.ratio_db,
                        width_hz=test.width_hz, edge=test.edge, fit_p_value=test.fit_p_value,
                        overshoot=test.overshoot)

@@ -387,9 +387,11 @@ class _Estimator:
         seg = np.lib.stride_tricks.sliding_window_view(x, self.nperseg, axis=-1)
         seg = seg[..., ::step, :] if self.runs is None else seg[..., self.starts, :]
         h = signal.get_window("hann", self.nperseg).astype(x.dtype, copy=False)
-        seg = (seg - seg.mean(axis=-1, keepdims=True)) * h
-        return _one_sided(np.mean(np.abs(fft.rfft(seg, axis=-1, workers=-1)) ** 2, axis=-2)
-                          / (self.fs * np.sum(h**2)), self.nperseg)
+        spec = fft.rfft(seg * h, axis=-1, workers=-1)
+        # Each segment's mean removed after the transform: the periodic Hann window's own transform is zero but
+        # at bins 0 and 1, so (x - mean) h differs from x h there only (one pass over the samples saved).
+        spec[..., :2] -= seg.mean(axis=-1, keepdims=True) * fft.rfft(h)[:2]
+        return _one_sided(np.mean(spec.real**2 + spec.imag**2, axis=-2) / (self.fs * np.sum(h**2)), self.nperseg)
 
     def _welch_dof(self) -> np.ndarray:
         # Equivalent degrees of freedom of overlapped windowed segments (Welch 1967;
