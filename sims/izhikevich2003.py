@@ -322,7 +322,8 @@ def _check_options(*, n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p,
     if scheme == "netm":
         if dt_ms != 1.0 or noise != "held" or synapse != "pulse" or refractory_ms != 0:
             raise UsageError("scheme='netm' is the published program: it needs dt_ms=1, noise='held', "
-                             "synapse='pulse' and refractory_ms=0; pick scheme='euler' for other choices")
+                             "synapse='pulse' and refractory_ms=0; pick scheme='euler' for other choices "
+                             "(CLI: --scheme euler)")
     if noise == "xi" and scheme not in ("euler", "heun"):
         raise UsageError(f"noise='xi' needs a stochastic integrator (scheme 'euler' or 'heun'), not {scheme!r}; "
                          "or use noise='held'")

@@ -173,3 +173,15 @@ def test_cli_sweep_writes_the_report_and_resumes(tmp_path):
     assert json.loads((out / "summary.json").read_text())["n_points"] == 2
     bad = CliRunner().invoke(main, ["sweep", MODEL, "--dt", "1,fast", "-o", str(out)])
     assert bad.exit_code == 2 and "--dt must be a comma-separated list" in bad.output
+
+
+def test_the_forums_sweep_is_refused_before_any_point_runs(tmp_path):
+    """Issue 15's sweep case: dt 0.5 ms with the default scheme (the published net.m program, fixed at 1 ms) once
+    started workers that failed one by one. Now one line, exit 2, naming the CLI fix, and nothing written."""
+    proc = subprocess.run([sys.executable, "-m", "synchro.cli", "sweep", MODEL, "--dt", "1,0.5", "--seeds", "2",
+                           "--duration", "2", "-o", str(tmp_path / "S")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "scheme='netm' is the published program" in lines[0] and "(CLI: --scheme euler)" in lines[0]
+    assert not (tmp_path / "S").exists() or not any((tmp_path / "S").iterdir())
