@@ -327,3 +327,32 @@ def test_bad_input_raises_specific_errors():
         population_fano(two, windows=(6.0,))
     with pytest.raises(TypeError, match="SpikeData"):
         sttc_matrix([t, t])
+
+
+def test_cross_checks_hold_with_t_start_not_zero(mixed, monkeypatch):
+    """The same spikes 37.5 s into a recording: every peer cross-check above, with t_start = 37.5 s on both sides.
+
+    Catches an analysis that bins, tiles or normalises from 0 instead of from t_start (each of STTC's tiles,
+    SPIKE-sync's edges, spike contrast's bin grid and the correlation's bins depend on it).
+    """
+    from elephant.conversion import BinnedSpikeTrain
+    from elephant.spike_train_correlation import correlation_coefficient
+    from elephant.spike_train_synchrony import spike_contrast as elephant_contrast
+
+    offset = 37.5
+    _, trains = mixed
+    trains = [np.asarray(t) + offset for t in trains]
+    data = SpikeData.from_trains(trains, t_start=offset, t_stop=offset + T)
+    sts = _neo(trains, t_start=offset, t_stop=offset + T)
+    elephant_sttc = _elephant_sttc_rtol0(monkeypatch)
+    ref = np.array([[elephant_sttc(a, b, dt=0.005 * pq.s) for b in sts] for a in sts])
+    np.testing.assert_allclose(sttc_matrix(data, window=0.005, n_surrogates=0).matrix, ref, rtol=0, atol=1e-12,
+                               equal_nan=True)
+    pyspike = [spk.SpikeTrain(t, edges=(offset, offset + T)) for t in trains]
+    assert spike_sync(data).value == pytest.approx(spk.spike_sync(pyspike), abs=1e-12)
+    assert spike_contrast(data).value == pytest.approx(elephant_contrast(sts), abs=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corr = correlation_coefficient(BinnedSpikeTrain(sts, bin_size=1 * pq.ms))
+    np.testing.assert_allclose(correlation_matrix(data, bin_width=0.001).matrix, corr, rtol=0, atol=1e-12,
+                               equal_nan=True)
