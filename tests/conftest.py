@@ -34,3 +34,40 @@ def small_recording():
                  channels={"electrode_id": np.array([4, 5, 6]),
                            "location": np.array(["CA1", "CA1", "CA3"], dtype=object)})
     return Recording(spikes, {"LFP": lfp}, {"origin": "conftest small_recording", "seed": 7})
+
+
+def schema_errors(doc) -> list[str]:
+    """Where a report.json document breaks the JSON Schema synchro ships (empty when it validates)."""
+    import json
+
+    import jsonschema
+
+    from synchro.report import SCHEMA_FILE
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_report_json_matches_the_schema(tmp_path_factory):
+    """After the whole run: every report.json a test wrote (under pytest's temporary folders) validates.
+
+    Left out: files the tests write on purpose as something else (another program's report, a half-written
+    temporary folder, whose name starts with a dot).
+    """
+    import json
+
+    yield
+    bad = []
+    for path in tmp_path_factory.getbasetemp().rglob("report.json"):
+        if any(part.startswith(".") for part in path.parts[-3:-1]):
+            continue
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError:
+            bad.append(f"{path}: not JSON")
+            continue
+        if doc.get("generator", {}).get("program") != "synchro":
+            continue
+        bad += [f"{path}: {e}" for e in schema_errors(doc)[:3]]
+    assert not bad, "report.json files that break synchro/data/report.schema.json:\n" + "\n".join(bad[:20])

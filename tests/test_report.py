@@ -181,3 +181,24 @@ def test_too_few_surrogates_is_refused_before_any_analysis(session):
         build_report(session, n_surrogates=19, bands={"gamma": (30, 80)})
     with pytest.raises(UsageError, match="alpha must lie strictly between 0 and 1"):
         build_report(session, alpha=0)
+
+
+def test_report_json_matches_the_shipped_schema_and_the_schema_bites(small_recording):
+    """The JSON Schema in the package describes report.json: a real report validates, and changing a verdict word,
+    a p-value's range, a field's name or the version breaks it (every report.json the tests write is also
+    validated at the end of the run, in conftest)."""
+    from conftest import schema_errors
+
+    from synchro.report import SCHEMA_FILE, SCHEMA_VERSION
+
+    assert json.loads(SCHEMA_FILE.read_text())["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    doc = json.loads(json.dumps(build_report(small_recording, n_surrogates=40, rng=0).to_dict(), allow_nan=False))
+    assert schema_errors(doc) == []
+    band = doc["rhythms"]["all"]["alpha"]
+    for change in [{"verdict": "maybe"}, {"p_peak": 1.5}, {"present": not band["present"]}, {"peak_frequency": 10.0}]:
+        broken = json.loads(json.dumps(doc))
+        broken["rhythms"]["all"]["alpha"].update(change)
+        errors = schema_errors(broken)
+        assert errors and all(e.startswith("rhythms/all/alpha") for e in errors), (change, errors)
+    assert schema_errors({**doc, "schema_version": "2.0"})
+    assert schema_errors({k: v for k, v in doc.items() if k != "timings"})

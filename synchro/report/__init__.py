@@ -3,10 +3,11 @@
 :func:`build_report` (or :func:`analyze_file` for a file) returns one
 :class:`Report`; :func:`write_report` writes its folder (report.json,
 summary.txt, figures as PNG and SVG, report.html). The JSON layout is
-versioned by :data:`SCHEMA_VERSION` and described in docs/report-schema.md.
+versioned by :data:`SCHEMA_VERSION`, described in docs/report-schema.md and
+checked by the JSON Schema at :data:`SCHEMA_FILE`.
 """
 
-from .model import SCHEMA_VERSION, Report
+from .model import SCHEMA_FILE, SCHEMA_VERSION, Report
 from .output import (
     OutputClaim,
     OutputFolderExistsError,
@@ -18,6 +19,6 @@ from .output import (
 )
 from .pipeline import DEFAULT_BANDS, analyze_file, build_report, parse_bands
 
-__all__ = ["SCHEMA_VERSION", "Report", "DEFAULT_BANDS", "build_report", "analyze_file", "parse_bands",
+__all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "DEFAULT_BANDS", "build_report", "analyze_file", "parse_bands",
            "write_report", "check_output_folder", "claim_output_folder", "OutputClaim", "OutputFolderExistsError",
            "folder_lock", "is_report_folder"]

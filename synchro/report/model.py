@@ -22,14 +22,17 @@ peak over the aperiodic background and power beyond independent units;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .._json import jsonable
 from ..core import SpikeData
 
-__all__ = ["SCHEMA_VERSION", "Report", "jsonable"]
+__all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
 SCHEMA_VERSION = "2.1"
+#: The JSON Schema (draft 2020-12) that every report.json of this version satisfies, shipped in the package.
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "report.schema.json"
 
 
 @dataclass(frozen=True)
