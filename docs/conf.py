@@ -209,6 +209,8 @@ def write_error_table() -> None:
              "   * - class", "     - exit code", "     - meaning"]
     for name in errors.__all__:
         cls = getattr(errors, name)
+        if not isinstance(cls, type):
+            continue  # check_installed, the function that raises MissingDependencyError
         if issubclass(cls, Warning):
             code = "(warning)"
         else:

@@ -28,7 +28,14 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InvalidDataError, NothingToAnalyseError, SynchroError, UnreadableInputError, UsageError
+from .errors import (
+    InvalidDataError,
+    NothingToAnalyseError,
+    SynchroError,
+    UnreadableInputError,
+    UsageError,
+    check_installed,
+)
 
 EXIT_INTERNAL = 1
 
@@ -411,6 +418,7 @@ def simulate(model, dt_ms, scheme, duration, n, p, seed, extra, output, overwrit
       synchro simulate izhikevich2003 --scheme euler --dt 0.1 --set noise=xi -o euler.nwb
       synchro simulate izhikevich2007 --n 125 --p 0.2 --seed 3 -o forum.npz
     """
+    check_installed("brian2", extra="sims", use="synchro simulate")
     out = Path(output or f"{model}.nwb")
     writer = _writer_for(out)
     if out.exists() and not overwrite:
@@ -429,9 +437,12 @@ def _writer_for(path: Path):
 
     writers = {".nwb": io.write_nwb, ".npz": io.write_npz}
     try:
-        return writers[path.suffix.lower()]
+        writer = writers[path.suffix.lower()]
     except KeyError:
         raise UsageError(f"cannot write {path.name}: give an output ending in .nwb or .npz") from None
+    if writer is io.write_nwb:  # checked before the simulation, not after it
+        check_installed("pynwb", extra="nwb", use=f"-o {path.name} (or write .npz)")
+    return writer
 
 
 def _parse_set(pairs) -> dict:
@@ -468,6 +479,8 @@ def demo(output, duration, seed, quiet):
     """
     import shutil
 
+    check_installed("brian2", extra="sims", use="synchro demo")
+    check_installed("pynwb", extra="nwb", use="synchro demo")
     folder = Path(output)
     if folder.exists():
         if not (folder / DEMO_MARKER).exists():
@@ -544,12 +557,17 @@ def sweep(model, dts, seeds, schemes, noises, synapses, sizes, duration, extra, 
       synchro sweep izhikevich2003 --scheme euler --noise held,randn --seeds 3 -o noise/
       synchro sweep izhikevich2003 --scheme euler --n 250,500,1000 --dt 0.5 --scheduler tcp://10.0.0.2:8786 -o n/
     """
+    from sims.sweep import SERIAL, run_sweep, write_sweep_report
+
     from .report.pipeline import ALPHA
     from .rhythms import DEFAULT_BANDS, check_surrogates
 
+    check_installed("brian2", extra="sims", use="synchro sweep")
+    if scheduler != SERIAL:
+        for module in ("dask", "distributed"):
+            check_installed(module, extra="sweep", use="synchro sweep on a dask cluster (or pass --scheduler serial)")
     # The sweep's run metrics test the default bands.
     check_surrogates(n_surrogates, len(DEFAULT_BANDS), ALPHA, option="--surrogates")
-    from sims.sweep import run_sweep, write_sweep_report
 
     def values(option: str, text: str | None, kind):
         if text is None:

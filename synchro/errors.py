@@ -39,6 +39,7 @@ __all__ = [
     "SignalError",
     "NothingToAnalyseError",
     "SynchroWarning",
+    "check_installed",
 ]
 
 
@@ -74,9 +75,10 @@ class NotInFileError(UsageError):
 
 
 class MissingDependencyError(UsageError, ImportError):
-    """A reader or writer needs an optional package that is not installed (exit code 2).
+    """A command, reader or writer needs an optional package that is not installed (exit code 2).
 
-    The message names the package and the ``pip install`` line that adds it.
+    The message names the package and the ``pip install`` line that adds it
+    (the extra of synchro that holds it, see :func:`check_installed`).
     """
 
 
@@ -142,3 +144,30 @@ class NothingToAnalyseError(SynchroError, ValueError):
 
 class SynchroWarning(UserWarning):
     """A recoverable problem in the input; synchro repaired it and counted it."""
+
+
+def check_installed(module: str, *, extra: str, use: str) -> None:
+    """Check that an optional package is installed, without importing it.
+
+    Parameters
+    ----------
+    module : str
+        Top-level name of the package (``"brian2"``).
+    extra : str
+        synchro's extra that installs it (``"sims"``).
+    use : str
+        What needs it, completing "to use ..." (``"synchro simulate"``).
+
+    Raises
+    ------
+    MissingDependencyError
+        The package is not installed; the message reads e.g. ``brian2 is not
+        installed; install it (pip install "synchro[sims]") to use synchro
+        simulate``. A package that is installed but fails to import raises
+        its own error where it is imported.
+    """
+    from importlib.util import find_spec
+
+    if find_spec(module) is None:
+        raise MissingDependencyError(f'{module} is not installed; install it (pip install "synchro[{extra}]") to use '
+                                     f"{use}")

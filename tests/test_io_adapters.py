@@ -105,8 +105,8 @@ def test_absent_optional_dependency_is_one_line(monkeypatch, module, call):
     for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, module, None)  # what the import system does for a package not installed
-    with pytest.raises(MissingDependencyError, match=rf"^{module} is not installed; install it \(pip install "
-                                                     rf"synchro\[{module}\]\)"):
+    with pytest.raises(MissingDependencyError, match=rf'^{module} is not installed; install it \(pip install '
+                                                     rf'"synchro\[{module}\]"\) to use (from|to)_{module}$'):
         call()
 
 

@@ -30,7 +30,6 @@ from ..core import (
 from ..errors import (
     InputNotFoundError,
     InvalidDataError,
-    MissingDependencyError,
     NothingToAnalyseError,
     SynchroWarning,
     UnreadableInputError,
@@ -132,37 +131,6 @@ def check_input_folder(path) -> Path:
     if not os.access(p, os.R_OK | os.X_OK):
         raise UnreadableInputError(f"{p} is not readable (permission denied); make it readable (chmod u+rx)")
     return p
-
-
-def optional_import(module: str, extra: str):
-    """Import an optional dependency, or raise a one-line error naming the install command.
-
-    Parameters
-    ----------
-    module : str
-        Module to import (``"pynapple"``).
-    extra : str
-        synchro's extra that installs it (``"pynapple"``).
-
-    Returns
-    -------
-    module
-
-    Raises
-    ------
-    MissingDependencyError
-        The module is not installed.
-    """
-    import importlib
-
-    top = module.split(".")[0]
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.split(".")[0] != top:
-            raise  # installed, but broken: its own error says more
-        raise MissingDependencyError(f"{top} is not installed; install it (pip install synchro[{extra}]) to use "
-                                     "this reader") from None
 
 
 def warn(message: str) -> None:

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from ..core import Recording, Signal
-from ..errors import UsageError
+from ..errors import UsageError, check_installed
 from ._checks import as_recording, assemble, to_json
 
 __all__ = ["from_neo", "to_neo"]
@@ -51,7 +51,10 @@ def from_neo(obj, *, t_start=None, t_stop=None) -> Recording:
     UsageError
         For a Block with several Segments (pass one Segment) or an object
         that holds no spike trains.
+    MissingDependencyError
+        neo is not installed (``pip install "synchro[neo]"``).
     """
+    check_installed("neo", extra="neo", use="from_neo")
     import neo
 
     metadata = {"format": "neo"}
@@ -104,7 +107,13 @@ def to_neo(recording):
         one AnalogSignal per signal (channel table as array annotations).
         The recording's metadata is kept as JSON in the Block annotation
         ``synchro_metadata``.
+
+    Raises
+    ------
+    MissingDependencyError
+        neo is not installed (``pip install "synchro[neo]"``).
     """
+    check_installed("neo", extra="neo", use="to_neo")
     import neo
     import quantities as pq
 

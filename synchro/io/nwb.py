@@ -46,6 +46,7 @@ from ..errors import (
     SynchroError,
     UnreadableInputError,
     UsageError,
+    check_installed,
 )
 from ._checks import (
     as_recording,
@@ -548,7 +549,14 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
     -------
     pathlib.Path
         The written file.
+
+    Raises
+    ------
+    MissingDependencyError
+        pynwb is not installed (``pip install "synchro[nwb]"``; reading NWB
+        needs h5py only).
     """
+    check_installed("pynwb", extra="nwb", use="write_nwb")
     from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     from pynwb.ecephys import LFP, ElectricalSeries

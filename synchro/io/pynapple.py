@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from ..core import Recording, SpikeData, intersect_intervals, merge_intervals
-from ..errors import SynchroWarning, UsageError
-from ._checks import as_recording, optional_import
+from ..errors import SynchroWarning, UsageError, check_installed
+from ._checks import as_recording
 
 __all__ = ["from_pynapple", "to_pynapple"]
 
@@ -52,7 +52,9 @@ def from_pynapple(group, *, t_start=None, t_stop=None, intervals=None) -> Record
     UsageError
         ``group`` is not a TsGroup.
     """
-    nap = optional_import("pynapple", "pynapple")
+    check_installed("pynapple", extra="pynapple", use="from_pynapple")
+    import pynapple as nap
+
     if not isinstance(group, nap.TsGroup):
         raise UsageError(f"from_pynapple takes a pynapple TsGroup, not {type(group).__name__}; for a dict "
                          "{unit id: times} use SpikeData.from_trains")
@@ -95,7 +97,9 @@ def to_pynapple(data):
     MissingDependencyError
         pynapple is not installed.
     """
-    nap = optional_import("pynapple", "pynapple")
+    check_installed("pynapple", extra="pynapple", use="to_pynapple")
+    import pynapple as nap
+
     s = as_recording(data).spikes
     support = nap.IntervalSet(start=s.support[:, 0], end=s.support[:, 1])
     ids = s.units["id"].tolist()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Recording
-from ..errors import UsageError
-from ._checks import assemble, optional_import
+from ..errors import UsageError, check_installed
+from ._checks import assemble
 
 __all__ = ["from_spikeinterface"]
 
@@ -44,7 +44,9 @@ def from_spikeinterface(sorting, *, segment=0, t_start=None, t_stop=None, qualit
     UsageError
         ``sorting`` is not a sorting, or ``segment`` is out of range.
     """
-    si = optional_import("spikeinterface.core", "spikeinterface")
+    check_installed("spikeinterface", extra="spikeinterface", use="from_spikeinterface")
+    import spikeinterface.core as si
+
     if not isinstance(sorting, si.BaseSorting):
         raise UsageError(f"from_spikeinterface takes a SpikeInterface sorting, not {type(sorting).__name__}")
     n_segments = sorting.get_num_segments()
