@@ -5,6 +5,11 @@
 :func:`run_neuron` (one neuron of a classic firing type) and
 :func:`simulate`, the entry point of the command line. Every run returns a
 :class:`synchro.Recording`; :func:`to_nwb` and :func:`to_neo` hand it on.
+
+Running a network needs brian2, synchro's ``sims`` extra (``pip install
+"synchro[sims]"``); without it the run functions raise
+:class:`synchro.errors.MissingDependencyError` saying so. Importing this
+package does not import brian2.
 """
 
 from ._brian import CODEGEN_TARGETS, SlowVariable, TsodyksMarkram, tsodyks_markram_steady_state

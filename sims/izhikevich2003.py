@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from synchro.core import Recording
-from synchro.errors import UsageError
+from synchro.errors import UsageError, check_installed
 
 from . import _brian
 from ._brian import SlowVariable, TsodyksMarkram
@@ -180,6 +180,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     Izhikevich EM (2003). Simple model of spiking neurons. IEEE Trans Neural
     Netw 14:1569-1572 (net.m).
     """
+    check_installed("brian2", extra="sims", use="sims.izhikevich2003")
     from brian2 import NeuronGroup, Synapses, ms, second
 
     dt_ms = _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from synchro.core import Recording
-from synchro.errors import UsageError
+from synchro.errors import UsageError, check_installed
 
 from . import _brian
 from ._brian import SlowVariable, TsodyksMarkram
@@ -88,6 +88,7 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     Brian forum thread "Realization the model of network in Brian 2" (the
     parameters, and the advice to keep the current on the neuron side).
     """
+    check_installed("brian2", extra="sims", use="sims.izhikevich2007")
     from brian2 import NeuronGroup, Synapses, ms, mV, second
 
     _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)

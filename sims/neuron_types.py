@@ -12,7 +12,7 @@ from types import MappingProxyType
 import numpy as np
 
 from synchro.core import Recording, SpikeData
-from synchro.errors import UsageError
+from synchro.errors import UsageError, check_installed
 
 from . import _brian
 
@@ -97,6 +97,7 @@ def run_neuron(neuron_type: str, *, current: float = 10.0, step: tuple[float, fl
     Izhikevich EM (2004). Which model to use for cortical spiking neurons?
     IEEE Trans Neural Netw 15:1063-1070.
     """
+    check_installed("brian2", extra="sims", use="sims.run_neuron")
     from brian2 import Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, ms
 
     params = _parameters(neuron_type)

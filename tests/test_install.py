@@ -10,7 +10,6 @@ of the extras are then really absent, and importing them fails as it does on a u
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tomllib
@@ -29,6 +28,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 #: Packages that only the extras install: importing the analysis must load none of them.
 EXTRA_MODULES = ("brian2", "dask", "distributed", "neo", "quantities", "pynapple", "spikeinterface", "pynwb", "hdmf",
                  "pandas")
+
+#: The one line of a missing extra, around its package, extra and use.
+MISSING = 'is not installed; install it (pip install "synchro[{}]") to use'
 
 
 def closure(extras: tuple[str, ...] = ()) -> set[str]:
@@ -115,18 +117,22 @@ def test_light_install_analyses_the_bundled_example(light, tmp_path):
 def test_light_install_names_the_missing_extra(light, tmp_path, args, module, extra):
     proc = run_light(light, ["-m", "synchro", *args], tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr == (f'synchro: error: {module} is not installed; install it (pip install "synchro[{extra}]") '
-                           f"to use synchro {args[0]}\n")
+    assert proc.stderr == f"synchro: error: {module} {MISSING.format(extra)} synchro {args[0]}\n"
     assert proc.stdout == "" and list(tmp_path.iterdir()) == []  # refused before anything was written
 
 
-def test_light_install_write_nwb_names_its_extra(light, tmp_path):
-    code = ("import synchro.io as io\nfrom synchro.errors import MissingDependencyError\n"
-            "try:\n    io.write_nwb(io.read(io.example_path()), 'x.nwb')\n"
-            "except MissingDependencyError as err:\n    print(err)\n")
+@pytest.mark.parametrize(("call", "message"), [
+    ("io.write_nwb(io.read(io.example_path()), 'x.nwb')", f"pynwb {MISSING.format('nwb')} write_nwb"),
+    ("io.to_neo(io.read(io.example_path()))", f"neo {MISSING.format('neo')} to_neo"),
+    ("sims.simulate('izhikevich2007', duration=1.0)", f"brian2 {MISSING.format('sims')} sims.izhikevich2007"),
+    ("sims.run_neuron('RS')", f"brian2 {MISSING.format('sims')} sims.run_neuron"),
+])
+def test_light_install_library_calls_name_their_extra(light, tmp_path, call, message):
+    code = ("import warnings\nimport sims\nimport synchro.io as io\nfrom synchro.errors import MissingDependencyError\n"
+            "warnings.simplefilter('ignore')\n"
+            f"try:\n    {call}\nexcept MissingDependencyError as err:\n    print(err)\n")
     proc = run_light(light, ["-c", code], tmp_path)
-    assert proc.stdout == 'pynwb is not installed; install it (pip install "synchro[nwb]") to use write_nwb\n', \
-        proc.stderr
+    assert proc.stdout == message + "\n", proc.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -138,6 +144,6 @@ def test_sims_without_sweep_extra_names_it_for_a_cluster(tmp_path):
     args = ["-m", "synchro", "sweep", "izhikevich2003", "--scheme", "euler", "--dt", "1", "--seeds", "1", "-o", "s"]
     proc = run_light(sims_only, args, out)
     assert proc.returncode == 2
-    assert re.fullmatch(r'synchro: error: dask is not installed; install it \(pip install "synchro\[sweep\]"\) to use '
-                        r"synchro sweep on a dask cluster \(or pass --scheduler serial\)\n", proc.stderr)
+    assert proc.stderr == (f"synchro: error: dask {MISSING.format('sweep')} synchro sweep on a dask cluster (or pass "
+                           "--scheduler serial)\n")
     assert list(out.iterdir()) == []
