@@ -19,7 +19,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import spikeinterface.core as si  # optional: pip install synchro[spikeinterface]
+import spikeinterface.core as si  # optional: pip install "synchro[spikeinterface]"
 
 import synchro.io
 from synchro import SpikeData
