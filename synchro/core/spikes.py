@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import (
+from ..errors import (
     InvalidDataError,
     NonFiniteTimesError,
     NothingToAnalyseError,
