@@ -42,11 +42,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._json import jsonable
-from ._plotting import new_axes
-from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData, check_bin_count, interval_index
-from .errors import InvalidDataError, NothingToAnalyseError, UsageError
+from .._json import jsonable
+from .._plotting import new_axes
+from .._validate import integer_at_least, positive_seconds, require_spikes
+from ..core import Signal, SpikeData, check_bin_count, interval_index
+from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
 
 __all__ = [
     "GolombChi",
@@ -149,7 +149,7 @@ def _baseline(value: float, draw_null: Callable[[], float], n_surrogates: int) -
 
 def _spike_null(statistic: Callable[[np.ndarray], float], data: SpikeData, null: str, dither_window, gen):
     """A draw of ``statistic`` on one surrogate's spike times (in ``data``'s layout)."""
-    from .surrogates import SURROGATE_METHODS, surrogate_times
+    from ..surrogates import SURROGATE_METHODS, surrogate_times
 
     if null not in SURROGATE_METHODS:
         raise UsageError(f"unknown surrogate method {null!r}; valid methods are {sorted(SURROGATE_METHODS)}")
@@ -159,7 +159,7 @@ def _spike_null(statistic: Callable[[np.ndarray], float], data: SpikeData, null:
 
 
 def _seeded(rng):
-    from .surrogates import seeded_rng
+    from ..surrogates import seeded_rng
 
     return seeded_rng(rng)
 
@@ -522,7 +522,7 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     spike trains: an objective comparison of methods and application to the
     study of retinal waves. J. Neurosci. 34, 14288-14303.
     """
-    from . import _kernels
+    from .. import _kernels
 
     data = require_spikes(data, 2)
     window = positive_seconds("window", window)
@@ -664,7 +664,7 @@ def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray
 
 
 def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
-    from . import _kernels
+    from .. import _kernels
 
     data = require_spikes(data, 2)
     max_units, n_pairs = _check_pair_args(max_units, n_pairs)
@@ -1212,7 +1212,7 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     Pikovsky, A., Rosenblum, M. & Kurths, J. (2001). Synchronization.
     Cambridge University Press (phases from spike interpolation, ch. 6).
     """
-    from . import _kernels
+    from .. import _kernels
 
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)

@@ -1,0 +1,2 @@
+from .pairwise import *  # noqa: F403
+from .pairwise import __all__, _elephant_bins, _pair_plan, _Result  # noqa: F401
