@@ -12,15 +12,11 @@ from ..errors import (
     UsageError,
 )
 
-__all__ = ["check_time_unit", "check_bounds_unit", "check_bin_count", "MAX_BINS"]
+__all__ = ["check_time_unit", "check_bounds_unit", "check_bin_count"]
 
 
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
-
-#: Most time bins an analysis allocates (2**28: 2 GiB per float64 array, 3.1 days at 1 ms). Past it, the bounds
-#: are almost always in the wrong unit; raise it here to analyse longer recordings at full resolution.
-MAX_BINS = 2**28
 
 #: Bounds and spike times whose spans differ by this factor or more are taken to be in different units.
 BOUNDS_UNIT_RATIO = 300.0
@@ -175,6 +171,8 @@ def check_bin_count(n_bins: int, bin_width: float, duration: float) -> int:
     InvalidDataError
         More than :data:`MAX_BINS` bins: a clear error instead of a MemoryError.
     """
+    from . import MAX_BINS  # read at each call: the limit a user raises is synchro.core.MAX_BINS
+
     if n_bins > MAX_BINS:
         raise InvalidDataError(f"{duration:g} s in bins of {bin_width:g} s is {n_bins:.3g} bins "
                                f"({n_bins * 8 / 2**30:.3g} GiB per array), more than synchro allocates "
