@@ -38,3 +38,6 @@ __all__ = ["UnitTable", "SpikeData", "Signal", "IntervalTable", "Recording", "RE
 #: Most time bins an analysis allocates (2**28: 2 GiB per float64 array, 3.1 days at 1 ms). Past it, the bounds
 #: are almost always in the wrong unit; raise it here to analyse longer recordings at full resolution.
 MAX_BINS = 2**28
+
+#: Bounds and spike times whose spans differ by this factor or more are taken to be in different units.
+BOUNDS_UNIT_RATIO = 300.0

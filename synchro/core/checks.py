@@ -18,10 +18,6 @@ __all__ = ["check_time_unit", "check_bounds_unit", "check_bin_count"]
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
-#: Bounds and spike times whose spans differ by this factor or more are taken to be in different units.
-BOUNDS_UNIT_RATIO = 300.0
-
-
 def freeze(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     if a.flags.writeable and a.base is None:
@@ -132,6 +128,8 @@ def check_bounds_unit(times: np.ndarray, t_start: float, t_stop: float, *, sourc
     InvalidDataError
         The spans disagree by a unit factor; the message names the likely unit.
     """
+    from . import BOUNDS_UNIT_RATIO  # read at each call, like MAX_BINS: both are synchro.core's
+
     if times.size == 0 or not t_stop > t_start:
         return
     length, reach = t_stop - t_start, float(times.max()) - t_start
