@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import pkgutil
 import re
 import sys
 import tempfile
@@ -144,9 +145,11 @@ def _api_page(modname: str, title: str) -> str | None:
     documented = []
     for name in names:
         obj = getattr(mod, name)
-        home = getattr(obj, "__module__", None)
-        # A name re-exported from another documented module is documented once, at home.
-        if home and home != modname and home in API_MODULES and (inspect.isclass(obj) or callable(obj)):
+        # Its documented home: the longest public module path that holds the defining module (synchro.core for
+        # synchro.core.spikes). A name re-exported from another documented module is documented once, at home.
+        home = max((m for m in API_MODULES if f"{getattr(obj, '__module__', '')}.".startswith(f"{m}.")),
+                   key=len, default=None)
+        if home and home != modname and (inspect.isclass(obj) or callable(obj)):
             lines += [f"- ``{name}``: re-exported from :mod:`{home}` (:obj:`{home}.{name}`)", ""]
             continue
         documented.append((name, obj))
@@ -157,11 +160,36 @@ def _api_page(modname: str, title: str) -> str | None:
         lines.append("")
     for name, obj in documented:
         directive = _directive(obj)
+        comment = _submodule_comment(mod, name) if directive == "autodata" else None
+        if comment is not None:
+            # autodoc reads ``#:`` comments in the documented module's own source only: write the entry out.
+            from sphinx.util.inspect import object_description
+
+            lines.append(f".. data:: {name}")
+            if isinstance(obj, (int, float, str, tuple)):
+                lines.append(f"   :value: {object_description(obj)}")
+            lines += [""] + [f"   {line}" if line else "" for line in comment]
+            continue
         lines.append(f".. {directive}:: {name}")
         if directive == "autodata":
             lines.append("   :no-value:" if not isinstance(obj, (int, float, str, tuple)) else "")
         lines.append("")
     return "\n".join(lines)
+
+
+def _submodule_comment(mod, name: str) -> list[str] | None:
+    """The ``#:`` comment of a package's constant that one of its submodules defines, or None."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    if ("", name) in ModuleAnalyzer.for_module(mod.__name__).find_attr_docs():
+        return None
+    for info in pkgutil.iter_modules(getattr(mod, "__path__", [])):
+        sub = importlib.import_module(f"{mod.__name__}.{info.name}")
+        if getattr(sub, name, None) is getattr(mod, name):
+            doc = ModuleAnalyzer.for_module(sub.__name__).find_attr_docs().get(("", name))
+            if doc:
+                return list(doc)
+    return None
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -27,10 +27,11 @@ from typing import ClassVar
 import numpy as np
 
 from ._plotting import new_axes
+from ._results import Result
 from ._validate import integer_at_least, positive_seconds, require_spikes
 from .core import Signal, SpikeData, intersect_intervals, interval_index, support_bins
+from .core.binning import elephant_bins
 from .errors import NothingToAnalyseError, SignalError, UsageError
-from .synchrony import _elephant_bins, _Result
 
 __all__ = [
     "SpikeFieldCoherence",
@@ -94,7 +95,7 @@ def _field(data, signal, channel: int, bin_width: float | None):
 # Spike-field coherence --------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SpikeFieldCoherence(_Result):
+class SpikeFieldCoherence(Result):
     """Coherence between spikes and a field channel.
 
     Attributes
@@ -250,7 +251,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
     fy = _segment_spectra(y[:, None], starts, nperseg, tapers)[:, :, 0]
     syy = np.mean(np.abs(fy) ** 2, axis=0)
 
-    idx, _ = _elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
+    idx, _ = elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
     unit = np.asarray(data.unit_index)
     ok = (idx >= 0) & (idx < n) & (interval_index(idx, runs) >= 0)
     n_units = data.n_units
@@ -279,7 +280,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
 # Spike phases ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SpikePhases(_Result):
+class SpikePhases(Result):
     """Phase of the band-passed field at each spike.
 
     Attributes
@@ -438,7 +439,7 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
 # Phase locking --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PhaseLocking(_Result):
+class PhaseLocking(Result):
     """Locking of spikes to the phase of a field band, per unit and for the population.
 
     Per-unit arrays have one value per unit (NaN where undefined: PLV,

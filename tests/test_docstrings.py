@@ -199,7 +199,7 @@ def problems(obj, owner) -> list[str]:
 def test_public_api_is_found():
     names = {name for name, _, _ in OBJECTS}
     # The walk must reach the core types, their methods, the readers and the simulations.
-    for expected in ("synchro.core.SpikeData", "synchro.core.SpikeData.from_arrays", "synchro.io.read",
+    for expected in ("synchro.core.spikes.SpikeData", "synchro.core.spikes.SpikeData.from_arrays", "synchro.io.read",
                      "sims.api.simulate"):
         assert expected in names
     assert len(OBJECTS) > 50

@@ -171,6 +171,19 @@ def test_no_bin_array_past_max_bins():
     assert check_bin_count(MAX_BINS, 0.001, MAX_BINS * 0.001) == MAX_BINS
 
 
+def test_max_bins_is_raised_where_the_message_says(monkeypatch):
+    """``synchro.core.MAX_BINS``, the name the error gives, is the limit every check reads at call time."""
+    import synchro.core
+    from synchro.synchrony import population_fano
+
+    spikes = SpikeData.from_trains([np.linspace(0.5, 9.5, 20)] * 2, t_stop=10.0)  # 10,000 bins of 1 ms
+    monkeypatch.setattr(synchro.core, "MAX_BINS", 9_999)
+    with pytest.raises(InvalidDataError, match=r"is 1e\+04 bins .*more than synchro allocates \(1e\+04\)"):
+        population_fano(spikes, windows=(0.001,))
+    monkeypatch.setattr(synchro.core, "MAX_BINS", 10_000)
+    assert population_fano(spikes, windows=(0.001,)).to_dict()["method"] == "population_fano"
+
+
 def test_ibl_layout_through_a_column_mapping(tmp_path):
     """Why case: IBL's ``cluster,time`` columns were refused; now read with columns= (CLI --columns)."""
     path = tmp_path / "ibl.csv"

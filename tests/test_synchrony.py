@@ -13,7 +13,6 @@ import quantities as pq
 from synchro import Signal, SpikeData
 from synchro.errors import InvalidDataError, NothingToAnalyseError, UsageError
 from synchro.synchrony import (
-    _pair_plan,
     correlation_matrix,
     golomb_chi,
     kuramoto_order,
@@ -23,6 +22,7 @@ from synchro.synchrony import (
     spike_sync_matrix,
     sttc_matrix,
 )
+from synchro.synchrony._common import pair_plan
 
 # elephant, PySpike (and neo, quantities, which elephant needs) are in the test extra: imported plainly, so a
 # failed install fails these cross-checks instead of skipping them.
@@ -155,11 +155,11 @@ def test_sttc_surrogate_baseline_separates_correlated_from_independent():
 def test_pair_plan_inverts_the_upper_triangle_index():
     gen = np.random.default_rng(0)
     for n in (3, 7, 40):
-        rows, cols = _pair_plan(n, 2, n * (n - 1) // 2, gen)
+        rows, cols = pair_plan(n, 2, n * (n - 1) // 2, gen)
         iu = np.triu_indices(n, 1)
         np.testing.assert_array_equal(rows, iu[0])
         np.testing.assert_array_equal(cols, iu[1])
-    assert _pair_plan(7, 7, 5, gen) is None
+    assert pair_plan(7, 7, 5, gen) is None
 
 
 @pytest.mark.parametrize("dataset", ["mixed", "gridded"])

@@ -16,17 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import (
-    Recording,
-    Signal,
-    SpikeData,
-    UnitTable,
-    _check_finite,
-    _count_unsorted,
-    _time_scale,
-    check_bounds_unit,
-    check_time_unit,
-)
+from ..core import Recording, Signal, SpikeData, UnitTable, check_bounds_unit, check_time_unit
+from ..core.checks import check_finite, count_unsorted, time_scale
 from ..errors import (
     InputNotFoundError,
     InvalidDataError,
@@ -140,11 +131,6 @@ def warn(message: str) -> None:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here + os.sep):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, SynchroWarning, stacklevel=level)
-
-
-def time_scale(time_unit: str | None, sampling_rate: float | None = None) -> float:
-    """Seconds per stored time unit (1.0 for seconds or None; checks ``time_unit`` and ``sampling_rate``)."""
-    return _time_scale(time_unit, sampling_rate)
 
 
 def as_recording(obj) -> Recording:
@@ -544,8 +530,8 @@ def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=Non
     n_units = len(offsets) - 1
     if n_units == 0:
         raise NothingToAnalyseError(f"{source} holds no units; nothing to analyse")
-    _check_finite(times)
-    scale = _time_scale(time_unit, sampling_rate)
+    check_finite(times)
+    scale = time_scale(time_unit, sampling_rate)
     if time_unit is None:
         check_time_unit(times, n_units)
     elif scale != 1.0:
@@ -563,7 +549,7 @@ def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=Non
     drops = np.flatnonzero(times[1:] < times[:-1]) + 1
     if drops.size and not np.all(np.isin(drops, offsets)):
         unit_index = np.repeat(np.arange(n_units, dtype=np.int64), np.diff(offsets))
-        warn(f"{source}: {_count_unsorted(times, unit_index)} spike times were out of order within their unit; "
+        warn(f"{source}: {count_unsorted(times, unit_index)} spike times were out of order within their unit; "
              "sorted them")
         times = times[np.lexsort((times, unit_index))]
     n_empty = int(np.count_nonzero(np.diff(offsets) == 0))
