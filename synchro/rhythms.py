@@ -55,11 +55,11 @@ from ._json import jsonable
 from ._plotting import format_p, new_axes, plain_label
 from .aperiodic import MIN_PEAK_HEIGHT, AperiodicFit, fit_aperiodic, peak_test, simulate_background
 from .core import SpikeData, interval_index
+from .core.binning import binned_counts
 from .errors import UsageError
 from .spectral import (
     PopulationRate,
     RateSpectrum,
-    _counts,
     _prepare,
     _Prepared,
     _spectrum,
@@ -507,7 +507,7 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
         else:
             times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
-            counts = _counts(times, data.t_start, prep.bin_width, n)
+            counts = binned_counts(times, data.t_start, prep.bin_width, n)
         out.append(prep.estimator.psd(prep.rates(counts))[0])
     return np.concatenate(out)
 

@@ -35,7 +35,8 @@ from scipy import fft, signal, stats
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import positive_seconds, require_spikes
-from .core import SpikeData, check_bin_count
+from .core import SpikeData
+from .core.binning import bin_index, binned_counts, n_whole_bins
 from .errors import NothingToAnalyseError, UsageError
 
 __all__ = [
@@ -51,11 +52,6 @@ __all__ = [
 MAX_SPECTRAL_BIN_WIDTH = 0.001
 #: Spectral estimators of :func:`rate_spectrum`.
 SPECTRAL_METHODS = ("welch", "multitaper")
-
-# A spike this close (in bins) below a bin edge counts in the later bin, so that
-# simulator times on a grid of bin_width (k * dt in floating point) bin exactly.
-_EDGE_TOLERANCE = 1e-9
-
 
 def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> SpikeData:
     require_spikes(data)
@@ -77,7 +73,7 @@ def _select(data: SpikeData, population, column: str, discard: float = 0.0) -> S
 
 def _n_bins(data: SpikeData, bin_width) -> int:
     bin_width = positive_seconds("bin_width", bin_width)
-    n = check_bin_count(int(np.floor(data.duration / bin_width + _EDGE_TOLERANCE)), bin_width, data.duration)
+    n = n_whole_bins(data.duration, bin_width)
     if n < 2:
         raise UsageError(f"bin_width {bin_width:g} s leaves fewer than 2 bins in {data.duration:g} s; use a smaller "
                          "bin_width or a longer recording")
@@ -113,19 +109,10 @@ def _check_spectral_bin_width(bin_width: float) -> None:
 
 def _spike_bins(data: SpikeData, bin_width: float, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Bin index and unit row of every spike inside the ``n_bins`` whole bins."""
-    bins = np.floor((data.times - data.t_start) / bin_width + _EDGE_TOLERANCE).astype(np.int64)
+    bins = bin_index(data.times, data.t_start, bin_width)
     keep = bins < n_bins  # spikes in a last partial bin are left out with it
     return bins[keep], data.unit_index[keep]
 
-
-def _counts(times: np.ndarray, t_start: float, bin_width: float, n_bins: int) -> np.ndarray:
-    """Population spike counts of each row of ``times`` (shape (..., n_spikes)) -> (..., n_bins) float64."""
-    times = np.atleast_2d(times)
-    bins = np.floor((times - t_start) / bin_width + _EDGE_TOLERANCE).astype(np.int64)
-    np.minimum(bins, n_bins, out=bins)  # one overflow bin collects the partial last bin, dropped below
-    bins += (n_bins + 1) * np.arange(times.shape[0])[:, None]
-    flat = np.bincount(bins.ravel(), minlength=times.shape[0] * (n_bins + 1)).astype(np.float64)
-    return flat.reshape(times.shape[0], n_bins + 1)[:, :n_bins]
 
 
 # Population rate ---------------------------------------------------------------
@@ -283,7 +270,7 @@ def population_rate(data: SpikeData, *, bin_width: float = 0.001, population: st
     """
     data = _select(data, population, column)
     n = _n_bins(data, bin_width)
-    rate = _counts(data.times, data.t_start, bin_width, n)[0] / (data.n_units * bin_width)
+    rate = binned_counts(data.times, data.t_start, bin_width, n)[0] / (data.n_units * bin_width)
     runs = _observed_runs(data, float(bin_width), n)
     if runs is not None:
         rate[~_run_mask(runs, n)] = np.nan
@@ -637,7 +624,7 @@ class _Prepared:
     @cached_property
     def counts(self) -> np.ndarray:
         """Population spike counts of the data in the ``n_bins`` bins, shape (1, n_bins); computed once."""
-        return _counts(self.data.times, self.data.t_start, self.bin_width, self.n_bins)
+        return binned_counts(self.data.times, self.data.t_start, self.bin_width, self.n_bins)
 
     @property
     def runs(self) -> np.ndarray | None:

@@ -1,4 +1,15 @@
-"""Binning rules shared by the analyses."""
+"""The binning rule shared by every analysis, and elephant's rule where a cross-check needs it.
+
+Bin ``i`` of width ``bin_width`` covers ``[t_start + i * bin_width,
+t_start + (i + 1) * bin_width)``; only whole bins count, so spikes in a last
+partial bin are left out with it. A time within :data:`EDGE_TOLERANCE` of a
+bin (relative) below an edge belongs to the bin after it: a spike meant to
+lie on an edge but computed as ``0.1 + 0.2`` (0.30000000000000004) or
+``3 * 0.1`` lands where it was meant. The same tolerance decides which
+bins lie wholly inside observation intervals
+(:func:`synchro.core.support_bins`) and the first sample of a signal at or
+after a time (:meth:`synchro.Signal.restrict`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +17,91 @@ import numpy as np
 
 from .checks import check_bin_count
 
-__all__ = ["elephant_bins"]
+__all__ = ["EDGE_TOLERANCE", "n_whole_bins", "bin_index", "binned_counts", "elephant_bins"]
+
+#: Tolerance at bin edges, in bins: a time this close below an edge counts in the next bin.
+EDGE_TOLERANCE = 1e-9
+
+
+def n_whole_bins(duration: float, bin_width: float) -> int:
+    """Number of whole bins of ``bin_width`` (s) in ``duration`` (s), checked against ``synchro.core.MAX_BINS``.
+
+    Parameters
+    ----------
+    duration : float
+        Span in seconds.
+    bin_width : float
+        Bin width in seconds.
+
+    Returns
+    -------
+    int
+        ``floor(duration / bin_width + EDGE_TOLERANCE)``.
+
+    Raises
+    ------
+    InvalidDataError
+        More bins than ``synchro.core.MAX_BINS`` (an allocation that would not fit).
+    """
+    return check_bin_count(int(np.floor(duration / bin_width + EDGE_TOLERANCE)), bin_width, duration)
+
+
+def bin_index(times, t_start: float, bin_width: float) -> np.ndarray:
+    """Bin of each time: ``floor((t - t_start) / bin_width + EDGE_TOLERANCE)``.
+
+    Parameters
+    ----------
+    times : array_like of float
+        Times in seconds (any shape).
+    t_start : float
+        Start of bin 0 (s).
+    bin_width : float
+        Bin width in seconds.
+
+    Returns
+    -------
+    ndarray of int64
+        Bin indices, same shape as ``times``; the caller drops those past its
+        last whole bin.
+    """
+    return np.floor((np.asarray(times) - t_start) / bin_width + EDGE_TOLERANCE).astype(np.int64)
+
+
+def binned_counts(times, t_start: float, bin_width: float, n_bins: int) -> np.ndarray:
+    """Spike counts in ``n_bins`` whole bins, for each row of ``times``.
+
+    Parameters
+    ----------
+    times : array_like of float, shape (n_spikes,) or (n_rows, n_spikes)
+        Spike times in seconds (e.g. every spike of a population, or one row
+        per surrogate).
+    t_start : float
+        Start of bin 0 (s).
+    bin_width : float
+        Bin width in seconds.
+    n_bins : int
+        Number of whole bins; spikes past them are left out.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows, n_bins)
+        Counts (one row for 1-D ``times``).
+    """
+    times = np.atleast_2d(times)
+    bins = bin_index(times, t_start, bin_width)
+    np.minimum(bins, n_bins, out=bins)  # one overflow bin collects the partial last bin, dropped below
+    bins += (n_bins + 1) * np.arange(times.shape[0])[:, None]
+    flat = np.bincount(bins.ravel(), minlength=times.shape[0] * (n_bins + 1)).astype(np.float64)
+    return flat.reshape(times.shape[0], n_bins + 1)[:, :n_bins]
 
 
 def elephant_bins(times: np.ndarray, t_start: float, t_stop: float, bin_width: float) -> tuple[np.ndarray, int]:
     """Bin index of each spike and the number of bins, by elephant's BinnedSpikeTrain rule.
 
-    Positions within 1e-8 of a bin's right edge move into the next bin
-    (elephant's default tolerance); spikes past the last whole bin are dropped
-    (index -1).
+    Only where a result is cross-checked against elephant (the correlation
+    matrix, and the spike-field bins that follow it). Positions within 1e-8
+    of a bin's right edge move into the next bin (elephant's default
+    tolerance); spikes past the last whole bin are dropped (index -1).
 
     Parameters
     ----------

@@ -8,6 +8,7 @@ from ..errors import (
     InvalidDataError,
     RecordingBoundsError,
 )
+from .binning import EDGE_TOLERANCE
 
 __all__ = ["merge_intervals", "intersect_intervals", "support_bins", "interval_index"]
 
@@ -98,8 +99,8 @@ def support_bins(support, t_start: float, bin_width: float, n_bins: int) -> np.n
         ``[first, stop)`` bin indices, clipped to ``[0, n_bins)``, empty runs dropped.
     """
     sup = np.asarray(support, dtype=np.float64).reshape(-1, 2)
-    first = np.ceil((sup[:, 0] - t_start) / bin_width - 1e-9).astype(np.int64)
-    stop = np.floor((sup[:, 1] - t_start) / bin_width + 1e-9).astype(np.int64)
+    first = np.ceil((sup[:, 0] - t_start) / bin_width - EDGE_TOLERANCE).astype(np.int64)
+    stop = np.floor((sup[:, 1] - t_start) / bin_width + EDGE_TOLERANCE).astype(np.int64)
     runs = np.column_stack([np.clip(first, 0, n_bins), np.clip(stop, 0, n_bins)])
     return runs[runs[:, 1] > runs[:, 0]]
 

@@ -11,7 +11,8 @@ import numpy as np
 from .._plotting import new_axes
 from .._results import Result
 from .._validate import integer_at_least, positive_seconds, require_spikes
-from ..core import Signal, SpikeData, check_bin_count
+from ..core import Signal, SpikeData
+from ..core.binning import bin_index, n_whole_bins
 from ..errors import NothingToAnalyseError, UsageError
 from ._common import (
     baseline,
@@ -129,16 +130,18 @@ def _filtered_spike_chi2(times, offsets, t_start, n_samples, fs, kernel, tau, ru
         return gaussian_filter1d(x, sigma=tau * fs, axis=-1, mode="constant", truncate=4.0)
 
     n_units = offsets.size - 1
-    idx = np.minimum(((times - t_start) * fs).astype(np.int64), n_samples - 1)
+    idx = bin_index(times, t_start, 1.0 / fs)
     unit = np.repeat(np.arange(n_units), np.diff(offsets))
+    weight = (idx < n_samples).astype(np.float64)  # spikes in a last partial bin are left out with it
+    idx = np.minimum(idx, n_samples - 1)
     var_sum = 0.0
     for a in range(0, n_units, chunk):
         b = min(a + chunk, n_units)
         sel = slice(offsets[a], offsets[b])
-        counts = np.bincount((unit[sel] - a) * n_samples + idx[sel], minlength=(b - a) * n_samples)
-        var_sum += run_concat(counts.reshape(b - a, n_samples).astype(np.float64), runs, smooth).var(axis=1).sum()
+        counts = np.bincount((unit[sel] - a) * n_samples + idx[sel], weights=weight[sel], minlength=(b - a) * n_samples)
+        var_sum += run_concat(counts.reshape(b - a, n_samples), runs, smooth).var(axis=1).sum()
     # The kernel is linear: filtering the mean count equals the mean of the filtered trains.
-    pop = run_concat(np.bincount(idx, minlength=n_samples).astype(np.float64) / n_units, runs, smooth)
+    pop = run_concat(np.bincount(idx, weights=weight, minlength=n_samples) / n_units, runs, smooth)
     mean_var = var_sum / n_units
     return float(pop.var() / mean_var) if mean_var > 0 else np.nan
 
@@ -224,7 +227,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
         if n_units < 2:
             raise NothingToAnalyseError(f"{n_units} units with spikes; golomb_chi needs at least two")
         data = data.select_units(active) if n_silent else data
-        n_samples = check_bin_count(int(np.floor(data.duration * fs + 1e-9)), 1 / fs, data.duration)
+        n_samples = n_whole_bins(data.duration, 1.0 / fs)
         runs = bin_runs(data, 1.0 / fs, n_samples)
         if int(np.sum(runs[:, 1] - runs[:, 0])) < 2:
             raise too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),

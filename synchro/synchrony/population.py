@@ -11,7 +11,8 @@ import numpy as np
 from .._plotting import new_axes
 from .._results import Result
 from .._validate import positive_seconds, require_spikes
-from ..core import SpikeData, check_bin_count, interval_index
+from ..core import SpikeData, interval_index
+from ..core.binning import bin_index, n_whole_bins
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
 from ._common import (
     bin_runs,
@@ -230,8 +231,8 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     times = np.asarray(data.times)
     fano, mean, count = [], [], []
     for w in widths:
-        n = check_bin_count(int(np.floor(data.duration / w + 1e-9)), w, data.duration)
-        idx = np.floor((times - data.t_start) / w).astype(np.int64)
+        n = n_whole_bins(data.duration, w)
+        idx = bin_index(times, data.t_start, w)
         counts = run_concat(np.bincount(idx[idx < n], minlength=n), bin_runs(data, w, n))
         if counts.size < 2:
             raise too_few_bins(data, f"window {w:g} s", n, counts.size, "use shorter windows")
@@ -332,7 +333,7 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
 
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
-    n_grid = check_bin_count(int(np.floor(data.duration / bin_width + 1e-9)), bin_width, data.duration)
+    n_grid = n_whole_bins(data.duration, bin_width)
     times = np.array(data.times)
     re, im, count = _kernels.kuramoto_sums(times, np.array(data.offsets), interval_index(times, data.support),
                                            data.t_start, bin_width, n_grid)
