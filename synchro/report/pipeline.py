@@ -342,7 +342,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     inp.setdefault("name", "recording")
     parameters = {
         "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
-        "synchrony_surrogates": run.sync_surrogates, "discard": discard,
+        "synchrony_surrogates": run.sync_surrogates, "fano_window": FANO_WINDOW, "discard": discard,
         "window": [data.t_start, data.t_stop], "population_column": population_column,
         "sections": None if spec is None else {"kind": spec[0], "table": spec[1].name, "column": spec[2]},
         "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,

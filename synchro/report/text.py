@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from .._plotting import format_p, strip_control
-from .pipeline import FANO_WINDOW
 
 __all__ = ["render_text"]
 
@@ -125,7 +124,7 @@ def _results(par: dict, inp: dict, rhythms: dict, synchrony: dict, coupling: dic
     if synchrony:
         with_z = par["synchrony_surrogates"] > 0
         lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
-                                  f"{FANO_WINDOW * 1e3:g} ms population counts"
+                                  f"{par['fano_window'] * 1e3:g} ms population counts"
                               + (f"; z against {par['synchrony_surrogates']} circular shifts)" if with_z else ")"))
         rows = []
         for pop, s in synchrony.items():
