@@ -91,7 +91,7 @@ index = index[(index + lags[0] >= 0) & (index + lags[-1] < stim.n_samples)]
 sta = stim.channel(0)[index[:, None] + lags].mean(axis=0)
 
 fig, (ax_coh, ax_sta) = plt.subplots(1, 2, figsize=(12, 3.5), layout="constrained")
-ax_coh.plot(coherence.frequencies, coherence.pooled, color="tab:red")
+ax_coh.plot(coherence.freqs, coherence.pooled, color="tab:red")
 ax_coh.axvline(200, color="0.5", ls=":", label="stimulus cut-off")
 ax_coh.set_xlim(0, 400)
 ax_coh.set_xlabel("frequency (Hz)")
@@ -104,9 +104,9 @@ ax_sta.set_xlabel("time relative to spike (ms)")
 ax_sta.set_ylabel("spike-triggered average (dB SPL)")
 ax_sta.legend()
 plt.show()
-band = (coherence.frequencies > 0) & (coherence.frequencies <= 200)
+band = (coherence.freqs > 0) & (coherence.freqs <= 200)
 print(f"mean coherence 0-200 Hz: {coherence.pooled[band].mean():.2f}; above 300 Hz: "
-      f"{coherence.pooled[coherence.frequencies > 300].mean():.3f}")
+      f"{coherence.pooled[coherence.freqs > 300].mean():.3f}")
 
 # %%
 # The receptor fires at about 90 Hz with a refractory gap of a few

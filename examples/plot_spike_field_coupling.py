@@ -46,8 +46,8 @@ coherence.plot(ax=ax)
 ax.set_xlim(0, 150)
 ax.axvspan(30, 80, color="C2", alpha=0.1, lw=0)
 plt.show()
-i = np.argmax(np.where(coherence.frequencies >= 20, coherence.pooled, 0))
-print(f"pooled coherence peaks at {coherence.frequencies[i]:.0f} Hz ({coherence.pooled[i]:.2f}); "
+i = np.argmax(np.where(coherence.freqs >= 20, coherence.pooled, 0))
+print(f"pooled coherence peaks at {coherence.freqs[i]:.0f} Hz ({coherence.pooled[i]:.2f}); "
       f"{coherence.n_segments} segments of {coherence.nperseg} samples")
 
 # %%

@@ -100,7 +100,7 @@ class SpikeFieldCoherence(Result):
 
     Attributes
     ----------
-    frequencies : ndarray
+    freqs : ndarray
         Frequencies in Hz, ascending.
     coherence : ndarray, shape (n_freq, n_units)
         Magnitude-squared coherence of each unit (NaN for silent units);
@@ -128,7 +128,7 @@ class SpikeFieldCoherence(Result):
     """
 
     method: ClassVar[str] = "spike_field_coherence"
-    frequencies: np.ndarray
+    freqs: np.ndarray
     coherence: np.ndarray
     pooled: np.ndarray
     n_spikes: np.ndarray
@@ -157,9 +157,9 @@ class SpikeFieldCoherence(Result):
             The axes drawn on.
         """
         ax = new_axes(ax)
-        ax.plot(self.frequencies, self.pooled, label="pooled spikes")
+        ax.plot(self.freqs, self.pooled, label="pooled spikes")
         if self.coherence.shape[1]:
-            ax.plot(self.frequencies, np.nanmedian(self.coherence, axis=1), label="unit median")
+            ax.plot(self.freqs, np.nanmedian(self.coherence, axis=1), label="unit median")
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("coherence")
         ax.legend()
@@ -271,7 +271,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
             sxy = np.mean(np.conj(fx) * fy[:, :, None], axis=0)
             coh[:, a:b] = np.abs(sxy) ** 2 / (np.mean(np.abs(fx) ** 2, axis=0) * syy[:, None])
         pooled = np.abs(np.mean(np.conj(pooled_x) * fy, axis=0)) ** 2 / (np.mean(np.abs(pooled_x) ** 2, axis=0) * syy)
-    return SpikeFieldCoherence(frequencies=np.fft.rfftfreq(nperseg, width), coherence=coh, pooled=pooled,
+    return SpikeFieldCoherence(freqs=np.fft.rfftfreq(nperseg, width), coherence=coh, pooled=pooled,
                                n_spikes=np.bincount(unit[ok], minlength=n_units), estimator=method, nperseg=nperseg,
                                noverlap=noverlap, nw=nw_used, n_tapers=tapers.shape[0], n_segments=starts.size,
                                bin_width=width, channel=int(channel), t_start=t0, t_stop=t0 + n * width)

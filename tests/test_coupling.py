@@ -42,7 +42,7 @@ def test_sfc_equals_elephant_per_unit_and_pooled(locked):
         warnings.simplefilter("ignore")
         for u in range(14):
             sfc, freqs = elephant_sfc(asig, neo.SpikeTrain(trains[u], t_stop=T, units="s"), nperseg=256)
-            np.testing.assert_allclose(ours.frequencies, freqs.magnitude, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(ours.freqs, freqs.magnitude, rtol=0, atol=1e-12)
             np.testing.assert_allclose(ours.coherence[:, u], sfc.magnitude[:, 0], rtol=0, atol=1e-9)
         # The pooled spikes are the sum of counts: the same as one train holding every spike.
         pooled_train = neo.SpikeTrain(np.sort(np.concatenate(trains)), t_stop=T, units="s")
@@ -56,7 +56,7 @@ def test_sfc_multitaper_and_coarser_bins_find_the_40_hz_coupling(locked):
     data, sig, _ = locked
     for res in (spike_field_coherence(data, sig, method="multitaper", nw=3.0),
                 spike_field_coherence(data, sig, bin_width=0.002, per_unit=False)):
-        f = res.frequencies
+        f = res.freqs
         at40 = res.pooled[np.argmin(abs(f - F0))]
         away = res.pooled[(f > 60) & (f < 200)]
         assert at40 > 0.3 and at40 > 5 * np.median(away)

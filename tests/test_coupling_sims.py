@@ -32,7 +32,7 @@ def test_network_spikes_lock_to_its_field_and_shifted_spikes_do_not(network):
     null = phase_locking(shifted, field, band=(20.0, 45.0))
     assert abs(null.population_ppc0) < locked.population_ppc0 / 5
     sfc = spike_field_coherence(spikes, field, nperseg=250)
-    low = sfc.frequencies <= 45
+    low = sfc.freqs <= 45
     assert np.nanmax(sfc.pooled[low]) > 0.5
 
 

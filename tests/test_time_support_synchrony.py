@@ -137,7 +137,7 @@ def test_coherence_of_gapped_pieces_equals_the_pieces_joined(long_pieces):
     assert (a.n_segments, b.n_segments) == (39, 36)
     # Three segments in 39 shift each coherence by about its own sampling error (1/36 where there is none): the
     # peak agrees to 0.02, the curves to 0.01 in median.
-    at40 = np.argmin(abs(a.frequencies - F0))
+    at40 = np.argmin(abs(a.freqs - F0))
     assert a.pooled[at40] > 0.5 and b.pooled[at40] == pytest.approx(a.pooled[at40], abs=0.02)
     assert np.median(abs(b.pooled - a.pooled)) < 0.01
 

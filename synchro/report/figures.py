@@ -133,7 +133,7 @@ def _coupling(report):
     ax = axes[0, 0]
     for pop in pops:
         coh = report.results[("coherence", pop)]
-        ax.plot(coh.frequencies, coh.pooled, color=colors[pop], lw=1, label=plain_label(pop))
+        ax.plot(coh.freqs, coh.pooled, color=colors[pop], lw=1, label=plain_label(pop))
     ax.set(xlim=(0, FMAX), xlabel="frequency (Hz)", ylabel="spike-field coherence (pooled spikes)")
     ax.legend(loc="upper right")
     for ax, band in zip(axes[0, 1:], bands):
