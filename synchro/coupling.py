@@ -176,7 +176,7 @@ def _segment_spectra(x: np.ndarray, starts: np.ndarray, nperseg: int, tapers: np
 
 def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "welch", nperseg: int | None = None,
                           bin_width: float | None = None, channel: int = 0, per_unit: bool = True,
-                          nw: float = 3.0) -> SpikeFieldCoherence:
+                          nw: float = 4.0) -> SpikeFieldCoherence:
     """Magnitude-squared coherence between spikes and one channel of a field.
 
     Spikes are counted on the field's sample grid (bins of ``bin_width``
@@ -212,7 +212,7 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "wel
         Signal channel.
     per_unit : bool, default True
         Compute each unit's coherence (the pooled one is always computed).
-    nw : float, default 3.0
+    nw : float, default 4.0
         Time-bandwidth product for ``method="multitaper"``.
 
     Returns
