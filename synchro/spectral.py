@@ -35,7 +35,7 @@ from scipy import fft, signal, stats
 from ._json import jsonable
 from ._plotting import new_axes
 from ._validate import positive_seconds, require_spikes
-from .core import SpikeData
+from .core import SpikeData, interval_index
 from .core.binning import bin_index, binned_counts, n_whole_bins
 from .errors import NothingToAnalyseError, UsageError
 
@@ -82,8 +82,6 @@ def _n_bins(data: SpikeData, bin_width) -> int:
 
 def _observed_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray | None:
     """Runs ``[first, stop)`` of whole bins inside the time support; None when every bin is observed."""
-    if not data.has_gaps:
-        return None
     runs = data.observed_bins(bin_width, n_bins)
     if not len(runs):
         raise NothingToAnalyseError(f"no whole bin of {bin_width:g} s lies inside the observation intervals; use a "
@@ -91,14 +89,6 @@ def _observed_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray
     if len(runs) == 1 and runs[0, 0] == 0 and runs[0, 1] == n_bins:
         return None
     return runs
-
-
-def _run_mask(runs: np.ndarray | None, n_bins: int) -> np.ndarray:
-    """Boolean mask of the bins inside ``runs`` (all bins for None)."""
-    mask = np.zeros(n_bins, dtype=bool)
-    for a, b in ([(0, n_bins)] if runs is None else runs):
-        mask[a:b] = True
-    return mask
 
 
 def _check_spectral_bin_width(bin_width: float) -> None:
@@ -273,7 +263,7 @@ def population_rate(data: SpikeData, *, bin_width: float = 0.001, population: st
     rate = binned_counts(data.times, data.t_start, bin_width, n)[0] / (data.n_units * bin_width)
     runs = _observed_runs(data, float(bin_width), n)
     if runs is not None:
-        rate[~_run_mask(runs, n)] = np.nan
+        rate[interval_index(np.arange(n), runs) < 0] = np.nan
     return PopulationRate(rate, data.t_start, float(bin_width), data.n_units, population)
 
 
@@ -634,7 +624,7 @@ class _Prepared:
     @cached_property
     def analysed(self) -> np.ndarray | None:
         """Bins the spectrum is estimated from (runs holding a Welch segment, or the taper's run); None: all."""
-        return None if self.runs is None else _run_mask(self.estimator.analysed, self.n_bins)
+        return None if self.runs is None else interval_index(np.arange(self.n_bins), self.estimator.analysed) >= 0
 
     @property
     def analysed_duration(self) -> float:

@@ -173,8 +173,12 @@ class SpikeData:
         ndarray of int64, shape (k, 2)
             ``[first, stop)`` bin indices of each run of bins that lie
             wholly inside one observation interval (a bin cut by a gap edge
-            is left out); empty runs are dropped.
+            is left out); empty runs are dropped. Without gaps, every bin:
+            ``[[0, n_bins]]``, whatever rule the caller used to count its
+            whole bins (elephant's, for the correlation matrix).
         """
+        if not self.has_gaps:
+            return np.array([[0, n_bins]], dtype=np.int64)
         return support_bins(self.support, self.t_start, bin_width, n_bins)
 
     @property

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import IntervalTable, Recording, Signal
+from ..core.checks import time_scale
 from ..errors import (
     AmbiguousUnitsTableError,
     InvalidDataError,
@@ -60,7 +61,6 @@ from ._checks import (
     json_columns,
     number,
     population_alias,
-    time_scale,
     to_json,
     warn,
     whole_numbers,

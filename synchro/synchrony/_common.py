@@ -29,17 +29,6 @@ def plot_matrix(matrix, ax, label: str):
 
 # Observed time -------------------------------------------------------------------
 
-def bin_runs(data: SpikeData, bin_width: float, n_bins: int) -> np.ndarray:
-    """``[first, stop)`` runs of the ``n_bins`` bins from ``t_start`` that lie inside the support.
-
-    Without gaps this is every bin, ``[[0, n_bins]]``, whatever the caller's
-    own rule for counting whole bins.
-    """
-    if not data.has_gaps:
-        return np.array([[0, n_bins]], dtype=np.int64)
-    return data.observed_bins(bin_width, n_bins)
-
-
 def run_concat(x: np.ndarray, runs: np.ndarray, f=None) -> np.ndarray:
     """The columns (last axis) of ``x`` in ``runs``, each run passed through ``f`` first, joined end to end."""
     if not len(runs):

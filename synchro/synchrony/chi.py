@@ -16,7 +16,6 @@ from ..core.binning import bin_index, n_whole_bins
 from ..errors import NothingToAnalyseError, UsageError
 from ._common import (
     baseline,
-    bin_runs,
     run_concat,
     seeded,
     spike_null,
@@ -228,7 +227,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             raise NothingToAnalyseError(f"{n_units} units with spikes; golomb_chi needs at least two")
         data = data.select_units(active) if n_silent else data
         n_samples = n_whole_bins(data.duration, 1.0 / fs)
-        runs = bin_runs(data, 1.0 / fs, n_samples)
+        runs = data.observed_bins(1.0 / fs, n_samples)
         if int(np.sum(runs[:, 1] - runs[:, 0])) < 2:
             raise too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
                                 "raise fs")

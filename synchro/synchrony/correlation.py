@@ -12,7 +12,6 @@ from .._validate import positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
 from ..core.binning import elephant_bins
 from ._common import (
-    bin_runs,
     pair_mean,
     plot_matrix,
     too_few_bins,
@@ -96,7 +95,7 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     data = require_spikes(data, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     idx, n_bins = elephant_bins(np.asarray(data.times), data.t_start, data.t_stop, bin_width)
-    runs = bin_runs(data, bin_width, n_bins)
+    runs = data.observed_bins(bin_width, n_bins)
     n_observed = int(np.sum(runs[:, 1] - runs[:, 0]))
     if n_observed < 2:
         raise too_few_bins(data, f"bin_width {bin_width:g} s", n_bins, n_observed, "use smaller bins")

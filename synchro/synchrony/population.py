@@ -15,7 +15,6 @@ from ..core import SpikeData, interval_index
 from ..core.binning import bin_index, n_whole_bins
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
 from ._common import (
-    bin_runs,
     run_concat,
     too_few_bins,
 )
@@ -233,7 +232,7 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     for w in widths:
         n = n_whole_bins(data.duration, w)
         idx = bin_index(times, data.t_start, w)
-        counts = run_concat(np.bincount(idx[idx < n], minlength=n), bin_runs(data, w, n))
+        counts = run_concat(np.bincount(idx[idx < n], minlength=n), data.observed_bins(w, n))
         if counts.size < 2:
             raise too_few_bins(data, f"window {w:g} s", n, counts.size, "use shorter windows")
         m = counts.mean()
@@ -339,7 +338,7 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
                                            data.t_start, bin_width, n_grid)
     ok = count >= 2
     if data.has_gaps:
-        ok &= (interval_index(np.arange(n_grid), bin_runs(data, bin_width, n_grid)) >= 0)
+        ok &= (interval_index(np.arange(n_grid), data.observed_bins(bin_width, n_grid)) >= 0)
     if not ok.any():
         raise NothingToAnalyseError("no time with two units between spikes; kuramoto_order needs at least two "
                                     "units with two or more spikes that overlap in time")
