@@ -127,16 +127,10 @@ def jit(fn: Callable) -> Callable:
     return call
 
 
-def _interval_of(data: SpikeData) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the support interval holding each spike, and whether it lies in one at all."""
-    k = interval_index(data.times, data.support)
-    return np.maximum(k, 0), k >= 0
-
-
 @jit
 def _rotate_shifted(times, offsets, shifts, starts, stops, out):
-    # shifts[r, u, k]: the shift of unit u inside interval k of surrogate r. Spikes outside every interval
-    # (possible only in data built unchecked) stay where they are.
+    # shifts[r, u, k]: the shift of unit u inside interval k of surrogate r. Every spike lies in an interval
+    # (SpikeData's constructor checks it), so every entry of out is written.
     n_units, n_intervals = shifts.shape[1], starts.size
     first = np.empty((n_units, n_intervals), dtype=np.int64)  # each unit's spikes in interval k: [first, stop)
     stop = np.empty((n_units, n_intervals), dtype=np.int64)
@@ -150,7 +144,6 @@ def _rotate_shifted(times, offsets, shifts, starts, stops, out):
                 p += 1
             stop[u, k] = p
     for r in range(shifts.shape[0]):
-        out[r, :] = times
         for u in range(n_units):
             for k in range(n_intervals):
                 lo, hi = first[u, k], stop[u, k]
@@ -256,8 +249,8 @@ def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None
         first, stop, duration = data.t_start, data.t_stop, data.duration
         moved += data.times - first
     else:
-        k, inside = _interval_of(data)
         sup = data.support
+        k = interval_index(data.times, sup)
         first, stop = sup[k, 0], sup[k, 1]
         duration = stop - first
         moved += data.times - first
@@ -273,8 +266,6 @@ def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None
     np.subtract(stop, moved, out=moved)
     # Rounding (or a spike reflected exactly onto t_stop) must not leave the half-open recording.
     np.clip(moved, first, np.nextafter(stop, -np.inf), out=moved)
-    if data.intervals is not None and not inside.all():
-        moved[:, ~inside] = data.times[~inside]  # outside the support (unchecked data): left where it is
     _sort_within_units(moved, np.asarray(data.offsets))
     return moved
 
@@ -322,15 +313,14 @@ def isi_shuffle(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
     sup = data.support
     # Trains: one per unit (no gaps), or one per unit and observed interval (group = unit * k + interval).
     if data.intervals is None:
-        group, inside = data.unit_index, np.ones(data.n_spikes, dtype=bool)
+        group = data.unit_index
         group_start, group_stop = np.full(data.n_units, data.t_start), np.full(data.n_units, data.t_stop)
         n_groups = data.n_units
     else:
-        k, inside = _interval_of(data)
-        group = data.unit_index * len(sup) + k
+        group = data.unit_index * len(sup) + interval_index(data.times, sup)
         n_groups = data.n_units * len(sup)
         group_start, group_stop = np.tile(sup[:, 0], data.n_units), np.tile(sup[:, 1], data.n_units)
-    times, group = data.times[inside], group[inside]
+    times = data.times
     counts = np.bincount(group, minlength=n_groups)
     offsets = np.r_[0, np.cumsum(counts)]
     n_in = times.size
@@ -352,9 +342,7 @@ def isi_shuffle(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
         out = first[:, group] + elapsed
         return np.minimum(out, np.nextafter(data.t_stop, -np.inf), out=out)
     first = group_start + gen.random((n, n_groups)) * (group_stop - group_start - span)
-    out = np.array(np.broadcast_to(data.times, (n, data.n_spikes)))
-    out[:, inside] = np.minimum(first[:, group] + elapsed, np.nextafter(group_stop, -np.inf)[group])
-    return out
+    return np.minimum(first[:, group] + elapsed, np.nextafter(group_stop, -np.inf)[group])
 
 
 def _dither_method(data, *, n_surrogates, dither_window=None, rng=None):
