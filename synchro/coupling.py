@@ -31,6 +31,7 @@ from ._results import Result
 from ._validate import integer_at_least, positive_seconds, require_spikes
 from .core import Signal, SpikeData, intersect_intervals, interval_index, support_bins
 from .core.binning import elephant_bins
+from .core.checks import unit_offsets
 from .errors import NothingToAnalyseError, SignalError, UsageError
 
 __all__ = [
@@ -429,8 +430,7 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
         pos = (times[sel] - (t0 + first * width)) / width
         grid = np.arange(stop - first)
         phases[sel] = np.angle(np.interp(pos, grid, analytic.real) + 1j * np.interp(pos, grid, analytic.imag))
-    offsets = np.zeros(data.n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(data.unit_index[keep], minlength=data.n_units), out=offsets[1:])
+    offsets = unit_offsets(data.unit_index[keep], data.n_units)
     kept = int(keep.sum())
     return SpikePhases(phases=phases[keep], times=times[keep], offsets=offsets, band=(lo, hi), order=order,
                        n_dropped=n_total - kept, t_start=float(windows[0, 0]), t_stop=float(windows[-1, 1])), windows

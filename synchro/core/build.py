@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from ..errors import InvalidDataError, NothingToAnalyseError, RecordingBoundsError, SynchroWarning, UsageError
-from .checks import check_finite, check_time_unit, count_unsorted, time_scale, train_times
+from .checks import check_finite, check_time_unit, count_unsorted, time_scale, train_times, unit_offsets
 from .units import NOISE_QUALITIES, UnitTable, unit_ids_from_keys, with_ids
 
 __all__: list[str] = []
@@ -106,8 +106,7 @@ def from_arrays(
                           SynchroWarning, stacklevel=2)
         times = times[order]
         unit_index = unit_index[order]
-    offsets = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(unit_index, minlength=n_units), out=offsets[1:])
+    offsets = unit_offsets(unit_index, n_units)
     data = cls(times, offsets, units, t_start, t_stop, metadata=metadata)
     if intervals is not None:
         data = data.restrict_to_intervals(intervals)

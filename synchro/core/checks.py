@@ -179,6 +179,13 @@ def check_bin_count(n_bins: int, bin_width: float, duration: float) -> int:
     return n_bins
 
 
+def unit_offsets(unit_index: np.ndarray, n_units: int) -> np.ndarray:
+    """The ``n_units + 1`` bounds of each unit's spikes in a layout grouped by unit (int64), from each spike's unit."""
+    offsets = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(unit_index, minlength=n_units), out=offsets[1:])
+    return offsets
+
+
 def count_unsorted(times: np.ndarray, unit_index: np.ndarray) -> int:
     """Number of places where a unit's next spike comes before its previous one."""
     by_unit = np.argsort(unit_index, kind="stable")

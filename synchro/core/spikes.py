@@ -15,7 +15,7 @@ from ..errors import (
     SynchroWarning,
 )
 from . import build
-from .checks import check_layout, freeze
+from .checks import check_layout, freeze, unit_offsets
 from .intervals import intersect_intervals, interval_index, normalised_intervals, support_bins
 from .units import UnitTable
 
@@ -311,9 +311,7 @@ class SpikeData:
         return out
 
     def _keep_spikes(self, keep: np.ndarray, t_start: float, t_stop: float) -> SpikeData:
-        unit_index = self.unit_index[keep]
-        offsets = np.zeros(self.n_units + 1, dtype=np.int64)
-        np.cumsum(np.bincount(unit_index, minlength=self.n_units), out=offsets[1:])
+        offsets = unit_offsets(self.unit_index[keep], self.n_units)
         return SpikeData(self.times[keep], offsets, self.units, t_start, t_stop, intervals=self.intervals,
                          metadata=self.metadata, _validated=True)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import Recording, Signal, SpikeData, UnitTable, check_bounds_unit, check_time_unit
-from ..core.checks import check_finite, count_unsorted, time_scale
+from ..core.checks import check_finite, count_unsorted, time_scale, unit_offsets
 from ..errors import (
     InputNotFoundError,
     InvalidDataError,
@@ -487,9 +487,7 @@ def group_spikes(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.
         order = np.argsort(rows, kind="stable")
         times = times[order]
         rows = rows[order]
-    offsets = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_units), out=offsets[1:])
-    return times, offsets
+    return times, unit_offsets(rows, n_units)
 
 
 def json_columns(columns: Mapping) -> dict[str, list]:

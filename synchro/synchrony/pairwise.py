@@ -11,6 +11,7 @@ from .._plotting import new_axes
 from .._results import Result
 from .._validate import integer_at_least, positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
+from ..core.checks import unit_offsets
 from ._common import (
     baseline,
     check_pair_args,
@@ -274,9 +275,7 @@ def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray
     out = []
     for k in range(len(support)):
         sel = order[bounds[k]:bounds[k + 1]]
-        off = np.zeros(n_units + 1, dtype=np.int64)
-        np.cumsum(np.bincount(unit[sel], minlength=n_units), out=off[1:])
-        out.append((times[sel], off, float(support[k, 1] - support[k, 0])))
+        out.append((times[sel], unit_offsets(unit[sel], n_units), float(support[k, 1] - support[k, 0])))
     return out
 
 
@@ -293,7 +292,7 @@ def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
         # PySpike drops repeated times within a train (np.unique); so do we.
         keep = np.ones(times.size, dtype=bool)
         keep[dup] = False
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(data.unit_index[keep], minlength=data.n_units))])
+        offsets = unit_offsets(data.unit_index[keep], data.n_units)
         times = times[keep]
     gen, _ = seeded(rng)
     plan = pair_plan(data.n_units, max_units, n_pairs, gen)
