@@ -310,7 +310,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         whole = {"populations": _counts(_populations(data, population_column)), "rhythms": {}, "synchrony": {},
                  "coupling": {}}
         parts = split_by_intervals(data, table, column)
-        rows = Counter(table.labels(column))
+        labels = table.labels(column)
+        rows = Counter(labels)
         for label in table.groups(column):
             if label not in parts:
                 run.skip("all analyses", f"{kind} {label}", f"no observed time of this {kind} in "
@@ -318,8 +319,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         outer, found = run.skipped, False
         for label, part in parts.items():
             run.skipped, run.prefix = [], f"{label}: "
-            result = _analyse(run, part, field, field_info, population_column, rates=False,
-                              trials=_trials_of(table, column, label, part) if kind == "condition" else None)
+            trials = _trials_of(table.intervals[labels == label], part) if kind == "condition" else None
+            result = _analyse(run, part, field, field_info, population_column, rates=False, trials=trials)
             found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
             sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
                              "n_rows": int(rows[label]), "intervals": part.support.tolist(),
@@ -354,13 +355,12 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
                   generator=generator, timings=run.timings, data=data, results=run.results)
 
 
-def _trials_of(table, column: str, label: str, part: SpikeData) -> np.ndarray | None:
-    """The trials (rows, not merged: back-to-back trials stay two) of one condition inside ``part``'s support (s).
+def _trials_of(rows: np.ndarray, part: SpikeData) -> np.ndarray | None:
+    """One condition's trials (its rows, not merged: back-to-back trials stay two) inside ``part``'s support (s).
 
     None when they overlap one another: a spike would then belong to two trials, and phase locking falls back to
     equal segments of the observed time (its parameters in the report say so: ``trials`` null).
     """
-    rows = table.intervals[table.labels(column) == label]
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
     pieces = [iv for a, b in rows if len(iv := intersect_intervals(part.support, [[a, b]]))]
     if not pieces:
