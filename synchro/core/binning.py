@@ -17,7 +17,7 @@ import numpy as np
 
 from .checks import check_bin_count
 
-__all__ = ["EDGE_TOLERANCE", "n_whole_bins", "bin_index", "binned_counts", "elephant_bins"]
+__all__ = ["EDGE_TOLERANCE", "n_whole_bins", "bin_index", "binned_counts", "sample_window", "elephant_bins"]
 
 #: Tolerance at bin edges, in bins: a time this close below an edge counts in the next bin.
 EDGE_TOLERANCE = 1e-9
@@ -93,6 +93,32 @@ def binned_counts(times, t_start: float, bin_width: float, n_bins: int) -> np.nd
     bins += (n_bins + 1) * np.arange(times.shape[0])[:, None]
     flat = np.bincount(bins.ravel(), minlength=times.shape[0] * (n_bins + 1)).astype(np.float64)
     return flat.reshape(times.shape[0], n_bins + 1)[:, :n_bins]
+
+
+def sample_window(t_start: float, t_stop: float, first: float, fs: float, n_samples: int) -> tuple[int, int]:
+    """The samples of a regularly sampled signal that lie in ``[t_start, t_stop)`` (s).
+
+    Parameters
+    ----------
+    t_start, t_stop : float
+        Window in seconds.
+    first : float
+        Time of sample 0 (s).
+    fs : float
+        Sampling rate in Hz.
+    n_samples : int
+        Samples in the signal.
+
+    Returns
+    -------
+    (int, int)
+        ``[i0, i1)``: the first sample at or after each time (with the
+        binning rule's tolerance at sample edges), clipped to the signal;
+        empty when ``i1 <= i0``.
+    """
+    i0 = max(0, int(np.ceil((t_start - first) * fs - EDGE_TOLERANCE)))
+    i1 = min(n_samples, int(np.ceil((t_stop - first) * fs - EDGE_TOLERANCE)))
+    return i0, i1
 
 
 def elephant_bins(times: np.ndarray, t_start: float, t_stop: float, bin_width: float) -> tuple[np.ndarray, int]:

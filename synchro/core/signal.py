@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import (
     SignalError,
 )
-from .binning import EDGE_TOLERANCE
+from .binning import sample_window
 from .checks import freeze
 from .epochs import IntervalTable
 from .spikes import SpikeData
@@ -121,9 +121,7 @@ class Signal:
         SignalError
             If the window holds no sample.
         """
-        # The first sample at or after each time, with the binning rule's tolerance at sample edges.
-        i0 = max(0, int(np.ceil((t_start - self.t_start) * self.fs - EDGE_TOLERANCE)))
-        i1 = min(self.n_samples, int(np.ceil((t_stop - self.t_start) * self.fs - EDGE_TOLERANCE)))
+        i0, i1 = sample_window(t_start, t_stop, self.t_start, self.fs, self.n_samples)
         if i1 <= i0:
             raise SignalError(f"signal {self.name!r} ({self.t_start:g}-{self.t_stop:g} s) has no samples in "
                               f"[{t_start:g}, {t_stop:g}) s; pick a signal that overlaps the spikes")

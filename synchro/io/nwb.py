@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import IntervalTable, Recording, Signal
+from ..core.binning import sample_window
 from ..core.checks import time_scale
 from ..errors import (
     AmbiguousUnitsTableError,
@@ -454,8 +455,7 @@ def _read_series(f, path: str, t_start: float, t_stop: float, stored: dict | Non
     if not fs > 0:
         raise SignalError(f"/{path} has no usable sampling rate; the file is incomplete")
     n = data.shape[0]
-    i0 = max(0, int(np.ceil((t_start - first) * fs - 1e-9)))
-    i1 = min(n, int(np.ceil((t_stop - first) * fs - 1e-9)))
+    i0, i1 = sample_window(t_start, t_stop, first, fs, n)
     if i1 <= i0:
         warn(f"/{path} ({first:g}-{first + n / fs:g} s) does not overlap the spikes ({t_start:g}-{t_stop:g} s); "
              f"read no {name}")
