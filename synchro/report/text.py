@@ -67,10 +67,7 @@ def render_text(report) -> str:
         for sec in report.sections:
             lines += ["", "=" * min(WIDTH, 40)] + _wrap("", _section_heading(sec))
             lines += _results(par, inp, sec["rhythms"], sec["synchrony"], sec["coupling"])
-            if sec["skipped"]:
-                lines += ["", "Skipped"]
-                for s in sec["skipped"]:
-                    lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+            lines += _skipped(sec["skipped"])
         lines += ["", "=" * min(WIDTH, 40)]
     else:
         lines += _results(par, inp, report.rhythms, report.synchrony, report.coupling)
@@ -78,12 +75,17 @@ def render_text(report) -> str:
         lines += ["", "Warnings about the input"]
         for w in report.input["warnings"]:
             lines += _wrap("  ", w)
-    if report.skipped:
-        lines += ["", "Skipped"]
-        for s in report.skipped:
-            lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+    lines += _skipped(report.skipped)
     # Names from the input may hold control characters: none reaches a terminal (escape sequences) or a file.
     return strip_control("\n".join(lines))
+
+
+def _skipped(skipped: list[dict]) -> list[str]:
+    """The "Skipped" block: one wrapped line per analysis that could not run, and why (nothing when none)."""
+    lines = ["", "Skipped"] if skipped else []
+    for s in skipped:
+        lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+    return lines
 
 
 def _section_heading(sec: dict) -> str:
