@@ -19,17 +19,8 @@ from synchro.rhythms import band_verdicts
 FS = 30000.0
 
 
-def _cluster_ids():
-    import test_rhythms_real as real
-    import pickle
-    import zipfile
-
-    with zipfile.ZipFile(real.WHEEL) as z:
-        return np.unique(pickle.loads(z.read(real.MEMBER))["spike_clusters"].astype(np.int64))
-
-
 def test_ibl_cluster_time_csv_and_tsv_read_back_the_real_spikes(neuropixels, tmp_path):  # noqa: F811
-    ids = _cluster_ids()
+    ids = neuropixels.units["id"]
     cluster = ids[neuropixels.unit_index]
     for suffix, sep in ((".csv", ","), (".tsv", "\t")):
         path = tmp_path / f"spikes{suffix}"
@@ -47,7 +38,7 @@ def test_kilosort_folder_of_the_real_spikes(neuropixels, tmp_path):  # noqa: F81
     # The sorter's sample indices: IBL's times are these over 30 kHz plus a clock-sync shift (under half a sample).
     samples = np.rint(neuropixels.times * FS)
     assert np.max(np.abs(samples / FS - neuropixels.times)) < 0.5 / FS
-    ids = _cluster_ids()
+    ids = neuropixels.units["id"]
     order = np.argsort(samples, kind="stable")
     np.save(tmp_path / "spike_times.npy", samples[order].astype(np.uint64).reshape(-1, 1))
     np.save(tmp_path / "spike_clusters.npy", ids[neuropixels.unit_index][order].astype(np.int32))

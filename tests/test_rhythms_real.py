@@ -47,7 +47,7 @@ def neuropixels():
     ids, unit = np.unique(d["spike_clusters"].astype(np.int64), return_inverse=True)
     order = np.lexsort((d["spike_times"], unit))
     return SpikeData.from_arrays(d["spike_times"][order], unit[order], t_start=0.0, t_stop=120.0,
-                                 n_units=ids.size)
+                                 units={"id": ids})  # Kilosort's cluster ids
 
 
 def test_neuropixels_recording_is_broadband_never_present(neuropixels):
