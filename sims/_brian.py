@@ -16,6 +16,7 @@ import numpy as np
 
 from synchro.core import Recording, Signal, SpikeData, UnitTable
 from synchro.errors import UsageError
+from synchro.surrogates import seeded_rng
 
 __all__ = ["CODEGEN_TARGETS", "TsodyksMarkram", "SlowVariable", "tsodyks_markram_steady_state"]
 
@@ -163,6 +164,18 @@ def init_tm(synapses, tm: TsodyksMarkram | None) -> None:
     if tm is not None:
         synapses.x_tm = 1.0
         synapses.u_tm = 0.0
+
+
+def run_seed(rng) -> int:
+    """The int seed a run is drawn from, to be recorded in its metadata: ``rng=seed`` repeats the run.
+
+    An int is the seed; a numpy Generator gives one draw (below 2**53, so JSON readers keep it exact); None draws
+    a fresh seed. Simulations seed numpy and Brian2 from this int, not from the Generator itself, so the recorded
+    int alone reproduces the run.
+    """
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**53))
+    return seeded_rng(rng)[1]
 
 
 def configure(codegen: str, brian_seed: int, dt_ms: float) -> str:

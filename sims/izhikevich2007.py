@@ -38,7 +38,7 @@ I_ext : volt / second (constant)
 
 
 def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler", dt_ms: float = 0.1,
-                   p: float = 0.2, psc_location: str = "neuron", seed: int = 0,
+                   p: float = 0.2, psc_location: str = "neuron", rng=0,
                    tsodyks_markram: TsodyksMarkram | None = None, slow_variable: SlowVariable | None = None,
                    record_v=(), codegen: str = "numpy", progress: bool = False) -> Recording:
     """Simulate the Izhikevich (2007) quadratic network of the Brian forum thread.
@@ -59,9 +59,11 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     psc_location : {"neuron", "synapse"}
         Where the exponential current decays: one variable per neuron and
         source population, or one per synapse summed onto the neuron.
-    seed : int, default 0
-        Seeds the numpy Generator drawing drives, connections and weights,
-        then Brian2's seed.
+    rng : int, numpy.random.Generator or None, default 0
+        Random source. An int seed, or one int drawn from a Generator (a
+        fresh one for None), seeds the numpy Generator drawing drives,
+        connections and weights, then Brian2's seed; that int is recorded as
+        metadata ``"seed"`` (``rng=seed`` repeats the run).
     tsodyks_markram : TsodyksMarkram, optional
         Short-term plasticity (each spike adds ``w r`` instead of ``w``).
     slow_variable : SlowVariable, optional
@@ -94,6 +96,7 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
     record_v = _brian.check_record_v(record_v, n)
     fp = FORUM_PARAMETERS
+    seed = _brian.run_seed(rng)
     rng = np.random.default_rng(seed)
     n_exc = int(round(0.8 * n))
     i_ext = rng.random(n) * fp["Iext_max_mV_per_ms"]

@@ -1,7 +1,7 @@
 """Parameter sweeps of the reference networks on dask.distributed, resumable, one JSON file per point.
 
 :func:`run_sweep` expands a grid of :func:`sims.simulate` parameters (time
-step, scheme, noise and synapse models, network size, seed, ...), runs each
+step, scheme, noise and synapse models, network size, ``rng`` seed, ...), runs each
 point (one simulation plus :func:`synchro.sensitivity.run_metrics`) on a
 dask.distributed cluster, and writes each point's record to
 ``<folder>/points/<id>.json`` as soon as it finishes, ``<id>`` being a hash
@@ -56,7 +56,7 @@ def expand_grid(grid: Mapping[str, Sequence], fixed: Mapping | None = None) -> l
     Parameters
     ----------
     grid : mapping of str to sequence
-        Parameter name -> values (e.g. ``{"dt_ms": [1, 0.5], "seed": [0, 1]}``).
+        Parameter name -> values (e.g. ``{"dt_ms": [1, 0.5], "rng": [0, 1]}``).
         The last key varies fastest.
     fixed : mapping, optional
         Parameters shared by every point.
@@ -203,8 +203,8 @@ def run_point(model: str, params: Mapping, analysis: Mapping) -> dict:
     model : str
         Model name of :func:`sims.simulate`.
     params : mapping
-        Keyword arguments of :func:`sims.simulate` (``seed`` required: it
-        also seeds the surrogates of the analysis).
+        Keyword arguments of :func:`sims.simulate` (``rng`` required, an int
+        seed: it also seeds the surrogates of the analysis).
     analysis : mapping
         Keyword arguments of :func:`synchro.sensitivity.run_metrics`.
 
@@ -220,13 +220,12 @@ def run_point(model: str, params: Mapping, analysis: Mapping) -> dict:
 
     from .api import simulate
 
-    if "seed" not in params:
-        raise UsageError("every sweep point needs a 'seed' parameter; add 'seed' to the grid or to fixed")
+    _check_seed(params)
     if params.get("codegen", "numpy") != "numpy":
         _per_process_cython_cache()
     start, cpu = time.perf_counter(), time.process_time()
     recording = simulate(model, progress=False, **params)
-    metrics = run_metrics(recording.spikes, rng=int(params["seed"]), **analysis)
+    metrics = run_metrics(recording.spikes, rng=int(params["rng"]), **analysis)
     meta = recording.metadata
     return {"id": point_id(model, params, analysis), "model": model, "params": dict(params),
             "analysis": dict(analysis),
@@ -306,8 +305,9 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
         Model name of :func:`sims.simulate` (``"izhikevich2003"``, ...).
     grid : mapping of str to sequence
         Parameters of :func:`sims.simulate` and their values, e.g.
-        ``{"dt_ms": [1, 0.5, 0.25, 0.1], "seed": [0, 1, 2]}``; every
-        combination is one point. ``seed`` must be in the grid or in ``fixed``.
+        ``{"dt_ms": [1, 0.5, 0.25, 0.1], "rng": [0, 1, 2]}``; every
+        combination is one point. ``rng`` must be in the grid or in ``fixed``,
+        as int seeds: a point is stored, and repeated, by its seed.
     folder : str or Path
         Results folder, created if needed; ``points/<id>.json`` per point.
     fixed : mapping, optional
@@ -366,8 +366,8 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
     fixed = {**DEFAULT_FIXED, **dict(fixed or {})}
     analysis = dict(analysis or {})
     points = expand_grid(grid, fixed)
-    if "seed" not in points[0]:
-        raise UsageError("the sweep needs seeds: add 'seed' to the grid (e.g. 'seed': [0, 1, 2]) or to fixed")
+    for params in points:
+        _check_seed(params)
     if n_workers is not None and n_workers < 1:
         raise UsageError(f"n_workers must be a positive number of processes; got {n_workers}")
     _check_analysis(analysis)
@@ -447,6 +447,16 @@ def _drop_other_grids(folder: Path, ids: set, overwrite: bool) -> None:
         path.unlink(missing_ok=True)
 
 
+def _check_seed(params: Mapping) -> None:
+    """Refuse a point without an int seed ``rng`` (a Generator or None could not be stored and repeated)."""
+    if "rng" not in params:
+        raise UsageError("the sweep needs seeds: add 'rng' to the grid (e.g. 'rng': [0, 1, 2]) or to fixed")
+    seed = params["rng"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"a sweep's rng values must be int seeds >= 0 (each point is stored and repeated by its "
+                         f"seed); got {seed!r}")
+
+
 def _check_analysis(analysis: Mapping) -> None:
     """Reject unknown analysis options here rather than in every worker."""
     from synchro.sensitivity import run_metrics
@@ -455,7 +465,7 @@ def _check_analysis(analysis: Mapping) -> None:
     unknown = sorted(set(analysis) - set(allowed) | ({"rng"} & set(analysis)))
     if unknown:
         raise UsageError(f"unknown analysis options {unknown}; valid ones are {sorted(set(allowed) - {'rng'})} "
-                         "(the surrogates are seeded by each point's seed)")
+                         "(the surrogates are seeded by each point's rng)")
 
 
 def _progress_bar(total: int, done: int, enabled: bool):
@@ -525,9 +535,9 @@ def read_points(folder) -> list[dict]:
 
 
 def _groups(points: list[dict], factor: str) -> list[tuple[str, list[dict]]]:
-    """Points split by the values of every other varying parameter (seed aside), each group labelled."""
+    """Points split by the values of every other varying parameter (the seed, ``rng``, aside), each group labelled."""
     keys = sorted({k for p in points for k in p["params"]})
-    others = [k for k in keys if k not in (factor, "seed") and len({_key(p["params"].get(k)) for p in points}) > 1]
+    others = [k for k in keys if k not in (factor, "rng") and len({_key(p["params"].get(k)) for p in points}) > 1]
     groups: dict[tuple, list[dict]] = {}
     for p in points:
         groups.setdefault(tuple(_key(p["params"].get(k)) for k in others), []).append(p)
@@ -588,7 +598,7 @@ def _write_report_locked(folder: Path, factors, rel_tol: float, references, figu
     if not points:
         raise UsageError(f"{folder} holds no finished sweep point; run the sweep first")
     varying = [k for k in dict.fromkeys(k for p in points for k in p["params"])
-               if k != "seed" and len({_key(p["params"].get(k)) for p in points}) > 1]
+               if k != "rng" and len({_key(p["params"].get(k)) for p in points}) > 1]
     factors = list(varying if factors is None else factors)
     references = dict(references or {})
     summary = {"folder": str(folder), "n_points": len(points), "rel_tol": rel_tol, "factors": {}}

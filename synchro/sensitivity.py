@@ -564,9 +564,9 @@ def _check_points(points, factor: str) -> tuple[list[dict], list[dict], dict]:
         raise UsageError("no runs to analyse; run the sweep first")
     if factor not in params[0]:
         raise UsageError(f"factor {factor!r} is not a parameter of the runs; parameters are {sorted(params[0])}")
-    if "seed" not in params[0]:
-        raise UsageError("runs need a 'seed' parameter: intervals are taken over seeds")
-    keys = set().union(*params) - {factor, "seed"}
+    if "rng" not in params[0]:
+        raise UsageError("runs need an 'rng' parameter (their int seed): intervals are taken over seeds")
+    keys = set().union(*params) - {factor, "rng"}
     varying = sorted(k for k in keys if any(p.get(k) != params[0].get(k) for p in params))
     if varying:
         raise UsageError(f"parameters {varying} vary besides {factor!r} and the seed; select the points with one "
@@ -575,10 +575,10 @@ def _check_points(points, factor: str) -> tuple[list[dict], list[dict], dict]:
 
 
 def _divergence(rows, factor: str, reference) -> list[float]:
-    ref_counts = {r["seed"]: r["early_counts"] for r in rows if r[factor] == reference and "early_counts" in r}
+    ref_counts = {r["rng"]: r["early_counts"] for r in rows if r[factor] == reference and "early_counts" in r}
     out = []
     for r in rows:
-        ref = ref_counts.get(r["seed"])
+        ref = ref_counts.get(r["rng"])
         out.append(spike_count_divergence(r["early_counts"], ref)
                    if ref is not None and "early_counts" in r and len(ref) == len(r["early_counts"]) else math.nan)
     return out
@@ -592,7 +592,7 @@ def sensitivity(points: Sequence[Mapping], *, factor: str = "dt_ms", reference=N
     Parameters
     ----------
     points : sequence of mapping
-        One record per run with ``"params"`` (``factor``, ``seed`` and others
+        One record per run with ``"params"`` (``factor``, ``rng`` (the int seed) and others
         held fixed), ``"metrics"`` (the values of :func:`run_metrics`) and
         ``"early_counts"``, as :func:`sims.sweep.run_sweep` writes them.
     factor : str, default "dt_ms"
@@ -648,7 +648,7 @@ def sensitivity(points: Sequence[Mapping], *, factor: str = "dt_ms", reference=N
         else levels
     bands = [m[: -len("_present")] for m in every if m.endswith("_present")]
     rhythms = {b: _rhythm(rows, b, factor, levels, converged_levels, table.get(f"{b}_peak_hz")) for b in bands}
-    seeds = tuple(sorted({r["seed"] for r in rows}))
+    seeds = tuple(sorted({r["rng"] for r in rows}))
     flat = tuple({k: v for k, v in r.items() if k != "early_counts"} for r in rows)
     params = {"rel_tol": rel_tol, "confidence": confidence, "converged_by": list(converged_by), "fixed": fixed}
     return Sensitivity(factor, reference, levels, ordered, seeds, table, rhythms, flat, params)

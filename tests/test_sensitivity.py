@@ -16,7 +16,7 @@ SEEDS = (0, 1, 2)
 
 
 def _point(dt, seed, *, noise="held", counts=(1, 2, 0), **metrics):
-    return {"params": {"dt_ms": dt, "seed": seed, "noise": noise, "n": 3},
+    return {"params": {"dt_ms": dt, "rng": seed, "noise": noise, "n": 3},
             "metrics": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()},
             "early_counts": list(counts)}
 
@@ -130,7 +130,7 @@ def test_unordered_factor_with_named_reference():
 
 def test_network_size_reference_is_the_largest_and_counts_of_other_sizes_are_not_compared():
     # Rate 10 + 1000 / n: above the n = 8000 value by 8.6 % at n = 1000, 3.7 % at 2000, 1.2 % at 4000.
-    points = [{"params": {"n": n, "seed": s}, "metrics": {"rate_exc": 10 + 1000 / n + _jitter(s), "gamma_present": 1.0},
+    points = [{"params": {"n": n, "rng": s}, "metrics": {"rate_exc": 10 + 1000 / n + _jitter(s), "gamma_present": 1.0},
                "early_counts": [1] * n} for n in (1000, 2000, 4000, 8000) for s in SEEDS]
     res = sensitivity(points, factor="n")
     assert res.reference == 8000 and res.levels == (8000, 4000, 2000, 1000)

@@ -8,7 +8,7 @@ import sims
 
 @pytest.fixture(scope="module")
 def simulation():
-    return sims.izhikevich2003(n=200, duration=0.5, seed=8, record_v=[0, 150])
+    return sims.izhikevich2003(n=200, duration=0.5, rng=8, record_v=[0, 150])
 
 
 def test_to_nwb_passes_nwbinspector_and_reads_back_every_spike(simulation, tmp_path):

@@ -14,16 +14,16 @@ from synchro.errors import UsageError
 
 MODEL = "izhikevich2003"
 # A small network (weights scaled by 1000 / n) that still fires at a few Hz: 4 points of 0.5 s.
-GRID = {"dt_ms": [1.0, 0.5], "seed": [3, 4]}
+GRID = {"dt_ms": [1.0, 0.5], "rng": [3, 4]}
 FIXED = {"scheme": "euler", "n": 100, "duration": 0.5}
 ANALYSIS = {"n_surrogates": 40}
 
 
 def test_expand_grid_order_and_merging():
-    points = expand_grid({"dt_ms": [1, 0.5], "seed": [0, 1, 2]}, {"n": 10})
+    points = expand_grid({"dt_ms": [1, 0.5], "rng": [0, 1, 2]}, {"n": 10})
     assert len(points) == 6
-    assert points[:4] == [{"n": 10, "dt_ms": 1, "seed": 0}, {"n": 10, "dt_ms": 1, "seed": 1},
-                          {"n": 10, "dt_ms": 1, "seed": 2}, {"n": 10, "dt_ms": 0.5, "seed": 0}]
+    assert points[:4] == [{"n": 10, "dt_ms": 1, "rng": 0}, {"n": 10, "dt_ms": 1, "rng": 1},
+                          {"n": 10, "dt_ms": 1, "rng": 2}, {"n": 10, "dt_ms": 0.5, "rng": 0}]
     with pytest.raises(UsageError, match="non-empty list"):
         expand_grid({"scheme": "euler"})
     with pytest.raises(UsageError, match="both in the grid and fixed"):
@@ -31,12 +31,12 @@ def test_expand_grid_order_and_merging():
 
 
 def test_point_id_is_stable_and_discriminating():
-    a = point_id(MODEL, {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 40})
+    a = point_id(MODEL, {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 40})
     assert len(a) == 16 and int(a, 16) >= 0
-    assert a == point_id(MODEL, {"n": 100, "seed": 0, "dt_ms": 1}, {"n_surrogates": 40})  # order, 1 == 1.0
-    assert a != point_id(MODEL, {"dt_ms": 1.0, "seed": 1, "n": 100}, {"n_surrogates": 40})
-    assert a != point_id(MODEL, {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 50})
-    assert a != point_id("izhikevich2007", {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 40})
+    assert a == point_id(MODEL, {"n": 100, "rng": 0, "dt_ms": 1}, {"n_surrogates": 40})  # order, 1 == 1.0
+    assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 1, "n": 100}, {"n_surrogates": 40})
+    assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 50})
+    assert a != point_id("izhikevich2007", {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 40})
 
 
 def test_sweep_needs_seeds_and_valid_workers(tmp_path):
@@ -46,6 +46,8 @@ def test_sweep_needs_seeds_and_valid_workers(tmp_path):
         run_sweep(MODEL, GRID, folder=tmp_path, n_workers=0, progress=False)
     with pytest.raises(UsageError, match=r"unknown analysis options \['surrogates'\]"):
         run_sweep(MODEL, GRID, folder=tmp_path, analysis={"surrogates": 40}, scheduler=SERIAL, progress=False)
+    with pytest.raises(UsageError, match="rng values must be int seeds"):
+        run_sweep(MODEL, {"dt_ms": [1.0], "rng": [0.5]}, folder=tmp_path, scheduler=SERIAL, progress=False)
     with pytest.raises(UsageError, match="no sweep"):
         read_points(tmp_path / "nowhere")
 
@@ -137,7 +139,7 @@ def test_dask_equals_serial_and_resume_recomputes_only_missing_points(tmp_path):
     summary = write_sweep_report(tmp_path / "dask")
     with open(tmp_path / "dask" / "runs.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 4 and {"dt_ms", "seed", "rate_exc", "gamma_peak_hz", "early_divergence"} <= set(rows[0])
+    assert len(rows) == 4 and {"dt_ms", "rng", "rate_exc", "gamma_peak_hz", "early_divergence"} <= set(rows[0])
     by_id = {r["id"]: r for r in rows}
     for p in again.points:
         assert float(by_id[p["id"]]["rate_exc"]) == pytest.approx(p["metrics"]["rate_exc"])
