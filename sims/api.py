@@ -7,9 +7,9 @@ import inspect
 from synchro.core import Recording
 from synchro.errors import UsageError
 
-from .izhikevich2003 import _check_options as _check_2003
+from .izhikevich2003 import check_options as check_2003
 from .izhikevich2003 import izhikevich2003
-from .izhikevich2007 import _check_options as _check_2007
+from .izhikevich2007 import check_options as check_2007
 from .izhikevich2007 import izhikevich2007
 
 __all__ = ["MODELS", "simulate", "check_simulation", "to_nwb", "to_neo"]
@@ -17,7 +17,7 @@ __all__ = ["MODELS", "simulate", "check_simulation", "to_nwb", "to_neo"]
 MODELS = {"izhikevich2003": izhikevich2003, "izhikevich2007": izhikevich2007}
 
 # Each model's option checks, which run before it builds anything (so they cost microseconds).
-_CHECKS = {"izhikevich2003": _check_2003, "izhikevich2007": _check_2007}
+_CHECKS = {"izhikevich2003": check_2003, "izhikevich2007": check_2007}
 
 
 def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = None, duration: float = 1.0,

@@ -16,7 +16,7 @@ from synchro.errors import UsageError, check_installed
 from . import _brian
 from ._brian import SlowVariable, TsodyksMarkram
 
-__all__ = ["izhikevich2003", "SCHEMES", "NOISES", "SYNAPSES", "INHIBITORY_SIGNS", "draw_network"]
+__all__ = ["izhikevich2003", "check_options", "SCHEMES", "NOISES", "SYNAPSES", "INHIBITORY_SIGNS", "draw_network"]
 
 SCHEMES = ("netm", "euler", "heun", "rk2", "rk4")
 NOISES = ("held", "xi", "randn")
@@ -186,7 +186,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     check_installed("brian2", extra="sims", use="sims.izhikevich2003")
     from brian2 import NeuronGroup, Synapses, ms, second
 
-    dt_ms = _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,
+    dt_ms = check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,
                            tau_syn_ms=tau_syn_ms, p=p, inhibitory_sign=inhibitory_sign, refractory_ms=refractory_ms,
                            weights=weights, noise_values=noise_values)
     record_v = _brian.check_record_v(record_v, n)
@@ -315,8 +315,26 @@ def _on_pre(scheme: str, synapse: str, current: str, tm_on_pre: str, tm: bool):
     return {"pre": f"{current}_post += w", "pulse_end": f"{current}_post -= w"}
 
 
-def _check_options(*, n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms,
-                   weights, noise_values) -> float:
+def check_options(*, n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms,
+                  weights, noise_values) -> float:
+    """Refuse the options of :func:`izhikevich2003` that cannot run, before anything is built (microseconds).
+
+    Parameters
+    ----------
+    n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms, weights, noise_values
+        As in :func:`izhikevich2003` (``dt_ms`` may be None: the scheme's default).
+
+    Returns
+    -------
+    float
+        The time step in ms the run uses.
+
+    Raises
+    ------
+    UsageError
+        One line naming the option and the fix (e.g. ``scheme='netm'`` with
+        ``dt_ms`` other than 1: "pick scheme='euler'").
+    """
     for name, value, allowed in (("scheme", scheme, SCHEMES), ("noise", noise, NOISES), ("synapse", synapse, SYNAPSES),
                                  ("inhibitory_sign", inhibitory_sign, INHIBITORY_SIGNS)):
         if value not in allowed:

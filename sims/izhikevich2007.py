@@ -18,7 +18,7 @@ from synchro.errors import UsageError, check_installed
 from . import _brian
 from ._brian import SlowVariable, TsodyksMarkram
 
-__all__ = ["izhikevich2007", "PSC_LOCATIONS", "FORUM_PARAMETERS"]
+__all__ = ["izhikevich2007", "check_options", "PSC_LOCATIONS", "FORUM_PARAMETERS"]
 
 PSC_LOCATIONS = ("neuron", "synapse")
 SCHEMES = ("euler", "heun", "rk2", "rk4")
@@ -93,7 +93,7 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     check_installed("brian2", extra="sims", use="sims.izhikevich2007")
     from brian2 import NeuronGroup, Synapses, ms, mV, second
 
-    _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
+    check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
     record_v = _brian.check_record_v(record_v, n)
     fp = FORUM_PARAMETERS
     seed = _brian.run_seed(rng)
@@ -167,7 +167,19 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
                                   metadata=metadata)
 
 
-def _check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
+def check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
+    """Refuse the options of :func:`izhikevich2007` that cannot run, before anything is built.
+
+    Parameters
+    ----------
+    n, duration, scheme, dt_ms, p, psc_location
+        As in :func:`izhikevich2007`.
+
+    Raises
+    ------
+    UsageError
+        One line naming the option and its valid values.
+    """
     for name, value, allowed in (("scheme", scheme, SCHEMES), ("psc_location", psc_location, PSC_LOCATIONS)):
         if value not in allowed:
             raise UsageError(f"{name} must be one of {list(allowed)}; got {value!r}")
