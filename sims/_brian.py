@@ -1,8 +1,9 @@
 """Brian2 plumbing shared by the reference networks.
 
 Code-generation target, seeding, progress reporting, the field-proxy probe,
-short-term plasticity and slow-variable options, and the conversion of
-monitors into a :class:`synchro.Recording`. brian2 is imported inside the
+short-term plasticity and slow-variable options; monitors become a
+:class:`synchro.Recording` through :func:`synchro.io.from_brian`, synchro's
+one Brian2 converter. brian2 is imported inside the
 functions so that importing :mod:`sims` stays cheap.
 """
 
@@ -14,8 +15,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from synchro.core import Recording, Signal, SpikeData, UnitTable
+from synchro.core import Recording, Signal
 from synchro.errors import UsageError
+from synchro.io import from_brian
 from synchro.surrogates import seeded_rng
 
 __all__ = ["CODEGEN_TARGETS", "TsodyksMarkram", "SlowVariable", "tsodyks_markram_steady_state"]
@@ -328,17 +330,16 @@ def run_and_record(objects, group, *, n_exc: int, record_v: np.ndarray, slow: bo
     return spikes, signals, run_seconds
 
 
-def build_recording(spike_monitor, *, n_units: int, n_exc: int, params: dict, duration: float, signals: dict,
-                    metadata: dict) -> Recording:
-    """Turn the spikes of one run into a Recording (silent neurons kept) with its signals."""
-    population = np.array(["exc"] * n_exc + ["inh"] * (n_units - n_exc), dtype=object)
-    columns = {"id": np.arange(n_units), "population": population,
-               "label": np.array([f"{p}{i}" for i, p in enumerate(population)], dtype=object)}
-    columns.update({k: np.asarray(v, dtype=np.float64) for k, v in params.items()})
-    spikes = SpikeData.from_arrays(np.asarray(spike_monitor.t_, dtype=np.float64), np.asarray(spike_monitor.i[:]),
-                                   t_start=0.0, t_stop=duration, units=UnitTable(columns), n_units=n_units,
-                                   time_unit="s", metadata=metadata)
-    return Recording(spikes, signals, metadata)
+def network_recording(spike_monitor, *, n_exc: int, params: dict, duration: float, signals: dict,
+                      metadata: dict) -> Recording:
+    """A network's Recording through synchro's one Brian2 converter: every neuron a unit (silent ones kept), the
+    first ``n_exc`` labelled exc, the rest inh, with their model parameters as unit columns, and the signals."""
+    n = len(spike_monitor.source)
+    population = np.array(["exc"] * n_exc + ["inh"] * (n - n_exc), dtype=object)
+    columns = {"label": np.array([f"{p}{i}" for i, p in enumerate(population)], dtype=object),
+               **{k: np.asarray(v, dtype=np.float64) for k, v in params.items()}}
+    return from_brian(spike_monitor, t_stop=duration, populations=population, unit_columns=columns, signals=signals,
+                      metadata=metadata)
 
 
 def check_network(*, n, duration: float, p: float, dt_ms: float | None) -> None:

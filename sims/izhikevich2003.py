@@ -268,8 +268,8 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         "labels": _labels(noise, inhibitory_sign),
     }
     params = {k: drawn[k] for k in ("a", "b", "c", "d")}
-    return _brian.build_recording(spikes, n_units=n, n_exc=n_exc, params=params, duration=duration, signals=signals,
-                                  metadata=metadata)
+    return _brian.network_recording(spikes, n_exc=n_exc, params=params, duration=duration, signals=signals,
+                                    metadata=metadata)
 
 
 def _labels(noise: str, inhibitory_sign: str) -> list[str]:

@@ -163,8 +163,8 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     }
     params = {"a": np.full(n, fp["a_per_ms"]), "b": np.full(n, fp["b_per_ms"]), "c": np.full(n, fp["c_mV"]),
               "d": np.full(n, fp["d_mV_per_ms"])}
-    return _brian.build_recording(spikes, n_units=n, n_exc=n_exc, params=params, duration=duration, signals=signals,
-                                  metadata=metadata)
+    return _brian.network_recording(spikes, n_exc=n_exc, params=params, duration=duration, signals=signals,
+                                    metadata=metadata)
 
 
 def check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
