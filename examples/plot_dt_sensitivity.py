@@ -11,7 +11,7 @@ belongs to the numerics.
 
 :func:`sims.sweep.run_sweep` runs :func:`sims.simulate` over a grid (here
 dt x noise model x seed, Euler steps, 1 ms current pulses), reduces each run
-to its metrics (:func:`synchro.sensitivity.run_metrics`: rates, band
+to its metrics (:func:`sims.metrics.run_metrics`: rates, band
 verdicts and peak frequencies, chi, STTC, onset transient, early spike
 counts) and writes one JSON file per point, so an interrupted sweep resumes.
 :func:`synchro.sensitivity.sensitivity` then says, per metric, from which dt

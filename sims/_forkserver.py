@@ -18,6 +18,7 @@ sys.modules.setdefault("pylab", None)
 import brian2  # noqa: E402, F401
 import distributed  # noqa: E402, F401
 
-import synchro.sensitivity  # noqa: E402, F401
+import sims.metrics  # noqa: E402, F401
+import sims.sweep  # noqa: E402, F401
 
 gc.freeze()

@@ -57,11 +57,11 @@ def test_cython_workers_get_a_cache_of_their_own():
 
     import brian2
 
-    from sims.sweep import _per_process_cython_cache
+    from sims.sweep.point import per_process_cython_cache
 
     before = brian2.prefs.codegen.runtime.cython.cache_dir
     try:
-        _per_process_cython_cache()
+        per_process_cython_cache()
         folder = brian2.prefs.codegen.runtime.cython.cache_dir
         assert folder.endswith(f"-{os.getpid()}") and "synchro-brian-cython" in folder
     finally:
@@ -72,30 +72,30 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
     """Forked from the forkserver that imported them; a spawned worker has none (and a failed preload is silent)."""
     from dask.distributed import Client
 
-    from sims.sweep import _start_local_cluster
+    from sims.sweep.cluster import start_local_cluster
 
     def loaded():
         import gc
         import os
         import sys
 
-        names = ("distributed", "brian2", "sims", "synchro.sensitivity", "matplotlib.pyplot")
+        names = ("distributed", "brian2", "sims", "sims.metrics", "sims.sweep", "matplotlib.pyplot")
         return ([name for name in names if name in sys.modules], os.environ.get("OPENBLAS_NUM_THREADS"),
                 gc.get_freeze_count() > 100_000)
 
-    with _start_local_cluster(2) as cluster, Client(cluster) as client:
+    with start_local_cluster(2) as cluster, Client(cluster) as client:
         workers = client.run(loaded)
     assert len(workers) == 2
     # Without pyplot (brian2 imports it for its namespace only); one BLAS thread per single-threaded worker, as dask
     # gives its spawned workers; the imports frozen out of the garbage collector.
-    expected = (["distributed", "brian2", "sims", "synchro.sensitivity"], "1", True)
+    expected = (["distributed", "brian2", "sims", "sims.metrics", "sims.sweep"], "1", True)
     assert all(state == expected for state in workers.values()), workers
 
 
 def test_local_cluster_config_keeps_dask_thread_limits_in_a_fresh_interpreter():
     """distributed registers its defaults when imported; read before, the workers' limits were lost."""
-    code = ("import sys; from sims.sweep import _local_cluster_config; assert 'distributed' not in sys.modules; "
-            "print(_local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
+    code = ("import sys; from sims.sweep.cluster import local_cluster_config; assert 'distributed' not in sys.modules; "
+            "print(local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert ast.literal_eval(out) == {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 
