@@ -9,7 +9,6 @@ functions so that importing :mod:`sims` stays cheap.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -18,6 +17,7 @@ import numpy as np
 from synchro.core import Recording, Signal
 from synchro.errors import UsageError
 from synchro.io import from_brian
+from synchro.progress import progress_bar
 from synchro.surrogates import seeded_rng
 
 __all__ = ["CODEGEN_TARGETS", "TsodyksMarkram", "SlowVariable", "tsodyks_markram_steady_state"]
@@ -233,17 +233,20 @@ def held_noise(group, sigma: np.ndarray, *, noise_values: np.ndarray | None, rng
 
 
 def progress_reporter(enabled: bool, duration: float):
-    """A ``report=`` callback for ``Network.run`` drawing a tqdm bar of simulated seconds on stderr, or None."""
+    """A ``report=`` callback for ``Network.run`` drawing synchro's progress bar of simulated seconds, or None.
+
+    Brian2 calls it every report period and at the end, with the fraction completed; the bar is drawn only once
+    the run has lasted :data:`synchro.progress.DELAY`, so quick runs stay silent.
+    """
     if not enabled:
         return None
-    from tqdm import tqdm
-
-    bar = tqdm(total=duration, unit="s", desc="simulating", file=sys.stderr, leave=False,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} s [{elapsed}<{remaining}]")
+    bar = progress_bar(duration, desc="simulating", unit="s",
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} s [{elapsed}<{remaining}]")
 
     def report(elapsed, completed, start, run_duration):
         bar.n = float(completed) * duration
-        bar.refresh()
+        if bar.format_dict["elapsed"] >= bar.delay:
+            bar.refresh()
         if completed >= 1:
             bar.close()
 

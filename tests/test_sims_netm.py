@@ -213,7 +213,12 @@ def test_draw_network_follows_net_m_and_its_options():
     assert unscaled["weight_scale"] == 1.0
 
 
-def test_progress_bar_reports_simulated_time(capsys):
+def test_progress_bar_reports_simulated_time(capsys, monkeypatch):
+    # synchro's one progress bar, drawn here at once (it waits synchro.progress.DELAY = 1 s otherwise).
+    monkeypatch.setattr("synchro.progress.DELAY", 0.0)
     sims.simulate("izhikevich2003", duration=0.1, n=50, rng=1, progress=True)
     err = capsys.readouterr().err
     assert "simulating" in err and "100%" in err and "0.1/0.1 s" in err
+    monkeypatch.setattr("synchro.progress.DELAY", 60.0)
+    sims.simulate("izhikevich2003", duration=0.1, n=50, rng=1, progress=True)
+    assert capsys.readouterr().err == ""  # a run shorter than the delay stays silent
