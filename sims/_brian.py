@@ -208,7 +208,7 @@ def held_noise(group, sigma: np.ndarray, *, noise_values: np.ndarray | None, rng
     The values are ``sigma * z`` with ``z`` standard normal from ``rng`` (net.m's ``randn``, drawn once per ms),
     or row k of ``noise_values`` in ms k. Drawing with numpy's Generator into the neurons' own array gives the
     same noise for every code-generation target, and costs less than Brian2's ``randn()`` in cython (numpy's
-    legacy generator through a buffer): 0.2 s instead of 0.33 s for 10 s of the 1000-neuron network.
+    legacy generator through a buffer; ``benchmarks/sims_timings.md``).
     """
     from brian2 import NetworkOperation, ms
 

@@ -1,7 +1,7 @@
 """Running a sweep's points on dask.distributed: a LocalCluster forked from a warmed-up server, or a scheduler.
 
 Why each setting is as it is lives in the docstrings below; the measurements
-behind them are in ``benchmarks/sweep_timings.md``.
+behind them are in ``benchmarks/sims_timings.md``.
 """
 
 from __future__ import annotations

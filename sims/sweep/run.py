@@ -97,7 +97,7 @@ def run_sweep(model: str, grid: Mapping[str, Sequence], *, folder, fixed: Mappin
         that imported brian2 and the metrics once (Python's forkserver: they
         start with nothing left to import), and run without dask's task
         profiler and without its ``MALLOC_TRIM_THRESHOLD_`` (both slow a
-        Brian2 run; ``benchmarks/sweep_timings.md`` has the figures); give your own workers
+        Brian2 run; ``benchmarks/sims_timings.md`` has the figures); give your own workers
         ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` and leave
         ``MALLOC_TRIM_THRESHOLD_`` unset for the same.
     n_workers : int, optional
