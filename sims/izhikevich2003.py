@@ -14,7 +14,7 @@ from synchro.core import Recording
 from synchro.errors import UsageError, check_installed
 
 from . import _brian
-from ._brian import SlowVariable, TsodyksMarkram
+from .options import SlowVariable, TsodyksMarkram
 
 __all__ = ["izhikevich2003", "check_options", "SCHEMES", "NOISES", "SYNAPSES", "INHIBITORY_SIGNS", "draw_network"]
 

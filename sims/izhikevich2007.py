@@ -16,7 +16,7 @@ from synchro.core import Recording
 from synchro.errors import UsageError, check_installed
 
 from . import _brian
-from ._brian import SlowVariable, TsodyksMarkram
+from .options import SlowVariable, TsodyksMarkram
 
 __all__ = ["izhikevich2007", "check_options", "PSC_LOCATIONS", "FORUM_PARAMETERS"]
 

@@ -76,9 +76,14 @@ def _tm_recursion(tm, rate, n_spikes):
 
 
 def _tm_steady_state(tm, rate):
-    """Fixed point of the recursion above: u just after and x just before each spike, r = u+ x-."""
+    """Closed form of the release per spike of a regular train at steady state, written here and not taken from sims.
+
+    Tsodyks, Pawelzik & Markram (1998) Neural Comput 10:821-835, Eqs. 1-2 with facilitation: between spikes
+    (interval 1 / rate) u decays by e_f = exp(-1 / (rate tau_f)) and x recovers, 1 - x decaying by
+    e_d = exp(-1 / (rate tau_d)). With u+ just after and x- just before each spike, the periodic fixed point
+    solves u+ = u+ e_f + U (1 - u+ e_f) and x- = 1 + (x- (1 - u+) - 1) e_d; the release is r = u+ x-.
+    """
     e_f, e_d = np.exp(-1 / (rate * tm.tau_f)), np.exp(-1 / (rate * tm.tau_d))
-    # u+ = u+ e_f + U (1 - u+ e_f);  x- = 1 + (x- - u+ x- - 1) e_d.
     u_plus = tm.U / (1 - (1 - tm.U) * e_f)
     x_minus = (1 - e_d) / (1 - (1 - u_plus) * e_d)
     return u_plus * x_minus
@@ -98,7 +103,8 @@ def test_tsodyks_markram_reaches_the_analytic_steady_state(tm, rate):
     assert release[0] == pytest.approx(tm.U)
     assert release[-1] == pytest.approx(expected, rel=1e-4)  # after 60 spikes the slowest case is 3e-5 short
     assert abs(release[0] / expected - 1) > 0.1  # the train really changed the synapse
-    # sims' public helper (used by the example) agrees with the closed form written here.
+    # sims' public helper (the example's curve) agrees with the closed form written here; the Brian2 check above
+    # uses only this file's formulas, so a mistake in the helper cannot cancel out.
     assert tsodyks_markram_steady_state(tm, rate=rate) == pytest.approx(expected, rel=1e-12)
 
 
