@@ -29,7 +29,7 @@ def simulate(folder: Path) -> Path:
     import sims
     from synchro import io
 
-    rec = sims.simulate("izhikevich2003", scheme="netm", duration=10.0, seed=1, codegen="numpy")
+    rec = sims.simulate("izhikevich2003", scheme="netm", duration=10.0, rng=1, codegen="numpy")
     return io.write_nwb(rec, folder / "net10.nwb")
 
 

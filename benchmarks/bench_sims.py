@@ -78,7 +78,7 @@ def main():
             runs[name].append((t, t))
             spikes[name] = steps.size
         for name, target in zip(names[2:], ("numpy", "cython")):
-            rec, total = timed(sims.izhikevich2003, duration=duration, seed=0, codegen=target)
+            rec, total = timed(sims.izhikevich2003, duration=duration, rng=0, codegen=target)
             runs[name].append((rec.metadata["run_wall_time_s"], total))
             spikes[name] = rec.spikes.n_spikes
     best = {name: min(r for r, _ in runs[name]) for name in names}

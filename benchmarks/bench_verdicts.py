@@ -49,7 +49,7 @@ def run_all(verdicts, data):
 
 
 def main(rounds=5):
-    spikes = sims.simulate("izhikevich2003", scheme="netm", duration=10, seed=1).spikes
+    spikes = sims.simulate("izhikevich2003", scheme="netm", duration=10, rng=1).spikes
     with tempfile.TemporaryDirectory() as tmp:
         old_rhythms, old_core = load_baseline(Path(tmp))
         old_spikes = old_core.SpikeData.from_arrays(spikes.times, spikes.unit_index, t_start=spikes.t_start,

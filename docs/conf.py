@@ -115,6 +115,7 @@ API_MODULES = {
     "synchro.sensitivity": "Time-step sensitivity",
     "synchro.report": "The analysis report",
     "sims": "Reference networks",
+    "sims.metrics": "Run metrics",
     "sims.sweep": "Parameter sweeps",
 }
 

@@ -11,7 +11,7 @@ belongs to the numerics.
 
 :func:`sims.sweep.run_sweep` runs :func:`sims.simulate` over a grid (here
 dt x noise model x seed, Euler steps, 1 ms current pulses), reduces each run
-to its metrics (:func:`synchro.sensitivity.run_metrics`: rates, band
+to its metrics (:func:`sims.metrics.run_metrics`: rates, band
 verdicts and peak frequencies, chi, STTC, onset transient, early spike
 counts) and writes one JSON file per point, so an interrupted sweep resumes.
 :func:`synchro.sensitivity.sensitivity` then says, per metric, from which dt
@@ -38,10 +38,10 @@ from synchro.sensitivity import sensitivity
 
 FAST = os.environ.get("SYNCHRO_DOCS_FAST", "") not in ("", "0")
 if FAST:
-    GRID = {"dt_ms": [1.0, 0.5, 0.25], "noise": ["held", "randn"], "seed": [0, 1, 2]}
+    GRID = {"dt_ms": [1.0, 0.5, 0.25], "noise": ["held", "randn"], "rng": [0, 1, 2]}
     FIXED = {"model_size": 400, "duration": 1.0}
 else:
-    GRID = {"dt_ms": [1.0, 0.5, 0.25, 0.1], "noise": ["held", "randn"], "seed": [0, 1, 2]}
+    GRID = {"dt_ms": [1.0, 0.5, 0.25, 0.1], "noise": ["held", "randn"], "rng": [0, 1, 2]}
     FIXED = {"model_size": 1000, "duration": 3.0}
 fixed = {"scheme": "euler", "synapse": "pulse", "n": FIXED["model_size"], "duration": FIXED["duration"]}
 analysis = {"n_surrogates": 50, "discard": 0.2}
@@ -55,8 +55,8 @@ print(f"{len(sweep.points)} runs in {sweep.seconds:.0f} s ({sweep.scheduler})")
 # The published scheme, for reference: net.m's numerics exist at dt = 1 ms
 # only.
 
-netm = [run_point("izhikevich2003", {"scheme": "netm", "n": fixed["n"], "duration": fixed["duration"], "seed": s},
-                  analysis)["metrics"] for s in GRID["seed"]]
+netm = [run_point("izhikevich2003", {"scheme": "netm", "n": fixed["n"], "duration": fixed["duration"], "rng": s},
+                  analysis)["metrics"] for s in GRID["rng"]]
 for key in ("rate_exc", "rate_inh", "gamma_peak_hz"):
     print(f"netm {key}: " + ", ".join(f"{m[key]:.3g}" for m in netm))
 

@@ -43,8 +43,8 @@ SEED = 1
 versions = {
     "forum (euler 0.5 ms, randn noise, p=0.1)": sims.izhikevich2003(
         scheme="euler", dt_ms=0.5, noise="randn", synapse="delta", p=0.1, scale_weights=False,
-        duration=DURATION, seed=SEED),
-    "published (net.m numerics)": sims.izhikevich2003(scheme="netm", duration=DURATION, seed=SEED),
+        duration=DURATION, rng=SEED),
+    "published (net.m numerics)": sims.izhikevich2003(scheme="netm", duration=DURATION, rng=SEED),
 }
 for name, rec in versions.items():
     print(name)

@@ -25,7 +25,7 @@ from synchro.synchrony import golomb_chi, sttc_matrix
 FAST = os.environ.get("SYNCHRO_DOCS_FAST", "") not in ("", "0")
 DURATION = 1.0 if FAST else 5.0  # seconds
 
-rec = sims.izhikevich2007(duration=DURATION, seed=3)
+rec = sims.izhikevich2007(duration=DURATION, rng=3)
 spikes = rec.spikes
 print(spikes.summary())
 for key, value in FORUM_PARAMETERS.items():

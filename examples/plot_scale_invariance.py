@@ -31,7 +31,7 @@ for scale in (True, False):
     for n in SIZES:
         if n == 1000 and not scale:
             continue  # 1000 is the published size: the scale is 1 either way
-        rec = sims.izhikevich2003(n=n, duration=DURATION, seed=2, scale_weights=scale)
+        rec = sims.izhikevich2003(n=n, duration=DURATION, rng=2, scale_weights=scale)
         spikes = rec.spikes.restrict(0.2, None)
         gamma = band_verdicts(spikes, rng=0, bands={"gamma": (30, 80)})["gamma"]
         exc, inh = (spikes.select(population=p).rates.mean() for p in ("exc", "inh"))

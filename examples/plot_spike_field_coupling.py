@@ -30,7 +30,7 @@ from synchro.coupling import phase_locking, spike_field_coherence, spike_phases
 FAST = os.environ.get("SYNCHRO_DOCS_FAST", "") not in ("", "0")
 DURATION = 2.0 if FAST else 10.0  # seconds
 
-rec = sims.izhikevich2003(scheme="netm", duration=DURATION, seed=4)
+rec = sims.izhikevich2003(scheme="netm", duration=DURATION, rng=4)
 field = rec.signals["field_proxy"].restrict(0.2, DURATION)  # leave out the onset transient
 spikes = rec.spikes.restrict(0.2, None)
 print(spikes.summary())

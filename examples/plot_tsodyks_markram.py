@@ -54,8 +54,8 @@ plt.show()
 # synapse, ``psc_location="synapse"``).
 
 runs = {
-    "static synapses": sims.izhikevich2007(duration=DURATION, seed=1),
-    "depressing synapses": sims.izhikevich2007(duration=DURATION, seed=1, psc_location="synapse",
+    "static synapses": sims.izhikevich2007(duration=DURATION, rng=1),
+    "depressing synapses": sims.izhikevich2007(duration=DURATION, rng=1, psc_location="synapse",
                                                tsodyks_markram=sims.TsodyksMarkram(U=0.5, tau_d=0.2, tau_f=0.05)),
 }
 fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True, layout="constrained")

@@ -12,11 +12,12 @@ Running a network needs brian2, synchro's ``sims`` extra (``pip install
 package does not import brian2.
 """
 
-from ._brian import CODEGEN_TARGETS, SlowVariable, TsodyksMarkram, tsodyks_markram_steady_state
+from ._brian import CODEGEN_TARGETS
 from .api import MODELS, simulate, to_neo, to_nwb
 from .izhikevich2003 import izhikevich2003
 from .izhikevich2007 import izhikevich2007
 from .neuron_types import NEURON_TYPES, run_neuron
+from .options import SlowVariable, TsodyksMarkram, tsodyks_markram_steady_state
 
 __all__ = ["simulate", "izhikevich2003", "izhikevich2007", "run_neuron", "NEURON_TYPES", "MODELS", "to_nwb",
            "to_neo", "TsodyksMarkram", "SlowVariable", "tsodyks_markram_steady_state", "CODEGEN_TARGETS"]

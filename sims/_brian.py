@@ -1,143 +1,29 @@
 """Brian2 plumbing shared by the reference networks.
 
 Code-generation target, seeding, progress reporting, the field-proxy probe,
-short-term plasticity and slow-variable options, and the conversion of
-monitors into a :class:`synchro.Recording`. brian2 is imported inside the
+the Brian2 code of the short-term plasticity option (:mod:`sims.options`); monitors become a
+:class:`synchro.Recording` through :func:`synchro.io.from_brian`, synchro's
+one Brian2 converter. brian2 is imported inside the
 functions so that importing :mod:`sims` stays cheap.
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from synchro.core import Recording, Signal, SpikeData, UnitTable
+from synchro.core import Recording, Signal
 from synchro.errors import UsageError
+from synchro.io import from_brian
+from synchro.progress import progress_bar
+from synchro.surrogates import seeded_rng
 
-__all__ = ["CODEGEN_TARGETS", "TsodyksMarkram", "SlowVariable", "tsodyks_markram_steady_state"]
+from .options import TsodyksMarkram
+
+__all__ = ["CODEGEN_TARGETS"]
 
 CODEGEN_TARGETS = ("numpy", "cython", "auto")
-
-
-@dataclass(frozen=True)
-class TsodyksMarkram:
-    """Tsodyks-Markram short-term plasticity of every synapse of a network.
-
-    Each presynaptic spike first raises the utilisation ``u += U (1 - u)``,
-    then releases ``r = u x`` of the resources ``x`` (``x -= r``); the
-    synaptic weight is multiplied by ``r``. Between spikes ``x`` recovers to
-    1 with ``tau_d`` and ``u`` decays to 0 with ``tau_f``, so the first spike
-    of a train releases ``U``.
-
-    Parameters
-    ----------
-    U : float
-        Baseline utilisation of resources (0-1].
-    tau_d : float
-        Recovery (depression) time constant in seconds.
-    tau_f : float
-        Facilitation time constant in seconds.
-
-    References
-    ----------
-    Tsodyks M, Pawelzik K, Markram H (1998). Neural networks with dynamic
-    synapses. Neural Comput 10:821-835 (their Eqs. 1-2 with facilitation).
-    """
-
-    U: float = 0.5
-    tau_d: float = 0.2
-    tau_f: float = 0.05
-
-    def __post_init__(self):
-        if not 0 < self.U <= 1:
-            raise UsageError(f"Tsodyks-Markram U must lie in (0, 1]; got {self.U}")
-        if not (self.tau_d > 0 and self.tau_f > 0):
-            raise UsageError(f"Tsodyks-Markram tau_d and tau_f must be positive seconds; "
-                             f"got {self.tau_d}, {self.tau_f}")
-
-    def to_dict(self) -> dict:
-        """Parameters as a JSON-safe dict.
-
-        Returns
-        -------
-        dict
-            ``{"U": float, "tau_d": float, "tau_f": float}``; time constants
-            in seconds.
-        """
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SlowVariable:
-    """An astrocyte-like slow variable driven by each neuron's synaptic input.
-
-    ``dX/dt = -X / tau + beta / (1 + exp(-(y - y_thr)))`` with ``y`` the
-    neuron's total synaptic current in the network's current units (net.m
-    units for the 2003 network, mV/ms for the 2007 network). ``X`` is recorded
-    (Signal ``"X"``) and does not feed back on the neurons.
-
-    Parameters
-    ----------
-    tau : float
-        Relaxation time constant in seconds.
-    beta : float
-        Maximal rate of rise in 1/s.
-    y_thr : float
-        Half-activation level of the synaptic input.
-    """
-
-    tau: float = 1.0
-    beta: float = 1.0
-    y_thr: float = 0.0
-
-    def __post_init__(self):
-        if not self.tau > 0:
-            raise UsageError(f"slow variable tau must be positive seconds; got {self.tau}")
-
-    def to_dict(self) -> dict:
-        """Parameters as a JSON-safe dict.
-
-        Returns
-        -------
-        dict
-            ``{"tau": float, "beta": float, "y_thr": float}``; ``tau`` in
-            seconds, ``beta`` in 1/s, ``y_thr`` in the network's current units.
-        """
-        return asdict(self)
-
-
-def tsodyks_markram_steady_state(tm: TsodyksMarkram, *, rate: float) -> float:
-    """Fraction of resources released per spike at steady state for a regular train.
-
-    Parameters
-    ----------
-    tm : TsodyksMarkram
-        The synapse parameters.
-    rate : float
-        Presynaptic firing rate in Hz (inter-spike interval ``1 / rate``).
-
-    Returns
-    -------
-    float
-        ``u+ x-``: utilisation just after, times resources just before, each
-        spike once the train has reached its periodic steady state.
-
-    References
-    ----------
-    Tsodyks M, Pawelzik K, Markram H (1998). Neural Comput 10:821-835
-    (the recursion between spikes, solved for its fixed point).
-    """
-    if not rate > 0:
-        raise UsageError(f"rate must be a positive number of Hz; got {rate}")
-    e_f = np.exp(-1.0 / (rate * tm.tau_f))
-    e_d = np.exp(-1.0 / (rate * tm.tau_d))
-    # Fixed points of u+ = u+ e_f + U (1 - u+ e_f) and x- = 1 + (x- (1 - u+) - 1) e_d.
-    u_plus = tm.U / (1 - (1 - tm.U) * e_f)
-    x_minus = (1 - e_d) / (1 - (1 - u_plus) * e_d)
-    return float(u_plus * x_minus)
 
 
 def tm_synapse_code(tm: TsodyksMarkram | None) -> tuple[str, str, dict]:
@@ -163,6 +49,18 @@ def init_tm(synapses, tm: TsodyksMarkram | None) -> None:
     if tm is not None:
         synapses.x_tm = 1.0
         synapses.u_tm = 0.0
+
+
+def run_seed(rng) -> int:
+    """The int seed a run is drawn from, to be recorded in its metadata: ``rng=seed`` repeats the run.
+
+    An int is the seed; a numpy Generator gives one draw (below 2**53, so JSON readers keep it exact); None draws
+    a fresh seed. Simulations seed numpy and Brian2 from this int, not from the Generator itself, so the recorded
+    int alone reproduces the run.
+    """
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**53))
+    return seeded_rng(rng)[1]
 
 
 def configure(codegen: str, brian_seed: int, dt_ms: float) -> str:
@@ -193,7 +91,7 @@ def held_noise(group, sigma: np.ndarray, *, noise_values: np.ndarray | None, rng
     The values are ``sigma * z`` with ``z`` standard normal from ``rng`` (net.m's ``randn``, drawn once per ms),
     or row k of ``noise_values`` in ms k. Drawing with numpy's Generator into the neurons' own array gives the
     same noise for every code-generation target, and costs less than Brian2's ``randn()`` in cython (numpy's
-    legacy generator through a buffer): 0.2 s instead of 0.33 s for 10 s of the 1000-neuron network.
+    legacy generator through a buffer; ``benchmarks/sims_timings.md``).
     """
     from brian2 import NetworkOperation, ms
 
@@ -218,17 +116,20 @@ def held_noise(group, sigma: np.ndarray, *, noise_values: np.ndarray | None, rng
 
 
 def progress_reporter(enabled: bool, duration: float):
-    """A ``report=`` callback for ``Network.run`` drawing a tqdm bar of simulated seconds on stderr, or None."""
+    """A ``report=`` callback for ``Network.run`` drawing synchro's progress bar of simulated seconds, or None.
+
+    Brian2 calls it every report period and at the end, with the fraction completed; the bar is drawn only once
+    the run has lasted :data:`synchro.progress.DELAY`, so quick runs stay silent.
+    """
     if not enabled:
         return None
-    from tqdm import tqdm
-
-    bar = tqdm(total=duration, unit="s", desc="simulating", file=sys.stderr, leave=False,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} s [{elapsed}<{remaining}]")
+    bar = progress_bar(duration, desc="simulating", unit="s",
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} s [{elapsed}<{remaining}]")
 
     def report(elapsed, completed, start, run_duration):
         bar.n = float(completed) * duration
-        bar.refresh()
+        if bar.format_dict["elapsed"] >= bar.delay:
+            bar.refresh()
         if completed >= 1:
             bar.close()
 
@@ -315,17 +216,16 @@ def run_and_record(objects, group, *, n_exc: int, record_v: np.ndarray, slow: bo
     return spikes, signals, run_seconds
 
 
-def build_recording(spike_monitor, *, n_units: int, n_exc: int, params: dict, duration: float, signals: dict,
-                    metadata: dict) -> Recording:
-    """Turn the spikes of one run into a Recording (silent neurons kept) with its signals."""
-    population = np.array(["exc"] * n_exc + ["inh"] * (n_units - n_exc), dtype=object)
-    columns = {"id": np.arange(n_units), "population": population,
-               "label": np.array([f"{p}{i}" for i, p in enumerate(population)], dtype=object)}
-    columns.update({k: np.asarray(v, dtype=np.float64) for k, v in params.items()})
-    spikes = SpikeData.from_arrays(np.asarray(spike_monitor.t_, dtype=np.float64), np.asarray(spike_monitor.i[:]),
-                                   t_start=0.0, t_stop=duration, units=UnitTable(columns), n_units=n_units,
-                                   time_unit="s", metadata=metadata)
-    return Recording(spikes, signals, metadata)
+def network_recording(spike_monitor, *, n_exc: int, params: dict, duration: float, signals: dict,
+                      metadata: dict) -> Recording:
+    """A network's Recording through synchro's one Brian2 converter: every neuron a unit (silent ones kept), the
+    first ``n_exc`` labelled exc, the rest inh, with their model parameters as unit columns, and the signals."""
+    n = len(spike_monitor.source)
+    population = np.array(["exc"] * n_exc + ["inh"] * (n - n_exc), dtype=object)
+    columns = {"label": np.array([f"{p}{i}" for i, p in enumerate(population)], dtype=object),
+               **{k: np.asarray(v, dtype=np.float64) for k, v in params.items()}}
+    return from_brian(spike_monitor, t_stop=duration, populations=population, unit_columns=columns, signals=signals,
+                      metadata=metadata)
 
 
 def check_network(*, n, duration: float, p: float, dt_ms: float | None) -> None:

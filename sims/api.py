@@ -7,9 +7,9 @@ import inspect
 from synchro.core import Recording
 from synchro.errors import UsageError
 
-from .izhikevich2003 import _check_options as _check_2003
+from .izhikevich2003 import check_options as check_2003
 from .izhikevich2003 import izhikevich2003
-from .izhikevich2007 import _check_options as _check_2007
+from .izhikevich2007 import check_options as check_2007
 from .izhikevich2007 import izhikevich2007
 
 __all__ = ["MODELS", "simulate", "check_simulation", "to_nwb", "to_neo"]
@@ -17,11 +17,11 @@ __all__ = ["MODELS", "simulate", "check_simulation", "to_nwb", "to_neo"]
 MODELS = {"izhikevich2003": izhikevich2003, "izhikevich2007": izhikevich2007}
 
 # Each model's option checks, which run before it builds anything (so they cost microseconds).
-_CHECKS = {"izhikevich2003": _check_2003, "izhikevich2007": _check_2007}
+_CHECKS = {"izhikevich2003": check_2003, "izhikevich2007": check_2007}
 
 
 def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = None, duration: float = 1.0,
-             n: int | None = None, p: float | None = None, seed: int = 0, progress: bool = False,
+             n: int | None = None, p: float | None = None, rng=0, progress: bool = False,
              **options) -> Recording:
     """Run a reference network and return its Recording.
 
@@ -34,8 +34,10 @@ def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = Non
         probability; None keeps the model's published default.
     duration : float, default 1.0
         Simulated time in seconds.
-    seed : int, default 0
-        Seed of every random draw; the same seed gives identical spikes.
+    rng : int, numpy.random.Generator or None, default 0
+        Random source of every draw: an int seed, or a Generator (or None,
+        fresh entropy) from which one int seed is drawn; the seed is recorded
+        as metadata ``"seed"`` and the same seed gives identical spikes.
     progress : bool, default False
         Draw a progress bar on stderr (Brian2's ``report`` hook).
     **options
@@ -47,7 +49,7 @@ def simulate(model: str, *, dt_ms: float | None = None, scheme: str | None = Non
     Recording
     """
     run, kwargs = _model_options(model, dict(dt_ms=dt_ms, scheme=scheme, n=n, p=p, **options))
-    return run(duration=duration, seed=seed, progress=progress, **kwargs)
+    return run(duration=duration, rng=rng, progress=progress, **kwargs)
 
 
 def check_simulation(model: str, **params) -> None:

@@ -14,9 +14,9 @@ from synchro.core import Recording
 from synchro.errors import UsageError, check_installed
 
 from . import _brian
-from ._brian import SlowVariable, TsodyksMarkram
+from .options import SlowVariable, TsodyksMarkram
 
-__all__ = ["izhikevich2003", "SCHEMES", "NOISES", "SYNAPSES", "INHIBITORY_SIGNS", "draw_network"]
+__all__ = ["izhikevich2003", "check_options", "SCHEMES", "NOISES", "SYNAPSES", "INHIBITORY_SIGNS", "draw_network"]
 
 SCHEMES = ("netm", "euler", "heun", "rk2", "rk4")
 NOISES = ("held", "xi", "randn")
@@ -98,7 +98,7 @@ def draw_network(n: int, *, p: float = 1.0, inhibitory_sign: str = "negative", s
 def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm", dt_ms: float | None = None,
                    noise: str = "held", synapse: str = "pulse", tau_syn_ms: float = 5.0, p: float = 1.0,
                    inhibitory_sign: str = "negative", scale_weights: bool | None = None, refractory_ms: float = 0.0,
-                   seed: int = 0, weights: np.ndarray | None = None, noise_values: np.ndarray | None = None,
+                   rng=0, weights: np.ndarray | None = None, noise_values: np.ndarray | None = None,
                    tsodyks_markram: TsodyksMarkram | None = None, slow_variable: SlowVariable | None = None,
                    record_v=(), codegen: str = "numpy", progress: bool = False) -> Recording:
     """Simulate the Izhikevich (2003) pulse-coupled network in Brian2.
@@ -120,7 +120,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         otherwise.
     noise : {"held", "xi", "randn"}
         ``"held"``: ``sigma randn`` drawn once per ms and held (net.m), by a
-        numpy Generator seeded from ``seed``, so the noise is the same for
+        numpy Generator seeded from ``rng``, so the noise is the same for
         every code-generation target.
         ``"xi"``: Brian2 white noise ``xi`` scaled so that the variance of v's
         increment over 1 ms equals net.m's (independent of dt; needs
@@ -142,10 +142,13 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         Scale weights by 1000 / n; default on when ``n != 1000``.
     refractory_ms : float, default 0.0
         Absolute refractory period in ms (none in net.m; ``"netm"`` needs 0).
-    seed : int, default 0
-        Seeds a numpy Generator that draws the parameters and weights, then
-        the seeds of the held noise and of Brian2 (``xi``, ``randn()``); the
-        same seed and code-generation target give identical spikes.
+    rng : int, numpy.random.Generator or None, default 0
+        Random source. An int seed, or one int drawn from a Generator (a
+        fresh one for None), seeds a numpy Generator that draws the
+        parameters and weights, then the seeds of the held noise and of
+        Brian2 (``xi``, ``randn()``); that int is recorded as metadata
+        ``"seed"``, and the same seed and code-generation target give
+        identical spikes.
     weights : ndarray, shape (n, n), optional
         Weight matrix ``S[post, pre]`` to use instead of drawing one (used as
         given; connections where ``p`` says so).
@@ -173,7 +176,7 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         ``|I_exc| + |I_inh|`` at the start of each step, mV/ms, averaged to
         1 kHz when dt divides 1 ms; with ``"netm"`` sample k holds the input
         of ms k - 1) and the requested signals; metadata holds every model parameter,
-        the scheme, dt, seed, brian2 version and code-generation target.
+        the scheme, dt, seed (the int that repeats the run), brian2 version and code-generation target.
 
     References
     ----------
@@ -183,10 +186,11 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
     check_installed("brian2", extra="sims", use="sims.izhikevich2003")
     from brian2 import NeuronGroup, Synapses, ms, second
 
-    dt_ms = _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,
+    dt_ms = check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, noise=noise, synapse=synapse,
                            tau_syn_ms=tau_syn_ms, p=p, inhibitory_sign=inhibitory_sign, refractory_ms=refractory_ms,
                            weights=weights, noise_values=noise_values)
     record_v = _brian.check_record_v(record_v, n)
+    seed = _brian.run_seed(rng)
     rng = np.random.default_rng(seed)
     drawn = draw_network(n, p=p, inhibitory_sign=inhibitory_sign, scale_weights=scale_weights, rng=rng)
     brian_seed = int(rng.integers(2**31 - 1))
@@ -264,8 +268,8 @@ def izhikevich2003(*, n: int = 1000, duration: float = 1.0, scheme: str = "netm"
         "labels": _labels(noise, inhibitory_sign),
     }
     params = {k: drawn[k] for k in ("a", "b", "c", "d")}
-    return _brian.build_recording(spikes, n_units=n, n_exc=n_exc, params=params, duration=duration, signals=signals,
-                                  metadata=metadata)
+    return _brian.network_recording(spikes, n_exc=n_exc, params=params, duration=duration, signals=signals,
+                                    metadata=metadata)
 
 
 def _labels(noise: str, inhibitory_sign: str) -> list[str]:
@@ -311,8 +315,26 @@ def _on_pre(scheme: str, synapse: str, current: str, tm_on_pre: str, tm: bool):
     return {"pre": f"{current}_post += w", "pulse_end": f"{current}_post -= w"}
 
 
-def _check_options(*, n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms,
-                   weights, noise_values) -> float:
+def check_options(*, n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms,
+                  weights, noise_values) -> float:
+    """Refuse the options of :func:`izhikevich2003` that cannot run, before anything is built (microseconds).
+
+    Parameters
+    ----------
+    n, duration, scheme, dt_ms, noise, synapse, tau_syn_ms, p, inhibitory_sign, refractory_ms, weights, noise_values
+        As in :func:`izhikevich2003` (``dt_ms`` may be None: the scheme's default).
+
+    Returns
+    -------
+    float
+        The time step in ms the run uses.
+
+    Raises
+    ------
+    UsageError
+        One line naming the option and the fix (e.g. ``scheme='netm'`` with
+        ``dt_ms`` other than 1: "pick scheme='euler'").
+    """
     for name, value, allowed in (("scheme", scheme, SCHEMES), ("noise", noise, NOISES), ("synapse", synapse, SYNAPSES),
                                  ("inhibitory_sign", inhibitory_sign, INHIBITORY_SIGNS)):
         if value not in allowed:

@@ -16,9 +16,9 @@ from synchro.core import Recording
 from synchro.errors import UsageError, check_installed
 
 from . import _brian
-from ._brian import SlowVariable, TsodyksMarkram
+from .options import SlowVariable, TsodyksMarkram
 
-__all__ = ["izhikevich2007", "PSC_LOCATIONS", "FORUM_PARAMETERS"]
+__all__ = ["izhikevich2007", "check_options", "PSC_LOCATIONS", "FORUM_PARAMETERS"]
 
 PSC_LOCATIONS = ("neuron", "synapse")
 SCHEMES = ("euler", "heun", "rk2", "rk4")
@@ -38,7 +38,7 @@ I_ext : volt / second (constant)
 
 
 def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler", dt_ms: float = 0.1,
-                   p: float = 0.2, psc_location: str = "neuron", seed: int = 0,
+                   p: float = 0.2, psc_location: str = "neuron", rng=0,
                    tsodyks_markram: TsodyksMarkram | None = None, slow_variable: SlowVariable | None = None,
                    record_v=(), codegen: str = "numpy", progress: bool = False) -> Recording:
     """Simulate the Izhikevich (2007) quadratic network of the Brian forum thread.
@@ -59,9 +59,11 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     psc_location : {"neuron", "synapse"}
         Where the exponential current decays: one variable per neuron and
         source population, or one per synapse summed onto the neuron.
-    seed : int, default 0
-        Seeds the numpy Generator drawing drives, connections and weights,
-        then Brian2's seed.
+    rng : int, numpy.random.Generator or None, default 0
+        Random source. An int seed, or one int drawn from a Generator (a
+        fresh one for None), seeds the numpy Generator drawing drives,
+        connections and weights, then Brian2's seed; that int is recorded as
+        metadata ``"seed"`` (``rng=seed`` repeats the run).
     tsodyks_markram : TsodyksMarkram, optional
         Short-term plasticity (each spike adds ``w r`` instead of ``w``).
     slow_variable : SlowVariable, optional
@@ -91,9 +93,10 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     check_installed("brian2", extra="sims", use="sims.izhikevich2007")
     from brian2 import NeuronGroup, Synapses, ms, mV, second
 
-    _check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
+    check_options(n=n, duration=duration, scheme=scheme, dt_ms=dt_ms, p=p, psc_location=psc_location)
     record_v = _brian.check_record_v(record_v, n)
     fp = FORUM_PARAMETERS
+    seed = _brian.run_seed(rng)
     rng = np.random.default_rng(seed)
     n_exc = int(round(0.8 * n))
     i_ext = rng.random(n) * fp["Iext_max_mV_per_ms"]
@@ -160,11 +163,23 @@ def izhikevich2007(*, n: int = 125, duration: float = 1.0, scheme: str = "euler"
     }
     params = {"a": np.full(n, fp["a_per_ms"]), "b": np.full(n, fp["b_per_ms"]), "c": np.full(n, fp["c_mV"]),
               "d": np.full(n, fp["d_mV_per_ms"])}
-    return _brian.build_recording(spikes, n_units=n, n_exc=n_exc, params=params, duration=duration, signals=signals,
-                                  metadata=metadata)
+    return _brian.network_recording(spikes, n_exc=n_exc, params=params, duration=duration, signals=signals,
+                                    metadata=metadata)
 
 
-def _check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
+def check_options(*, n, duration, scheme, dt_ms, p, psc_location) -> None:
+    """Refuse the options of :func:`izhikevich2007` that cannot run, before anything is built.
+
+    Parameters
+    ----------
+    n, duration, scheme, dt_ms, p, psc_location
+        As in :func:`izhikevich2007`.
+
+    Raises
+    ------
+    UsageError
+        One line naming the option and its valid values.
+    """
     for name, value, allowed in (("scheme", scheme, SCHEMES), ("psc_location", psc_location, PSC_LOCATIONS)):
         if value not in allowed:
             raise UsageError(f"{name} must be one of {list(allowed)}; got {value!r}")

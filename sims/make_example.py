@@ -21,7 +21,7 @@ def main() -> Path:
     pathlib.Path
         The written file (``synchro.io.example_path()``).
     """
-    rec = simulate("izhikevich2003", scheme="netm", duration=2.0, seed=2003)
+    rec = simulate("izhikevich2003", scheme="netm", duration=2.0, rng=2003)
     s = rec.spikes
     units = {"id": s.units["id"], "population": s.units["population"]}
     spikes = SpikeData(s.times, s.offsets, units, s.t_start, s.t_stop, metadata=s.metadata)

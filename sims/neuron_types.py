@@ -11,8 +11,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from synchro.core import Recording, SpikeData
+from synchro.core import Recording
 from synchro.errors import UsageError, check_installed
+from synchro.io import from_brian
 
 from . import _brian
 
@@ -123,10 +124,9 @@ def run_neuron(neuron_type: str, *, current: float = 10.0, step: tuple[float, fl
                 "step": list(step), "duration": duration, "dt_ms": dt_ms, "scheme": "euler",
                 "simulator": "brian2", "brian2_version": _brian.brian2_version(), "codegen_target": target,
                 "units": dict(PARAMETER_UNITS)}
-    units = {"id": [0], "label": [neuron_type], "population": [neuron_type], **{k: [v] for k, v in params.items()}}
-    data = SpikeData.from_arrays(np.asarray(spikes.t_), np.zeros(len(spikes.t_), dtype=np.int64), t_stop=duration,
-                                 units=units, n_units=1, time_unit="s", metadata=metadata)
-    return Recording(data, {"v": _brian.monitor_signal(trace, "v", units="mV")}, metadata)
+    return from_brian(spikes, t_stop=duration, populations=[neuron_type],
+                      unit_columns={"label": [neuron_type], **{k: [v] for k, v in params.items()}},
+                      signals={"v": _brian.monitor_signal(trace, "v", units="mV")}, metadata=metadata)
 
 
 def _parameters(neuron_type: str) -> dict:

@@ -425,7 +425,7 @@ def simulate(model, dt_ms, scheme, duration, n, p, seed, extra, output, overwrit
         raise UsageError(f"{out} already exists; pass --overwrite or choose another -o/--output")
     import sims
 
-    rec = sims.simulate(model, dt_ms=dt_ms, scheme=scheme, duration=duration, n=n, p=p, seed=seed,
+    rec = sims.simulate(model, dt_ms=dt_ms, scheme=scheme, duration=duration, n=n, p=p, rng=seed,
                         progress=not quiet, **_parse_set(extra))
     writer(rec, out, overwrite=overwrite)
     if not quiet:
@@ -494,7 +494,7 @@ def demo(output, duration, seed, quiet):
     folder.mkdir(parents=True)
     (folder / DEMO_MARKER).write_text("made by synchro demo; rerunning the demo replaces this folder\n")
     progress = _progress(not quiet)
-    rec = sims.simulate("izhikevich2003", scheme="netm", duration=duration, seed=seed, progress=not quiet,
+    rec = sims.simulate("izhikevich2003", scheme="netm", duration=duration, rng=seed, progress=not quiet,
                         codegen="numpy")
     nwb = io.write_nwb(rec, folder / "izhikevich2003.nwb")
     report = analyze_file(nwb, progress=progress)
@@ -582,7 +582,7 @@ def sweep(model, dts, seeds, schemes, noises, synapses, sizes, duration, extra, 
                                     ("synapse", values("--synapse", synapses, str.strip)),
                                     ("n", values("--n", sizes, int)), ("dt_ms", values("--dt", dts, float)))
             if v is not None}
-    grid["seed"] = list(range(seeds))
+    grid["rng"] = list(range(seeds))
     result = run_sweep(model, grid, folder=output, fixed={"duration": duration, **_parse_set(extra)},
                        analysis={"n_surrogates": n_surrogates}, scheduler=scheduler, n_workers=n_workers,
                        progress=not quiet, overwrite=overwrite)

@@ -17,7 +17,7 @@ def network(tmp_path_factory):
     from synchro.io import read_nwb, write_nwb
 
     path = tmp_path_factory.mktemp("net") / "izh2003.nwb"
-    write_nwb(simulate("izhikevich2003", duration=1.0, n=1000, seed=1), path)
+    write_nwb(simulate("izhikevich2003", duration=1.0, n=1000, rng=1), path)
     rec = read_nwb(path)
     return rec.spikes, rec.signals["field_proxy"]
 

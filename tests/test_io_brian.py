@@ -67,3 +67,16 @@ def test_bad_population_labels(network):
         from_brian(spikes, populations=["exc", "inh"])
     labels = from_brian(spikes, populations=["a", "a", "b", "b", "b"]).spikes.populations()
     assert labels == ["a", "b"]
+
+
+def test_unit_columns_signals_and_metadata_are_carried(network):
+    from synchro.core import Signal
+
+    spikes, _ = network
+    extra = Signal(np.arange(5.0), 1000.0, name="drive_trace")
+    rec = from_brian(spikes, unit_columns={"drive": DRIVE}, signals={"drive_trace": extra},
+                     metadata={"model": "lif", "seed": 3})
+    np.testing.assert_array_equal(rec.spikes.units["drive"], DRIVE)
+    assert rec.signals["drive_trace"] is extra
+    assert rec.metadata["model"] == "lif" and rec.metadata["seed"] == 3 and rec.metadata["dt"] == pytest.approx(DT)
+    assert rec.spikes.metadata == rec.metadata

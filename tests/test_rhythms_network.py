@@ -11,7 +11,7 @@ from synchro.surrogates import circular_shift
 @pytest.fixture(scope="module")
 def network():
     import sims
-    return sims.simulate("izhikevich2003", scheme="netm", duration=10, seed=1).spikes
+    return sims.simulate("izhikevich2003", scheme="netm", duration=10, rng=1).spikes
 
 
 def test_network_has_alpha_and_gamma(network):

@@ -10,7 +10,7 @@ from synchro.errors import UsageError
 
 @pytest.fixture(scope="module")
 def forum_pair():
-    return {loc: sims.izhikevich2007(duration=0.5, seed=5, psc_location=loc, record_v=[0, 124])
+    return {loc: sims.izhikevich2007(duration=0.5, rng=5, psc_location=loc, record_v=[0, 124])
             for loc in ("neuron", "synapse")}
 
 
@@ -76,9 +76,14 @@ def _tm_recursion(tm, rate, n_spikes):
 
 
 def _tm_steady_state(tm, rate):
-    """Fixed point of the recursion above: u just after and x just before each spike, r = u+ x-."""
+    """Closed form of the release per spike of a regular train at steady state, written here and not taken from sims.
+
+    Tsodyks, Pawelzik & Markram (1998) Neural Comput 10:821-835, Eqs. 1-2 with facilitation: between spikes
+    (interval 1 / rate) u decays by e_f = exp(-1 / (rate tau_f)) and x recovers, 1 - x decaying by
+    e_d = exp(-1 / (rate tau_d)). With u+ just after and x- just before each spike, the periodic fixed point
+    solves u+ = u+ e_f + U (1 - u+ e_f) and x- = 1 + (x- (1 - u+) - 1) e_d; the release is r = u+ x-.
+    """
     e_f, e_d = np.exp(-1 / (rate * tm.tau_f)), np.exp(-1 / (rate * tm.tau_d))
-    # u+ = u+ e_f + U (1 - u+ e_f);  x- = 1 + (x- - u+ x- - 1) e_d.
     u_plus = tm.U / (1 - (1 - tm.U) * e_f)
     x_minus = (1 - e_d) / (1 - (1 - u_plus) * e_d)
     return u_plus * x_minus
@@ -98,24 +103,25 @@ def test_tsodyks_markram_reaches_the_analytic_steady_state(tm, rate):
     assert release[0] == pytest.approx(tm.U)
     assert release[-1] == pytest.approx(expected, rel=1e-4)  # after 60 spikes the slowest case is 3e-5 short
     assert abs(release[0] / expected - 1) > 0.1  # the train really changed the synapse
-    # sims' public helper (used by the example) agrees with the closed form written here.
+    # sims' public helper (the example's curve) agrees with the closed form written here; the Brian2 check above
+    # uses only this file's formulas, so a mistake in the helper cannot cancel out.
     assert tsodyks_markram_steady_state(tm, rate=rate) == pytest.approx(expected, rel=1e-12)
 
 
 def test_tsodyks_markram_in_both_networks_weakens_input():
     tm = TsodyksMarkram(U=0.2, tau_d=0.5, tau_f=0.05)
-    plain = sims.izhikevich2007(duration=0.2, seed=1)
-    depressed = sims.izhikevich2007(duration=0.2, seed=1, tsodyks_markram=tm, psc_location="synapse")
+    plain = sims.izhikevich2007(duration=0.2, rng=1)
+    depressed = sims.izhikevich2007(duration=0.2, rng=1, tsodyks_markram=tm, psc_location="synapse")
     assert depressed.spikes.n_spikes < 0.5 * plain.spikes.n_spikes
     assert depressed.metadata["tsodyks_markram"] == {"U": 0.2, "tau_d": 0.5, "tau_f": 0.05}
-    netm = sims.izhikevich2003(n=200, duration=0.2, seed=1, tsodyks_markram=tm)
-    netm_plain = sims.izhikevich2003(n=200, duration=0.2, seed=1)
+    netm = sims.izhikevich2003(n=200, duration=0.2, rng=1, tsodyks_markram=tm)
+    netm_plain = sims.izhikevich2003(n=200, duration=0.2, rng=1)
     assert netm.signals["field_proxy"].data.sum() < 0.5 * netm_plain.signals["field_proxy"].data.sum()
 
 
 def test_slow_variable_follows_its_equation_before_any_input():
     slow = SlowVariable(tau=0.05, beta=10.0, y_thr=1.0)
-    rec = sims.izhikevich2007(duration=0.1, seed=2, slow_variable=slow)
+    rec = sims.izhikevich2007(duration=0.1, rng=2, slow_variable=slow)
     quiet_ms = int(rec.spikes.times.min() * 1000)  # no synaptic input before the first spike
     assert quiet_ms >= 3
     t = np.arange(quiet_ms) / 1000
@@ -131,7 +137,7 @@ def test_noise_written_inside_the_equation_shrinks_with_dt():
     # the weights scaled by 5 make the network bistable, and some seeds fall into runaway bursts at 50-100 Hz.
     rates = {}
     for noise in ("randn", "xi", "held"):
-        rec = sims.izhikevich2003(n=1000, duration=0.3, seed=3, scheme="euler", dt_ms=0.1, noise=noise)
+        rec = sims.izhikevich2003(n=1000, duration=0.3, rng=3, scheme="euler", dt_ms=0.1, noise=noise)
         rates[noise] = rec.spikes.n_spikes / 0.3 / 1000
     assert rates["randn"] < 0.5
     assert 4 < rates["xi"] < 20 and 4 < rates["held"] < 20  # measured 11.0 and 8.9 Hz
@@ -143,7 +149,7 @@ def test_synapse_models_deliver_the_same_charge(synapse):
     # field proxy (mean current per ms) integrates to 2 per spike of cell 0 whatever the synapse model.
     drive = np.zeros((50, 2))
     drive[:30, 0] = 40.0
-    rec = sims.izhikevich2003(n=2, duration=0.05, seed=0, scheme="euler", dt_ms=0.1, synapse=synapse,
+    rec = sims.izhikevich2003(n=2, duration=0.05, rng=0, scheme="euler", dt_ms=0.1, synapse=synapse,
                               tau_syn_ms=2.0, weights=np.array([[0.0, 0.0], [2.0, 0.0]]), noise_values=drive,
                               scale_weights=False)
     n_spikes = rec.spikes.spike_counts[0]
@@ -154,7 +160,7 @@ def test_synapse_models_deliver_the_same_charge(synapse):
 
 
 def test_refractory_period_bounds_every_isi():
-    rec = sims.izhikevich2003(n=200, duration=0.2, seed=6, scheme="euler", dt_ms=0.1, refractory_ms=8.0)
+    rec = sims.izhikevich2003(n=200, duration=0.2, rng=6, scheme="euler", dt_ms=0.1, refractory_ms=8.0)
     isis = np.concatenate([np.diff(t) for t in rec.spikes.trains()])
     assert isis.size > 50 and isis.min() >= 0.008 - 1e-9
     assert rec.metadata["refractory_ms"] == 8.0

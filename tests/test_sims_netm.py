@@ -50,7 +50,7 @@ def same_inputs():
     net = draw_network(1000, rng=np.random.default_rng(seed))
     noise = np.random.default_rng(99).standard_normal((n_ms, 1000)) * net["sigma"]
     loop = netm_loop(net["a"], net["b"], net["c"], net["d"], net["weights"], noise)
-    brian = sims.izhikevich2003(duration=n_ms / 1000, seed=seed, noise_values=noise, weights=net["weights"])
+    brian = sims.izhikevich2003(duration=n_ms / 1000, rng=seed, noise_values=noise, weights=net["weights"])
     return loop, brian
 
 
@@ -77,16 +77,27 @@ def test_netm_population_rates_match_loop_over_one_second(same_inputs):
 
 
 def test_same_seed_same_spikes_and_seed_matters():
-    a = sims.izhikevich2003(duration=0.2, seed=11)
-    b = sims.izhikevich2003(duration=0.2, seed=11)
-    c = sims.izhikevich2003(duration=0.2, seed=12)
+    a = sims.izhikevich2003(duration=0.2, rng=11)
+    b = sims.izhikevich2003(duration=0.2, rng=11)
+    c = sims.izhikevich2003(duration=0.2, rng=12)
     assert a.spikes == b.spikes
     assert a.spikes.n_spikes > 0 and not a.spikes == c.spikes
     np.testing.assert_array_equal(a.signals["field_proxy"].data, b.signals["field_proxy"].data)
 
 
+def test_a_generator_gives_one_recorded_seed_that_repeats_the_run():
+    rec = sims.izhikevich2003(n=100, duration=0.2, rng=np.random.default_rng(5))
+    assert rec.metadata["seed"] == int(np.random.default_rng(5).integers(2**53))  # one draw, recorded
+    again = sims.izhikevich2003(n=100, duration=0.2, rng=rec.metadata["seed"])
+    assert rec.spikes.n_spikes > 100 and again.spikes == rec.spikes
+    fresh = sims.izhikevich2007(n=20, duration=0.05, rng=None).metadata["seed"]
+    assert isinstance(fresh, int) and 0 <= fresh < 2**53
+    with pytest.raises(UsageError, match="rng must be a numpy Generator, an int seed or None"):
+        sims.izhikevich2003(duration=0.01, rng="3")
+
+
 def test_recording_contents():
-    rec = sims.izhikevich2003(n=200, duration=0.3, seed=2, record_v=[0, 199])
+    rec = sims.izhikevich2003(n=200, duration=0.3, rng=2, record_v=[0, 199])
     units = rec.spikes.units
     assert rec.spikes.n_units == 200 and rec.spikes.t_stop == 0.3
     assert list(units["population"][[0, 159, 160, 199]]) == ["exc", "exc", "inh", "inh"]
@@ -107,7 +118,7 @@ def test_field_proxy_is_sum_of_absolute_inputs_onto_excitatory_cells():
     # the number of excitatory targets.
     n = 50
     weights = np.hstack([np.ones((n, 40)), -2 * np.ones((n, 10))])
-    rec = sims.izhikevich2003(n=n, duration=0.2, seed=4, weights=weights)
+    rec = sims.izhikevich2003(n=n, duration=0.2, rng=4, weights=weights)
     steps, cells = ordered_spikes(rec)
     per_ms = np.zeros(200)
     np.add.at(per_ms, steps, np.where(cells < 40, 1.0, 2.0) * 40)
@@ -115,7 +126,7 @@ def test_field_proxy_is_sum_of_absolute_inputs_onto_excitatory_cells():
 
 
 def _calibration_run(seed):
-    rec = sims.izhikevich2003(duration=10.0, seed=seed)
+    rec = sims.izhikevich2003(duration=10.0, rng=seed)
     counts = rec.spikes.spike_counts
     pop_counts = np.bincount(np.floor(rec.spikes.times * 1000).astype(int), minlength=10000).astype(float)
     f, power = welch(pop_counts, fs=1000, nperseg=1000)
@@ -178,7 +189,7 @@ def test_bad_options_raise_usage_error(options, match):
 
 
 def test_simulate_dispatches_and_rejects_unknown_models():
-    rec = sims.simulate("izhikevich2003", duration=0.1, n=100, seed=1)
+    rec = sims.simulate("izhikevich2003", duration=0.1, n=100, rng=1)
     assert rec.spikes.n_units == 100 and rec.metadata["model"] == "izhikevich2003"
     with pytest.raises(UsageError, match="model must be one of"):
         sims.simulate("hodgkin_huxley")
@@ -202,7 +213,12 @@ def test_draw_network_follows_net_m_and_its_options():
     assert unscaled["weight_scale"] == 1.0
 
 
-def test_progress_bar_reports_simulated_time(capsys):
-    sims.simulate("izhikevich2003", duration=0.1, n=50, seed=1, progress=True)
+def test_progress_bar_reports_simulated_time(capsys, monkeypatch):
+    # synchro's one progress bar, drawn here at once (it waits synchro.progress.DELAY = 1 s otherwise).
+    monkeypatch.setattr("synchro.progress.DELAY", 0.0)
+    sims.simulate("izhikevich2003", duration=0.1, n=50, rng=1, progress=True)
     err = capsys.readouterr().err
     assert "simulating" in err and "100%" in err and "0.1/0.1 s" in err
+    monkeypatch.setattr("synchro.progress.DELAY", 60.0)
+    sims.simulate("izhikevich2003", duration=0.1, n=50, rng=1, progress=True)
+    assert capsys.readouterr().err == ""  # a run shorter than the delay stays silent

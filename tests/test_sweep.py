@@ -14,16 +14,16 @@ from synchro.errors import UsageError
 
 MODEL = "izhikevich2003"
 # A small network (weights scaled by 1000 / n) that still fires at a few Hz: 4 points of 0.5 s.
-GRID = {"dt_ms": [1.0, 0.5], "seed": [3, 4]}
+GRID = {"dt_ms": [1.0, 0.5], "rng": [3, 4]}
 FIXED = {"scheme": "euler", "n": 100, "duration": 0.5}
 ANALYSIS = {"n_surrogates": 40}
 
 
 def test_expand_grid_order_and_merging():
-    points = expand_grid({"dt_ms": [1, 0.5], "seed": [0, 1, 2]}, {"n": 10})
+    points = expand_grid({"dt_ms": [1, 0.5], "rng": [0, 1, 2]}, {"n": 10})
     assert len(points) == 6
-    assert points[:4] == [{"n": 10, "dt_ms": 1, "seed": 0}, {"n": 10, "dt_ms": 1, "seed": 1},
-                          {"n": 10, "dt_ms": 1, "seed": 2}, {"n": 10, "dt_ms": 0.5, "seed": 0}]
+    assert points[:4] == [{"n": 10, "dt_ms": 1, "rng": 0}, {"n": 10, "dt_ms": 1, "rng": 1},
+                          {"n": 10, "dt_ms": 1, "rng": 2}, {"n": 10, "dt_ms": 0.5, "rng": 0}]
     with pytest.raises(UsageError, match="non-empty list"):
         expand_grid({"scheme": "euler"})
     with pytest.raises(UsageError, match="both in the grid and fixed"):
@@ -31,12 +31,12 @@ def test_expand_grid_order_and_merging():
 
 
 def test_point_id_is_stable_and_discriminating():
-    a = point_id(MODEL, {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 40})
+    a = point_id(MODEL, {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 40})
     assert len(a) == 16 and int(a, 16) >= 0
-    assert a == point_id(MODEL, {"n": 100, "seed": 0, "dt_ms": 1}, {"n_surrogates": 40})  # order, 1 == 1.0
-    assert a != point_id(MODEL, {"dt_ms": 1.0, "seed": 1, "n": 100}, {"n_surrogates": 40})
-    assert a != point_id(MODEL, {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 50})
-    assert a != point_id("izhikevich2007", {"dt_ms": 1.0, "seed": 0, "n": 100}, {"n_surrogates": 40})
+    assert a == point_id(MODEL, {"n": 100, "rng": 0, "dt_ms": 1}, {"n_surrogates": 40})  # order, 1 == 1.0
+    assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 1, "n": 100}, {"n_surrogates": 40})
+    assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 50})
+    assert a != point_id("izhikevich2007", {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 40})
 
 
 def test_sweep_needs_seeds_and_valid_workers(tmp_path):
@@ -46,6 +46,8 @@ def test_sweep_needs_seeds_and_valid_workers(tmp_path):
         run_sweep(MODEL, GRID, folder=tmp_path, n_workers=0, progress=False)
     with pytest.raises(UsageError, match=r"unknown analysis options \['surrogates'\]"):
         run_sweep(MODEL, GRID, folder=tmp_path, analysis={"surrogates": 40}, scheduler=SERIAL, progress=False)
+    with pytest.raises(UsageError, match="rng values must be int seeds"):
+        run_sweep(MODEL, {"dt_ms": [1.0], "rng": [0.5]}, folder=tmp_path, scheduler=SERIAL, progress=False)
     with pytest.raises(UsageError, match="no sweep"):
         read_points(tmp_path / "nowhere")
 
@@ -55,11 +57,11 @@ def test_cython_workers_get_a_cache_of_their_own():
 
     import brian2
 
-    from sims.sweep import _per_process_cython_cache
+    from sims.sweep.point import per_process_cython_cache
 
     before = brian2.prefs.codegen.runtime.cython.cache_dir
     try:
-        _per_process_cython_cache()
+        per_process_cython_cache()
         folder = brian2.prefs.codegen.runtime.cython.cache_dir
         assert folder.endswith(f"-{os.getpid()}") and "synchro-brian-cython" in folder
     finally:
@@ -70,30 +72,30 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
     """Forked from the forkserver that imported them; a spawned worker has none (and a failed preload is silent)."""
     from dask.distributed import Client
 
-    from sims.sweep import _start_local_cluster
+    from sims.sweep.cluster import start_local_cluster
 
     def loaded():
         import gc
         import os
         import sys
 
-        names = ("distributed", "brian2", "sims", "synchro.sensitivity", "matplotlib.pyplot")
+        names = ("distributed", "brian2", "sims", "sims.metrics", "sims.sweep", "matplotlib.pyplot")
         return ([name for name in names if name in sys.modules], os.environ.get("OPENBLAS_NUM_THREADS"),
                 gc.get_freeze_count() > 100_000)
 
-    with _start_local_cluster(2) as cluster, Client(cluster) as client:
+    with start_local_cluster(2) as cluster, Client(cluster) as client:
         workers = client.run(loaded)
     assert len(workers) == 2
     # Without pyplot (brian2 imports it for its namespace only); one BLAS thread per single-threaded worker, as dask
     # gives its spawned workers; the imports frozen out of the garbage collector.
-    expected = (["distributed", "brian2", "sims", "synchro.sensitivity"], "1", True)
+    expected = (["distributed", "brian2", "sims", "sims.metrics", "sims.sweep"], "1", True)
     assert all(state == expected for state in workers.values()), workers
 
 
 def test_local_cluster_config_keeps_dask_thread_limits_in_a_fresh_interpreter():
     """distributed registers its defaults when imported; read before, the workers' limits were lost."""
-    code = ("import sys; from sims.sweep import _local_cluster_config; assert 'distributed' not in sys.modules; "
-            "print(_local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
+    code = ("import sys; from sims.sweep.cluster import local_cluster_config; assert 'distributed' not in sys.modules; "
+            "print(local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert ast.literal_eval(out) == {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 
@@ -137,7 +139,7 @@ def test_dask_equals_serial_and_resume_recomputes_only_missing_points(tmp_path):
     summary = write_sweep_report(tmp_path / "dask")
     with open(tmp_path / "dask" / "runs.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 4 and {"dt_ms", "seed", "rate_exc", "gamma_peak_hz", "early_divergence"} <= set(rows[0])
+    assert len(rows) == 4 and {"dt_ms", "rng", "rate_exc", "gamma_peak_hz", "early_divergence"} <= set(rows[0])
     by_id = {r["id"]: r for r in rows}
     for p in again.points:
         assert float(by_id[p["id"]]["rate_exc"]) == pytest.approx(p["metrics"]["rate_exc"])

@@ -24,7 +24,7 @@ def report(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("dt_sweep")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = run_sweep("izhikevich2003", {"noise": ["held", "randn"], "dt_ms": DTS, "seed": [1, 2]},
+        result = run_sweep("izhikevich2003", {"noise": ["held", "randn"], "dt_ms": DTS, "rng": [1, 2]},
                            folder=folder, fixed=FIXED, analysis={"n_surrogates": 40},
                            scheduler=cluster.scheduler_address, progress=False)
     assert result.scheduler == cluster.scheduler_address and result.n_workers == 2

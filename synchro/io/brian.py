@@ -13,7 +13,8 @@ __all__ = ["from_brian"]
 
 
 def from_brian(spike_monitor, *, state_monitor=None, t_start: float = 0.0, t_stop: float | None = None,
-               populations=None) -> Recording:
+               populations=None, unit_columns: Mapping | None = None, signals: Mapping | None = None,
+               metadata: Mapping | None = None) -> Recording:
     """Build a Recording from a Brian2 SpikeMonitor (and optionally a StateMonitor).
 
     Parameters
@@ -34,24 +35,36 @@ def from_brian(spike_monitor, *, state_monitor=None, t_start: float = 0.0, t_sto
     populations : mapping of str to index array or slice, or sequence of str, optional
         Population of each neuron: e.g. ``{"exc": slice(0, 800), "inh":
         slice(800, 1000)}``, or one label per neuron.
+    unit_columns : mapping of str to array_like, optional
+        Further columns of the unit table, one value per neuron (e.g. each
+        neuron's model parameters), after ``id`` and ``population``.
+    signals : mapping of str to Signal, optional
+        Signals recorded otherwise (a field proxy, variables rescaled to the
+        model's units), added beside the state monitor's.
+    metadata : mapping, optional
+        The run's description (model parameters, seed, ...), merged over
+        the converter's keys.
 
     Returns
     -------
     Recording
         ``metadata`` records the simulator, the group's name and size and
-        the clock step (s).
+        the clock step ``dt`` in seconds (the spike times' resolution, which
+        :func:`synchro.io.write_nwb` writes as the Units table's
+        ``resolution``), then the keys of ``metadata``.
     """
     from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
     n = len(spike_monitor.source)
     t_stop = float(spike_monitor.clock.t_[:]) if t_stop is None else float(t_stop)
-    units = {"id": np.arange(n, dtype=np.int64), "population": _population_column(populations, n)}
+    units = {"id": np.arange(n, dtype=np.int64), "population": _population_column(populations, n),
+             **dict(unit_columns or {})}
     metadata = {"simulator": "brian2", "group": spike_monitor.source.name, "n_neurons": n,
-                "dt": float(spike_monitor.clock.dt_)}
+                "dt": float(spike_monitor.clock.dt_), **dict(metadata or {})}
     spikes = SpikeData.from_arrays(np.asarray(spike_monitor.t_, dtype=np.float64), np.asarray(spike_monitor.i[:]),
                                    t_start=t_start, t_stop=t_stop, units=units, n_units=n, time_unit="s",
                                    metadata=metadata)
-    signals = {}
+    signals = dict(signals or {})
     if state_monitor is not None:
         times = np.asarray(state_monitor.t_)
         if times.size:
