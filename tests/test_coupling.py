@@ -7,6 +7,7 @@ import neo
 import numpy as np
 import pytest
 import quantities as pq
+from scipy import signal
 
 from synchro import Signal, SpikeData
 from synchro.coupling import phase_locking, spike_field_coherence, spike_phases
@@ -53,6 +54,17 @@ def test_sfc_equals_elephant_per_unit_and_pooled(locked):
     assert np.isnan(ours.coherence[:, 14]).all() and ours.n_spikes[14] == 0
     assert ours.estimator == {"name": "welch", "nperseg": 256, "noverlap": 128, "window": "hann"}
     assert ours.noverlap == 128 and ours.n_segments == (10000 - 128) // 128
+
+
+def test_sfc_welch_overlap_and_window_equal_scipy_coherence(locked):
+    data, sig, trains = locked
+    est = Welch(nperseg=256, noverlap=64, window="hamming")
+    ours = spike_field_coherence(data, sig, estimator=est, per_unit=False)
+    counts = np.histogram(np.concatenate(trains), np.arange(sig.n_samples + 1) / FS)[0].astype(float)
+    f, c = signal.coherence(counts, sig.data[:, 0], fs=FS, window="hamming", nperseg=256, noverlap=64)
+    np.testing.assert_allclose(ours.freqs, f, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.pooled, c, rtol=0, atol=1e-9)
+    assert ours.estimator == est.to_dict() and ours.n_segments == (sig.n_samples - 64) // 192
 
 
 def test_sfc_multitaper_and_coarser_bins_find_the_40_hz_coupling(locked):

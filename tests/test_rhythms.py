@@ -96,6 +96,21 @@ def test_population_selection_and_nothing_left():
 
 # Spectra ---------------------------------------------------------------------------
 
+def test_welch_window_and_estimator_records(data):
+    # Any scipy window: the PSD is scipy's with that window (the mean removed over every bin, not the two a
+    # Hann window touches), and the record names the estimator with its resolved segments.
+    x = binned_rate(data, 0.001)
+    for window in ("hamming", ("tukey", 0.3)):
+        spec = rate_spectrum(data, estimator=Welch(nperseg=500, noverlap=100, window=window))
+        f, p = signal.welch(x, fs=1000.0, window=window, nperseg=500, noverlap=100)
+        np.testing.assert_allclose(spec.psd, p, rtol=1e-10)
+    assert spec.estimator == {"name": "welch", "nperseg": 500, "noverlap": 100, "window": ["tukey", 0.3]}
+    doc = json.loads(json.dumps(rate_spectrum(data, estimator=Multitaper(nw=3)).to_dict()))
+    assert doc["estimator"] == {"name": "multitaper", "nw": 3.0, "adaptive": False}
+    assert doc["analysis"] == "rate_spectrum"
+    assert Welch() == Welch(None, None, "hann") and hash(Multitaper()) == hash(Multitaper(4.0, False))
+
+
 def test_welch_matches_scipy_and_elephant(data):
     from elephant.spectral import welch_psd
 

@@ -168,8 +168,8 @@ class AperiodicFit:
         dict
         """
         return jsonable({
-            "method": "log-space Levenberg-Marquardt, soft-L1 above the model and quadratic below, bins over "
-                      "2.5 log-spreads above it excluded",
+            "fit": "log-space Levenberg-Marquardt, soft-L1 above the model and quadratic below, bins over "
+                   "2.5 log-spreads above it excluded",
             "model": "B(f) + F (1 - d / (1 + (f / f_d)^2)) + A (f0^chi + fk^chi) / (f^chi + fk^chi)",
             "independent_part": "measured" if np.any(self.independent) else "none (B = 0)",
             "parameters": {"freq_range": list(self.freq_range), "exclude": self.exclude},
