@@ -19,6 +19,7 @@ import numpy as np
 
 from synchro import Signal, SpikeData
 from synchro.coupling import phase_locking, spike_field_coherence
+from synchro.spectral import Welch
 from synchro.synchrony import (
     correlation_matrix,
     golomb_chi,
@@ -110,7 +111,7 @@ def main() -> None:
         peer, _ = timed(lambda: correlation_coefficient(BinnedSpikeTrain(sts, bin_size=1 * pq.ms)))
     row("correlation matrix, 1 ms bins", ours, peer, "elephant")
 
-    ours_sfc, _ = timed(lambda: spike_field_coherence(data, field, nperseg=256), 3)
+    ours_sfc, _ = timed(lambda: spike_field_coherence(data, field, estimator=Welch(nperseg=256)), 3)
     asig = neo.AnalogSignal(field.data, units="mV", sampling_rate=FS * pq.Hz)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

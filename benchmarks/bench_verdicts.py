@@ -73,7 +73,7 @@ def main(rounds=5):
         for pop, res in zip(POPULATIONS, run_all(band_verdicts, spikes)[1]):
             print(f"  {pop or 'all'}: " + "; ".join(v.sentence() for v in res.verdicts))
         for pop, res in zip(POPULATIONS, run_all(old_rhythms.band_verdicts, old_spikes)[1]):
-            print(f"  {pop or 'all'} (baseline): " + ", ".join(f"{v.band} {'present' if v.present else 'absent'}"
+            print(f"  {pop or 'all'} (baseline): " + ", ".join(f"{v.name} {'present' if v.present else 'absent'}"
                                                             for v in res.verdicts))
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import synchro.io
 from synchro import Recording, Signal, SpikeData
 from synchro.coupling import spike_field_coherence
+from synchro.spectral import Welch
 
 # The data files sit in the nitime package; locate them without importing it.
 DATA = Path(importlib.util.find_spec("nitime").submodule_search_locations[0]) / "data"
@@ -84,7 +85,7 @@ plt.show()
 # and the stimulus in dB, Welch segments of 0.5 s; and the spike-triggered
 # average: the mean stimulus in a window around each spike.
 
-coherence = spike_field_coherence(data, stim, nperseg=int(0.5 * FS_STIMULUS))
+coherence = spike_field_coherence(data, stim, estimator=Welch(nperseg=int(0.5 * FS_STIMULUS)))
 lags = np.arange(-int(0.03 * FS_STIMULUS), int(0.01 * FS_STIMULUS))
 index = np.round((data.train(0) - stim.t_start) * FS_STIMULUS).astype(int)
 index = index[(index + lags[0] >= 0) & (index + lags[-1] < stim.n_samples)]

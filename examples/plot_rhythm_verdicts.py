@@ -123,7 +123,7 @@ plt.show()
 for name, result in results.items():
     print(name)
     for v in result.verdicts:
-        print(f"  {v.band:<6s} {v.verdict:<10s} peak test p = {v.p_peak_holm:.3f}, "
+        print(f"  {v.name:<6s} {v.verdict:<10s} peak test p = {v.p_peak_holm:.3f}, "
               f"independence test p = {v.p_independent_holm:.3f}, "
               f"largest local maximum {v.power_ratio:.2f}x the background at {v.peak_hz:.0f} Hz")
 
@@ -144,13 +144,13 @@ for ax, (name, result) in zip(axes, results.items()):
     ax.plot(freqs[whole], psd[whole] / result.aperiodic.model(freqs[whole]), color="0.6", lw=0.8,
             label="over the whole-range background")
     for i, v in enumerate(result.verdicts):
-        if v.band not in result.peaks:  # undetermined: no peak test
+        if v.name not in result.peaks:  # undetermined: no peak test
             continue
-        test = result.peaks[v.band]
-        inside = (freqs >= v.freq_range[0]) & (freqs < v.freq_range[1])
+        test = result.peaks[v.name]
+        inside = (freqs >= v.band[0]) & (freqs < v.band[1])
         ax.plot(freqs[inside], psd[inside] / test.fit.model(freqs[inside]), ".-", color=f"C{i + 1}", lw=1.2,
-                ms=3, label=f"{v.band}, over its own background: {v.verdict}")
-        ax.hlines(test.threshold, *v.freq_range, color=f"C{i + 1}", ls=":", lw=1.5)
+                ms=3, label=f"{v.name}, over its own background: {v.verdict}")
+        ax.hlines(test.threshold, *v.band, color=f"C{i + 1}", ls=":", lw=1.5)
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xlim(0, 120)
     ax.set_xlabel("frequency (Hz)")

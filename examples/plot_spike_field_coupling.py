@@ -26,6 +26,7 @@ import numpy as np
 
 import sims
 from synchro.coupling import phase_locking, spike_field_coherence, spike_phases
+from synchro.spectral import Welch
 
 FAST = os.environ.get("SYNCHRO_DOCS_FAST", "") not in ("", "0")
 DURATION = 2.0 if FAST else 10.0  # seconds
@@ -40,7 +41,7 @@ print(field)
 # Coherence
 # ---------
 
-coherence = spike_field_coherence(spikes, field, nperseg=500)
+coherence = spike_field_coherence(spikes, field, estimator=Welch(nperseg=500))
 fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
 coherence.plot(ax=ax)
 ax.set_xlim(0, 150)

@@ -18,7 +18,8 @@ def jsonable(value: Any) -> Any:
     ----------
     value : object
         Anything found in a report: mappings, sequences, numpy arrays and
-        scalars, str, None; other objects become their ``str()``.
+        scalars, str, None; objects with a ``to_dict()`` method become that
+        dict, other objects their ``str()``.
 
     Returns
     -------
@@ -41,4 +42,6 @@ def jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, str):
         return value
+    if callable(getattr(value, "to_dict", None)):  # e.g. a spectral estimator given as an argument
+        return jsonable(value.to_dict())
     return str(value)

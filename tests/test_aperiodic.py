@@ -7,22 +7,14 @@ import pytest
 import rhythm_families as families
 from scipy import stats
 
-from synchro.aperiodic import (
-    _LOCAL,
-    _band_peaks,
-    _complex_normal,
-    _fit_rows,
-    _Linearised,
-    _log_bias,
-    _Model,
-    _simulate,
-    fit_aperiodic,
-    simulate_background,
-)
+from synchro.aperiodic import fit_aperiodic, simulate_background
+from synchro.aperiodic._fit import fit_rows
+from synchro.aperiodic._model import Linearised, Model, log_bias
+from synchro.aperiodic._peaks import _LOCAL, _band_peaks, _complex_normal, _simulate
 from synchro.core import SpikeData
 from synchro.errors import UsageError
 from synchro.rhythms import RateSpectrum, band_verdicts, min_surrogates, rate_spectrum
-from synchro.spectral import _estimator
+from synchro.spectral import Welch
 
 FREQS = np.arange(0, 501.0)
 
@@ -182,7 +174,7 @@ def test_model_kernel_is_the_background_and_its_derivatives():
     x = np.column_stack([rng.uniform(-3, 1, 20), rng.uniform(0.5, 5, 20), rng.uniform(-0.5, 2.5, 20),
                          rng.uniform(0.05, 0.9, 20), rng.uniform(-0.5, 2.5, 20), rng.uniform(-3, 0, 20)])
     for independent in (None, 0.05 + 0.02 * np.cos(f / 7)):
-        model = _Model(f, independent)
+        model = Model(f, independent)
         log, jac = model.log_and_jacobian(x)
         np.testing.assert_allclose(log, np.log10(model.background(x)), rtol=0, atol=1e-12)
         np.testing.assert_array_equal(model.log(x), log)
@@ -209,8 +201,7 @@ def _ou_bootstrap_setup(seed=2):
     data = families.make_ou20(np.random.default_rng(seed))
     res = band_verdicts(data, rng=seed, n_surrogates=100)
     spec, whole, band = res.spectrum, res.aperiodic, res.peaks["gamma"].fit
-    est, _ = _estimator("welch", 1000.0, int(round(data.duration * 1000)), nperseg=None, noverlap=None, nw=4.0,
-                        adaptive=False).decimated(whole.freq_range[1])
+    est, _ = Welch().plan(1000.0, int(round(data.duration * 1000))).decimated(whole.freq_range[1])
     envelope = np.ones(est.n_samples)
     return spec, whole, band, res.null_mean, est, envelope
 
@@ -219,14 +210,13 @@ def test_one_simulation_scaled_to_a_band_matches_simulating_that_band():
     # The peak test simulates the whole-range background once and scales the spectra to each band's null;
     # that must match simulating the band's null itself, in mean and in scatter (log-spread), in the band.
     spec, whole, band, independent, est, envelope = _ou_bootstrap_setup()
-    estimator = lambda x: est.psd(x)[0]  # noqa: E731
     rng = np.random.default_rng(5)
-    sim = simulate_background(spec, whole, independent=independent, estimator=estimator, fs=est.fs,
-                              envelope=envelope, n_boot=400, rng=rng)
+    sim = simulate_background(spec, whole, independent=independent, plan=est, envelope=envelope, n_boot=400,
+                              rng=rng)
     scaled = sim.spectra * (band.background / whole.background)
     m = (spec.freqs >= whole.freq_range[0]) & (spec.freqs <= whole.freq_range[1])
-    model = _Model(whole.freqs, independent[m])
-    direct = _simulate(spec, model, band._params(), independent, estimator, est.fs, envelope, 400, rng)
+    model = Model(whole.freqs, independent[m])
+    direct = _simulate(spec, model, band.model_parameters(), independent, est, envelope, 400, rng)
     direct = direct[:, m[:direct.shape[1]]]
     assert np.max(np.abs(band.background / whole.background - 1)) > 0.03  # the two backgrounds do differ
     for lo, hi in ((8, 13), (30, 80), (100, 200)):
@@ -239,17 +229,17 @@ def test_linearised_refits_match_nonlinear_refits():
     # The bootstrap spectra are refitted on the model linearised at the band's fit. On the same spectra, the
     # nonlinear refits (the same Levenberg-Marquardt on the model itself) give the same band statistic.
     spec, whole, band, independent, est, envelope = _ou_bootstrap_setup()
-    sim = simulate_background(spec, whole, independent=independent, estimator=lambda x: est.psd(x)[0], fs=est.fs,
-                              envelope=envelope, n_boot=200, rng=np.random.default_rng(6))
+    sim = simulate_background(spec, whole, independent=independent, plan=est, envelope=envelope, n_boot=200,
+                              rng=np.random.default_rng(6))
     boot = sim.spectra * (band.background / whole.background)
     m = (spec.freqs >= whole.freq_range[0]) & (spec.freqs <= whole.freq_range[1])
     f, dof = whole.freqs, spec.dof[m]
     allowed, in_band = (f < 30) | (f >= 80), (f >= 30) & (f < 80)
-    model, x = _Model(f, independent[m]), band._params()
-    y = np.log10(boot) - _log_bias(dof)
-    linear = _Linearised(model, x)
-    theta, _ = _fit_rows(linear, y, dof, allowed, np.repeat(linear.theta0, 200, axis=0), **_LOCAL)
-    x_boot, _ = _fit_rows(model, y, dof, allowed, np.repeat(x, 200, axis=0), **_LOCAL)
+    model, x = Model(f, independent[m]), band.model_parameters()
+    y = np.log10(boot) - log_bias(dof)
+    linear = Linearised(model, x)
+    theta, _ = fit_rows(linear, y, dof, allowed, np.repeat(linear.theta0, 200, axis=0), **_LOCAL)
+    x_boot, _ = fit_rows(model, y, dof, allowed, np.repeat(x, 200, axis=0), **_LOCAL)
     lin_bg, nonlin_bg = linear.log(theta), model.log(x_boot)
     # Spectrum by spectrum the two fits differ by a few per cent in the band (measured 3.5 %), without bias.
     assert np.median(np.abs(lin_bg - nonlin_bg)[:, in_band]) < 0.03

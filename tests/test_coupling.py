@@ -7,10 +7,13 @@ import neo
 import numpy as np
 import pytest
 import quantities as pq
+from scipy import signal
 
 from synchro import Signal, SpikeData
-from synchro.coupling import _locking_stats, phase_locking, spike_field_coherence, spike_phases
+from synchro.coupling import phase_locking, spike_field_coherence, spike_phases
+from synchro.coupling.locking import _locking_stats
 from synchro.errors import SignalError, UsageError
+from synchro.spectral import Multitaper, Welch
 
 FS, T, F0 = 1000.0, 10.0, 40.0
 PHASE0, JITTER = 1.0, 0.002  # preferred phase (rad) and spike jitter (s)
@@ -36,7 +39,7 @@ def test_sfc_equals_elephant_per_unit_and_pooled(locked):
     from elephant.sta import spike_field_coherence as elephant_sfc
 
     data, sig, trains = locked
-    ours = spike_field_coherence(data, sig, nperseg=256)
+    ours = spike_field_coherence(data, sig, estimator=Welch(nperseg=256))
     asig = neo.AnalogSignal(sig.data, units="mV", sampling_rate=FS * pq.Hz)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -49,12 +52,24 @@ def test_sfc_equals_elephant_per_unit_and_pooled(locked):
         sfc, _ = elephant_sfc(asig, pooled_train, nperseg=256)
     np.testing.assert_allclose(ours.pooled, sfc.magnitude[:, 0], rtol=0, atol=1e-9)
     assert np.isnan(ours.coherence[:, 14]).all() and ours.n_spikes[14] == 0
-    assert ours.estimator == "welch" and ours.noverlap == 128 and ours.n_segments == (10000 - 128) // 128
+    assert ours.estimator == {"name": "welch", "nperseg": 256, "noverlap": 128, "window": "hann"}
+    assert ours.noverlap == 128 and ours.n_segments == (10000 - 128) // 128
+
+
+def test_sfc_welch_overlap_and_window_equal_scipy_coherence(locked):
+    data, sig, trains = locked
+    est = Welch(nperseg=256, noverlap=64, window="hamming")
+    ours = spike_field_coherence(data, sig, estimator=est, per_unit=False)
+    counts = np.histogram(np.concatenate(trains), np.arange(sig.n_samples + 1) / FS)[0].astype(float)
+    f, c = signal.coherence(counts, sig.data[:, 0], fs=FS, window="hamming", nperseg=256, noverlap=64)
+    np.testing.assert_allclose(ours.freqs, f, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.pooled, c, rtol=0, atol=1e-9)
+    assert ours.estimator == est.to_dict() and ours.n_segments == (sig.n_samples - 64) // 192
 
 
 def test_sfc_multitaper_and_coarser_bins_find_the_40_hz_coupling(locked):
     data, sig, _ = locked
-    for res in (spike_field_coherence(data, sig, method="multitaper", nw=3.0),
+    for res in (spike_field_coherence(data, sig, estimator=Multitaper(nw=3.0)),
                 spike_field_coherence(data, sig, bin_width=0.002, per_unit=False)):
         f = res.freqs
         at40 = res.pooled[np.argmin(abs(f - F0))]
@@ -155,7 +170,7 @@ def test_partial_overlap_uses_the_shared_span(locked):
     ph = spike_phases(data, late, band=(30, 50))
     assert ph.t_start == pytest.approx(3.1) and ph.t_stop == pytest.approx(T - 0.1)
     assert ph.times.min() >= 3.1 and ph.n_dropped == data.n_spikes - ph.phases.size
-    res = spike_field_coherence(data, late, nperseg=500)
+    res = spike_field_coherence(data, late, estimator=Welch(nperseg=500))
     assert res.t_start == 3.0 and res.n_segments == (7000 - 250) // 250
 
 
@@ -168,13 +183,15 @@ def test_bad_signals_raise_signal_errors(locked):
     with pytest.raises(SignalError, match="too short"):
         spike_phases(data, Signal(sig.data[:150], FS), band=(30, 80))
     with pytest.raises(SignalError, match="nperseg"):
-        spike_field_coherence(data, sig, nperseg=20000)
+        spike_field_coherence(data, sig, estimator=Welch(nperseg=20000))
     with pytest.raises(UsageError, match="band"):
         spike_phases(data, sig, band=(80, 30))
     with pytest.raises(UsageError, match="channel"):
         spike_phases(data, sig, channel=3)
-    with pytest.raises(UsageError, match="method"):
-        spike_field_coherence(data, sig, method="fft")
+    with pytest.raises(UsageError, match=r"Welch\(\) or Multitaper\(\)"):
+        spike_field_coherence(data, sig, estimator="welch")
+    with pytest.raises(UsageError, match="adaptive=False"):
+        spike_field_coherence(data, sig, estimator=Multitaper(adaptive=True))
     with pytest.raises(UsageError, match="bin_width"):
         spike_field_coherence(data, sig, bin_width=0.0015)
     with pytest.raises(UsageError, match="n_segments"):

@@ -41,6 +41,8 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
     call = dict(first["parameters"]["calls"]["rhythms (inh)"])
     assert call.pop("function") == "synchro.rhythms.band_verdicts"
     call["bands"] = {k: tuple(v) for k, v in call["bands"].items()}
+    estimator = dict(call.pop("estimator"))  # recorded as its to_dict(): name and fields
+    call["estimator"] = {"welch": rhythms.Welch, "multitaper": rhythms.Multitaper}[estimator.pop("name")](**estimator)
     if call["freq_range"] is not None:  # None: the library's default fit range, widened around the bands
         call["freq_range"] = tuple(call["freq_range"])
     alone = rhythms.band_verdicts(report.data.select(population="inh"), **call)
@@ -61,7 +63,7 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
 
 def test_json_is_strict_and_carries_the_required_fields(report):
     doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == "3.0"
     assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
     assert set(doc["rhythms"]["exc"]["gamma"]) == {
         "present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",

@@ -11,13 +11,15 @@ from scipy import linalg, signal
 from synchro.core import SpikeData
 from synchro.errors import NothingToAnalyseError, UsageError
 from synchro.rhythms import (
-    _decide,
+    Multitaper,
+    Welch,
     band_verdicts,
     fit_aperiodic,
     holm,
     population_rate,
     rate_spectrum,
 )
+from synchro.rhythms.verdicts import _decide
 
 T0 = 1.0  # recordings start at 1 s so that t_start is honoured everywhere
 
@@ -94,10 +96,25 @@ def test_population_selection_and_nothing_left():
 
 # Spectra ---------------------------------------------------------------------------
 
+def test_welch_window_and_estimator_records(data):
+    # Any scipy window: the PSD is scipy's with that window (the mean removed over every bin, not the two a
+    # Hann window touches), and the record names the estimator with its resolved segments.
+    x = binned_rate(data, 0.001)
+    for window in ("hamming", ("tukey", 0.3)):
+        spec = rate_spectrum(data, estimator=Welch(nperseg=500, noverlap=100, window=window))
+        f, p = signal.welch(x, fs=1000.0, window=window, nperseg=500, noverlap=100)
+        np.testing.assert_allclose(spec.psd, p, rtol=1e-10)
+    assert spec.estimator == {"name": "welch", "nperseg": 500, "noverlap": 100, "window": ["tukey", 0.3]}
+    doc = json.loads(json.dumps(rate_spectrum(data, estimator=Multitaper(nw=3)).to_dict()))
+    assert doc["estimator"] == {"name": "multitaper", "nw": 3.0, "adaptive": False}
+    assert doc["analysis"] == "rate_spectrum"
+    assert Welch() == Welch(None, None, "hann") and hash(Multitaper()) == hash(Multitaper(4.0, False))
+
+
 def test_welch_matches_scipy_and_elephant(data):
     from elephant.spectral import welch_psd
 
-    spec = rate_spectrum(data, nperseg=1000, noverlap=500)
+    spec = rate_spectrum(data, estimator=Welch(nperseg=1000, noverlap=500))
     x = binned_rate(data, 0.001)
     f, p = signal.welch(x, fs=1000.0, nperseg=1000, noverlap=500)
     np.testing.assert_allclose(spec.freqs, f, rtol=1e-12)
@@ -107,7 +124,7 @@ def test_welch_matches_scipy_and_elephant(data):
     np.testing.assert_allclose(fe, spec.freqs, rtol=1e-12)
     np.testing.assert_allclose(spec.psd, pe, rtol=1e-10)
     # Odd segment length and a step that leaves samples over at the end.
-    odd = rate_spectrum(data, nperseg=701, noverlap=300)
+    odd = rate_spectrum(data, estimator=Welch(nperseg=701, noverlap=300))
     np.testing.assert_allclose(odd.psd, signal.welch(x, fs=1000.0, nperseg=701, noverlap=300)[1], rtol=1e-10)
 
 
@@ -143,7 +160,7 @@ def _adaptive_from_formula(eig, lam, level):
 @pytest.mark.parametrize("adaptive,duration", [(False, 2.0), (True, 2.0), (False, 1.999)])
 def test_multitaper_matches_independent_dpss(adaptive, duration):
     d = poisson_data(30, 10.0, duration, seed=3)
-    spec = rate_spectrum(d, method="multitaper", nw=4.0, adaptive=adaptive)
+    spec = rate_spectrum(d, estimator=Multitaper(nw=4.0, adaptive=adaptive))
     x = binned_rate(d, 0.001)
     x = x - x.mean()
     tapers, lam = _dpss_from_formula(x.size, 4.0, 7)
@@ -163,18 +180,18 @@ def test_multitaper_matches_independent_dpss(adaptive, duration):
 def test_welch_dof_matches_hann_overlap_formula():
     # Percival & Walden (1993) eq. 292c: Hann, 50 % overlap -> nu = 36 K^2 / (19 K - 1).
     for duration, k in [(5.0, 9), (10.0, 19)]:
-        spec = rate_spectrum(poisson_data(5, 5.0, duration, seed=4), nperseg=1000)
+        spec = rate_spectrum(poisson_data(5, 5.0, duration, seed=4), estimator=Welch(nperseg=1000))
         assert spec.dof[10] == pytest.approx(36 * k**2 / (19 * k - 1), rel=1e-12)
         assert spec.dof[0] == pytest.approx(spec.dof[10] / 2)
 
 
-@pytest.mark.parametrize("method", ["welch", "multitaper"])
-def test_poisson_floor_and_ci_coverage(method):
+@pytest.mark.parametrize("estimator", [Welch(), Multitaper()])
+def test_poisson_floor_and_ci_coverage(estimator):
     # N independent Poisson trains of rate nu: the one-sided PSD is flat at 2 nu / N.
     n_units, rate = 50, 10.0
     covered, levels = [], []
     for seed in range(12):
-        spec = rate_spectrum(poisson_data(n_units, rate, 10.0, seed=100 + seed), method=method)
+        spec = rate_spectrum(poisson_data(n_units, rate, 10.0, seed=100 + seed), estimator=estimator)
         assert spec.floor == pytest.approx(2 * spec.mean_rate / n_units)
         band = (spec.freqs >= 3) & (spec.freqs <= 497)
         truth = 2 * rate / n_units
@@ -188,10 +205,16 @@ def test_poisson_floor_and_ci_coverage(method):
 def test_spectrum_errors(data):
     with pytest.raises(UsageError, match="too coarse.*alias"):
         rate_spectrum(data, bin_width=0.002)
-    with pytest.raises(UsageError, match="welch.*multitaper"):
-        rate_spectrum(data, method="periodogram")
+    with pytest.raises(UsageError, match=r"Welch\(\) or Multitaper\(\)"):
+        rate_spectrum(data, estimator="welch")
     with pytest.raises(UsageError, match="noverlap"):
-        rate_spectrum(data, nperseg=500, noverlap=500)
+        Welch(nperseg=500, noverlap=500)
+    with pytest.raises(UsageError, match="nperseg"):
+        Welch(nperseg=4)
+    with pytest.raises(UsageError, match="window"):
+        Welch(window="no-such-window")
+    with pytest.raises(UsageError, match="nw"):
+        Multitaper(nw=0.5)
     with pytest.raises(UsageError, match="discard"):
         rate_spectrum(data, discard=10.0)
     with pytest.raises(UsageError, match="confidence"):
@@ -226,16 +249,16 @@ def test_holm_known_answer():
     np.testing.assert_allclose(holm([0.6, 0.7]), [1.0, 1.0])
 
 
-def _row(band, p_peak, p_independent, reason="", single_unit=False):
+def _row(name, p_peak, p_independent, reason="", single_unit=False):
     """A row as band_verdicts hands it to _decide: only the p-values, the reason and the unit count matter."""
-    return dict(band=band, freq_range=(1.0, 2.0), reason=reason, single_unit=single_unit, band_power=1.0,
+    return dict(name=name, band=(1.0, 2.0), reason=reason, single_unit=single_unit, band_power=1.0,
                 statistic=1.0, threshold=1.0, p_independent=p_independent, p_peak=p_peak, peak_hz=1.5,
                 power_ratio=2.0, power_db=3.0, width_hz=0.5, edge=False, fit_p_value=0.5,
                 overshoot=0.4)  # a good background fit (<= MAX_OVERSHOOT): no "undetermined" from it
 
 
 def _words(rows, alpha=0.05):
-    return {v.band: v.verdict for v in _decide(rows, alpha)}
+    return {v.name: v.verdict for v in _decide(rows, alpha)}
 
 
 def test_verdicts_use_holm_adjusted_p_values_not_raw_ones():
@@ -245,7 +268,7 @@ def test_verdicts_use_holm_adjusted_p_values_not_raw_ones():
     #   p_ind  0.001, 0.03, 0.04 -> 0.003, 0.06, 0.06  (shared power in theta only)
     rows = [_row("theta", 0.02, 0.001), _row("alpha", 0.03, 0.03), _row("gamma", 0.5, 0.04),
             _row("beta", np.nan, np.nan, reason="recording too short for the band")]
-    verdicts = {v.band: v for v in _decide(rows, 0.05)}
+    verdicts = {v.name: v for v in _decide(rows, 0.05)}
     assert {b: v.verdict for b, v in verdicts.items()} == {
         "theta": "broadband", "alpha": "absent", "gamma": "absent", "beta": "undetermined"}
     np.testing.assert_allclose([verdicts[b].p_peak_holm for b in ("theta", "alpha", "gamma")], [0.06, 0.06, 0.5])
@@ -263,7 +286,7 @@ def test_verdicts_are_present_when_the_holm_adjusted_p_values_pass():
     # the undetermined band must not join the family (with three tests they would become 0.06: absent).
     rows = [_row("alpha", 0.02, 0.001), _row("gamma", 0.02, 0.024),
             _row("beta", np.nan, np.nan, reason="recording too short for the band")]
-    verdicts = {v.band: v for v in _decide(rows, 0.05)}
+    verdicts = {v.name: v for v in _decide(rows, 0.05)}
     assert {b: v.verdict for b, v in verdicts.items()} == {"alpha": "present", "gamma": "present",
                                                             "beta": "undetermined"}
     assert verdicts["alpha"].p_peak_holm == pytest.approx(0.04) and verdicts["gamma"].present
@@ -284,10 +307,11 @@ def test_result_objects_summary_dict_plot(data):
     doc = json.loads(json.dumps(res.to_dict()))
     assert doc["null"] == "circular_shift" and doc["n_surrogates"] == 40 and doc["seed"] == 3
     assert set(doc["bands"]["gamma"]) >= {"verdict", "p_peak", "p_independent_holm", "background"}
-    assert set(doc["bands"]) == {"alpha", "gamma"} and doc["spectrum"]["method"] == "welch"
+    assert set(doc["bands"]) == {"alpha", "gamma"} and doc["spectrum"]["estimator"]["name"] == "welch"
+    assert doc["analysis"] == "band_verdicts" and doc["parameters"]["estimator"]["nperseg"] == 1000
     assert doc["parameters"]["bin_width"] == 0.001 and doc["parameters"]["nperseg"] == 1000
     assert "Alpha: " in res.summary() and "Gamma: " in res.summary()
-    assert res["gamma"].freq_range == (30.0, 80.0) and 30 <= res["gamma"].peak_hz < 80
+    assert res["gamma"].band == (30.0, 80.0) and res["gamma"].name == "gamma" and 30 <= res["gamma"].peak_hz < 80
     assert res.present == {"alpha": res["alpha"].present, "gamma": res["gamma"].present}
     assert set(res.words.values()) <= {"present", "broadband", "absent", "undetermined"}
     for obj in (res, res.spectrum, res.peaks["gamma"].fit, population_rate(data)):
@@ -338,15 +362,15 @@ def test_analysis_modules_import_only_numpy_and_scipy():
 
 
 OTHER_SETTINGS = [
-    ("multitaper", "circular_shift", {}),
-    ("welch", "dither", {"dither_window": 0.05}),
-    ("welch", "isi_shuffle", {}),
-    ("multitaper", "isi_shuffle", {"adaptive": True}),
+    (Multitaper(), "circular_shift", {}),
+    (Welch(), "dither", {"dither_window": 0.05}),
+    (Welch(), "isi_shuffle", {}),
+    (Multitaper(adaptive=True), "isi_shuffle", {}),
 ]
 
 
-@pytest.mark.parametrize("method,null,kw", OTHER_SETTINGS)
-def test_other_estimators_and_nulls_find_a_planted_gamma(method, null, kw):
+@pytest.mark.parametrize("estimator,null,kw", OTHER_SETTINGS)
+def test_other_estimators_and_nulls_find_a_planted_gamma(estimator, null, kw):
     # 100 units, 5 Hz, 20 % modulation at 40 Hz shared by all units (inhomogeneous Poisson by thinning).
     rng = np.random.default_rng(40)
     n = rng.poisson(100 * 10.0 * 6.0)
@@ -354,8 +378,8 @@ def test_other_estimators_and_nulls_find_a_planted_gamma(method, null, kw):
     keep = rng.random(n) < (1 + 0.2 * np.sin(2 * np.pi * 40.0 * t)) / 1.2
     d = SpikeData.from_arrays(T0 + t[keep], rng.integers(0, 100, n)[keep], t_start=T0, t_stop=T0 + 10.0,
                               n_units=100)
-    res = band_verdicts(d, method=method, null=null, n_surrogates=60, rng=1, **kw)
+    res = band_verdicts(d, estimator=estimator, null=null, n_surrogates=60, rng=1, **kw)
     assert res.present == {"alpha": False, "gamma": True}
     assert abs(res["gamma"].peak_hz - 40.0) <= 1.0 and res["gamma"].p_independent == pytest.approx(1 / 61)
     assert res["gamma"].p_peak == pytest.approx(1 / 61)
-    assert res.null == null and res.spectrum.method == method
+    assert res.null == null and res.spectrum.estimator["name"] == estimator.to_dict()["name"]

@@ -46,8 +46,8 @@ def _run(make, seed):
     for _ in range(N_SETS):
         res = band_verdicts(make(rng), rng=rng)
         for v in res.verdicts:
-            words[v.band].append(v.verdict)
-            raw[v.band].append(v.p_peak)
+            words[v.name].append(v.verdict)
+            raw[v.name].append(v.p_peak)
     return words, raw
 
 

@@ -57,6 +57,6 @@ def test_neuropixels_recording_is_broadband_never_present(neuropixels):
     assert res["theta"].verdict in ("present", "broadband") and res["theta"].power_ratio < 1.5
     for v in res.verdicts:
         assert v.p_independent_holm < 0.05 and v.overshoot < 1.0
-        if v.band != "theta":
+        if v.name != "theta":
             # Whatever local maximum the band holds stands less than 1.3x above the background.
             assert v.p_peak_holm >= 0.05 and (np.isnan(v.power_ratio) or v.power_ratio < 1.3)

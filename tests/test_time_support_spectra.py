@@ -14,6 +14,7 @@ from scipy import signal
 from synchro.core import SpikeData
 from synchro.errors import NothingToAnalyseError, SynchroWarning, UsageError
 from synchro.rhythms import band_verdicts, population_rate, rate_spectrum
+from synchro.spectral import Multitaper, Welch
 
 # Cutting data to intervals warns how many spikes it dropped; here that is the point.
 pytestmark = pytest.mark.filterwarnings("ignore::synchro.errors.SynchroWarning")
@@ -107,8 +108,8 @@ def test_welch_spectrum_equals_the_joined_pieces(planted):
     # Segments that tile each piece (1 s, no overlap) are the joined record's segments: the same PSD,
     # degrees of freedom (2K) and floor, to rounding (rtol 1e-12; the mean rate is summed in another order).
     gapped, joined = planted
-    g = rate_spectrum(gapped, nperseg=1000, noverlap=0)
-    j = rate_spectrum(joined, nperseg=1000, noverlap=0)
+    g = rate_spectrum(gapped, estimator=Welch(nperseg=1000, noverlap=0))
+    j = rate_spectrum(joined, estimator=Welch(nperseg=1000, noverlap=0))
     np.testing.assert_allclose(g.psd, j.psd, rtol=1e-12, atol=0)
     np.testing.assert_allclose(g.dof, j.dof, rtol=1e-12)
     assert g.dof[1] == pytest.approx(2 * PIECES.sum())
@@ -120,7 +121,7 @@ def test_verdicts_equal_the_joined_pieces(case, request):
     # Same spectrum (as above); the surrogates shift within each piece here and over the joined record there,
     # and the bootstrap draws differ, so the p-values differ but the words and peaks must not.
     gapped, joined = request.getfixturevalue(case)
-    kw = dict(nperseg=1000, noverlap=0, n_surrogates=40)
+    kw = dict(estimator=Welch(nperseg=1000, noverlap=0), n_surrogates=40)
     g, j = band_verdicts(gapped, rng=1, **kw), band_verdicts(joined, rng=1, **kw)
     assert g.words == j.words
     # The shared OU drive (50 ms) behind both is slow co-fluctuation: "broadband" where it is strong enough.
@@ -211,14 +212,11 @@ def test_welch_degrees_of_freedom_count_segments_within_runs():
 
 
 def test_bootstrap_estimator_keeps_the_segments():
-    from synchro.spectral import _estimator
-
     runs = np.array([[1000, 3000], [5400, 7000], [8002, 9100]])
-    est = _estimator("welch", 1000.0, 10_000, nperseg=None, noverlap=None, nw=4.0, adaptive=False, runs=runs)
+    est = Welch().plan(1000.0, 10_000, runs)
     slow, d = est.decimated(200.0)
     assert d == 2 and np.array_equal(slow.starts * 2, est.starts) and slow.nperseg * 2 == est.nperseg
-    odd = _estimator("welch", 1000.0, 10_000, nperseg=None, noverlap=None, nw=4.0, adaptive=False,
-                     runs=runs + 1)
+    odd = Welch().plan(1000.0, 10_000, runs + 1)
     assert odd.decimated(200.0)[1] == 1  # a run starting between coarse samples: no decimation
 
 
@@ -234,12 +232,12 @@ def test_default_segment_fits_windows_the_bin_grid_cuts():
 
 def test_multitaper_needs_one_stretch():
     data = _poisson_in_windows(7, 10.0, 2.0, 1.0)
-    with pytest.raises(UsageError, match="method='welch'"):
-        rate_spectrum(data, method="multitaper")
+    with pytest.raises(UsageError, match=r"estimator=Welch\(\)"):
+        rate_spectrum(data, estimator=Multitaper())
     # One observed stretch: the multitaper spectrum of that stretch, as if the recording were cut to it.
     one = data.restrict_to_intervals([[2.0, 3.0]])
-    np.testing.assert_allclose(rate_spectrum(one, method="multitaper").psd,
-                               rate_spectrum(data.restrict(2.0, 3.0), method="multitaper").psd, rtol=1e-12)
+    np.testing.assert_allclose(rate_spectrum(one, estimator=Multitaper()).psd,
+                               rate_spectrum(data.restrict(2.0, 3.0), estimator=Multitaper()).psd, rtol=1e-12)
 
 
 def test_discard_and_too_little_observed_time():
@@ -289,7 +287,7 @@ def run_windowed(name, seed, n_sets):
             res = band_verdicts(make(rng).restrict_to_intervals(windows_1s(rng)), rng=rng,
                                 n_surrogates=40)  # min_surrogates(2, 0.05)
             for v in res.verdicts:
-                words[v.band].append(v.verdict)
+                words[v.name].append(v.verdict)
             s = res.spectrum
             low.append(np.mean(s.psd[(s.freqs >= 1) & (s.freqs <= 4)] / s.floor))
     return words, np.array(low)

@@ -15,6 +15,7 @@ import pytest
 from synchro import Signal, SpikeData, _kernels
 from synchro.coupling import phase_locking, spike_field_coherence, spike_phases
 from synchro.errors import NothingToAnalyseError, UsageError
+from synchro.spectral import Welch
 from synchro.synchrony import (
     correlation_matrix,
     golomb_chi,
@@ -125,15 +126,16 @@ def test_coherence_of_gapped_pieces_equals_the_pieces_joined(long_pieces):
     # Before the fix segments ran through the gaps' field: pooled coherence at 40 Hz 0.029 (multitaper) and
     # 0.037 (Welch) vs 0.450 and 0.712 joined.
     joined, gapped, field, field_g, _ = long_pieces
-    # Multitaper segments do not overlap; 500 samples tile each 2500-sample piece exactly as in the joined record.
-    a = spike_field_coherence(joined, field, method="multitaper", nperseg=500)
-    b = spike_field_coherence(gapped, field_g, method="multitaper", nperseg=500)
+    # Segments without overlap: 500 samples tile each 2500-sample piece exactly as in the joined record.
+    a = spike_field_coherence(joined, field, estimator=Welch(nperseg=500, noverlap=0))
+    b = spike_field_coherence(gapped, field_g, estimator=Welch(nperseg=500, noverlap=0))
     assert a.n_segments == b.n_segments == 20
     np.testing.assert_allclose(b.pooled, a.pooled, rtol=0, atol=1e-12)
     np.testing.assert_allclose(b.coherence, a.coherence, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(b.n_spikes, a.n_spikes)
     # Welch's half-overlapping segments: the joined record has three more, across the joins (39 vs 36).
-    a, b = spike_field_coherence(joined, field, nperseg=500), spike_field_coherence(gapped, field_g, nperseg=500)
+    a = spike_field_coherence(joined, field, estimator=Welch(nperseg=500))
+    b = spike_field_coherence(gapped, field_g, estimator=Welch(nperseg=500))
     assert (a.n_segments, b.n_segments) == (39, 36)
     # Three segments in 39 shift each coherence by about its own sampling error (1/36 where there is none): the
     # peak agrees to 0.02, the curves to 0.01 in median.

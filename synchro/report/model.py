@@ -4,6 +4,12 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
+Schema 3.0 (from 2.1): the recorded calls (``parameters.calls``) name the
+spectral estimator as ``estimator`` (``{"name": "welch", "nperseg", "noverlap",
+"window"}`` or ``{"name": "multitaper", "nw", "adaptive"}``) instead of
+``method``/``nperseg``/``noverlap``/``nw``/``adaptive``, and the population
+column as ``population_column`` (was ``column``).
+
 Schema 2.1 (from 2.0): ``sections``, one analysis per epoch label or trial
 condition (``synchro analyze --epochs`` / ``--trials``; an empty list
 otherwise, when the top-level ``rhythms``/``synchrony``/``coupling`` hold
@@ -30,7 +36,7 @@ from ..core import SpikeData
 __all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "3.0"
 #: The JSON Schema (draft 2020-12) that every report.json of this version satisfies, shipped in the package.
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "report.schema.json"
 

@@ -1,23 +1,4 @@
-"""Spike-field coupling: how spikes relate to a continuous field (LFP or a simulated field proxy).
-
-``spike_field_coherence``
-    Coherence between each unit's binned spikes (and the pooled population
-    spikes) and one channel of a :class:`~synchro.core.Signal`, by Welch or
-    multitaper estimates. Frequencies come first in the result, in Hz.
-``spike_phases``
-    Phase of the band-passed field (zero-phase Butterworth + Hilbert) at
-    every spike.
-``phase_locking``
-    Per unit and for the population: PLV, PPC0 (Vinck et al. 2010), PPC1
-    (across segments, Vinck et al. 2012), preferred phase and Rayleigh p.
-
-Only the time span shared by spikes and signal is analysed; a signal that
-does not overlap the spikes, or is sampled too slowly for the band, raises
-:class:`~synchro.errors.SignalError`. Within it, only observed time counts
-(the spikes' :attr:`~synchro.core.SpikeData.support`): spectra use segments
-inside one observation interval, and the field is filtered one observed
-stretch at a time, so nothing recorded in a gap reaches a spike.
-"""
+"""Spike phases in a field band and phase locking: PLV, PPC0, PPC1, PPC2, preferred phase, Rayleigh p."""
 
 from __future__ import annotations
 
@@ -26,259 +7,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._plotting import new_axes
-from ._results import Result
-from ._validate import integer_at_least, positive_seconds, require_spikes
-from .core import Signal, SpikeData, intersect_intervals, interval_index, support_bins
-from .core.binning import elephant_bins
-from .core.checks import unit_offsets
-from .errors import NothingToAnalyseError, SignalError, UsageError
+from .._plotting import new_axes
+from .._results import Result
+from .._validate import integer_at_least, require_spikes
+from ..core import Signal, SpikeData, interval_index
+from ..core.checks import unit_offsets
+from ..errors import NothingToAnalyseError, SignalError, UsageError
+from .field import align_field
 
-__all__ = [
-    "SpikeFieldCoherence",
-    "SpikePhases",
-    "PhaseLocking",
-    "spike_field_coherence",
-    "spike_phases",
-    "phase_locking",
-]
+__all__ = ["SpikePhases", "PhaseLocking", "spike_phases", "phase_locking"]
 
-_SFC_METHODS = ("welch", "multitaper")
-
-
-# Alignment of spikes and signal ---------------------------------------------------
-
-def _field(data, signal, channel: int, bin_width: float | None):
-    """Spikes and one signal channel restricted to their common span, the signal averaged to ``bin_width``.
-
-    Returns the restricted spikes (only those in observed time), the field
-    samples, the bin width (s), the time of the first sample (s) and the
-    ``[first, stop)`` runs of samples wholly inside the spikes' observed
-    time (``[[0, n]]`` without gaps).
-    """
-    data = require_spikes(data)
-    if not isinstance(signal, Signal):
-        raise TypeError(f"expected a Signal, not {type(signal).__name__}; wrap the field samples in synchro.Signal")
-    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or not -signal.n_channels <= channel \
-            < signal.n_channels:
-        raise UsageError(f"channel must be an integer in 0..{signal.n_channels - 1}; got {channel!r}")
-    a, b = max(data.t_start, signal.t_start), min(data.t_stop, signal.t_stop)
-    if b <= a:
-        raise SignalError(f"signal {signal.name!r} ({signal.t_start:g}-{signal.t_stop:g} s) does not overlap the "
-                          f"spikes ({data.t_start:g}-{data.t_stop:g} s); pick a signal from the same recording")
-    sig = signal.restrict(a, b)
-    step = 1 if bin_width is None else positive_seconds("bin_width", bin_width) * sig.fs
-    if bin_width is not None and (abs(step - round(step)) > 1e-9 * step or round(step) < 1):
-        raise UsageError(f"bin_width ({bin_width:g} s) must be a whole multiple of the sampling period "
-                         f"(1/{sig.fs:g} s)")
-    step = int(round(step))
-    y = sig.channel(int(channel))
-    n = y.size // step
-    if n < 2:
-        raise SignalError(f"spikes and signal {signal.name!r} share fewer than two samples of {step / sig.fs:g} s; "
-                          "pick a signal that covers the spikes")
-    # Averaging blocks of `step` samples matches the field to spike counts in bins of that width.
-    y = y[: n * step].reshape(n, step).mean(axis=1)
-    width = step / sig.fs
-    t0 = sig.t_start
-    a, b = max(data.t_start, t0), min(data.t_stop, t0 + n * width)
-    if data.has_gaps and not len(intersect_intervals(data.support, [[a, b]])):
-        raise SignalError(f"signal {signal.name!r} covers only unobserved time of the spikes ({a:g}-{b:g} s); pick a "
-                          "signal that overlaps their observation intervals")
-    data = data.restrict(a, b)
-    runs = support_bins(data.support, t0, width, n) if data.has_gaps else np.array([[0, n]], dtype=np.int64)
-    if not runs.size:
-        raise SignalError(f"no whole sample of {width:g} s of signal {signal.name!r} lies in the spikes' observed "
-                          "time; use a finer bin_width or a signal that covers the observation intervals")
-    return data, y, width, t0, runs
-
-
-# Spike-field coherence --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SpikeFieldCoherence(Result):
-    """Coherence between spikes and a field channel.
-
-    Attributes
-    ----------
-    freqs : ndarray
-        Frequencies in Hz, ascending.
-    coherence : ndarray, shape (n_freq, n_units)
-        Magnitude-squared coherence of each unit (NaN for silent units);
-        shape ``(n_freq, 0)`` when ``per_unit=False``.
-    pooled : ndarray, shape (n_freq,)
-        Coherence of the summed spike counts of all units with the field.
-    n_spikes : ndarray of int
-        Spikes of each unit in the analysed span.
-    estimator : str
-        ``"welch"`` or ``"multitaper"``.
-    nperseg, noverlap : int
-        Segment length and overlap in samples.
-    nw : float
-        Time-bandwidth product of the DPSS tapers (NaN for Welch).
-    n_tapers : int
-        Tapers per segment (1 for Welch's Hann window).
-    n_segments : int
-        Segments averaged.
-    bin_width : float
-        Spike bin width = field sample spacing, in seconds.
-    channel : int
-        Signal channel used.
-    t_start, t_stop : float
-        Analysed span in seconds.
-    """
-
-    method: ClassVar[str] = "spike_field_coherence"
-    freqs: np.ndarray
-    coherence: np.ndarray
-    pooled: np.ndarray
-    n_spikes: np.ndarray
-    estimator: str
-    nperseg: int
-    noverlap: int
-    nw: float
-    n_tapers: int
-    n_segments: int
-    bin_width: float
-    channel: int
-    t_start: float
-    t_stop: float
-
-    def plot(self, ax=None):
-        """Pooled coherence and the unit median against frequency.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes or None, optional
-            Axes to draw on; None (default) creates a new figure and axes.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-            The axes drawn on.
-        """
-        ax = new_axes(ax)
-        ax.plot(self.freqs, self.pooled, label="pooled spikes")
-        if self.coherence.shape[1]:
-            ax.plot(self.freqs, np.nanmedian(self.coherence, axis=1), label="unit median")
-        ax.set_xlabel("frequency (Hz)")
-        ax.set_ylabel("coherence")
-        ax.legend()
-        return ax
-
-
-def _segment_spectra(x: np.ndarray, starts: np.ndarray, nperseg: int, tapers: np.ndarray) -> np.ndarray:
-    """rfft of every (segment, taper) of the columns of ``x``: shape (n_seg * n_tapers, n_freq, n_cols)."""
-    seg = np.lib.stride_tricks.sliding_window_view(x, nperseg, axis=0)[starts]  # (n_seg, n_cols, nperseg)
-    seg = seg - seg.mean(axis=-1, keepdims=True)  # scipy's detrend="constant"
-    spec = np.fft.rfft(seg[:, None, :, :] * tapers[None, :, None, :], axis=-1)
-    return spec.reshape(-1, spec.shape[2], spec.shape[3]).transpose(0, 2, 1)
-
-
-def spike_field_coherence(data: SpikeData, signal: Signal, *, method: str = "welch", nperseg: int | None = None,
-                          bin_width: float | None = None, channel: int = 0, per_unit: bool = True,
-                          nw: float = 4.0) -> SpikeFieldCoherence:
-    """Magnitude-squared coherence between spikes and one channel of a field.
-
-    Spikes are counted on the field's sample grid (bins of ``bin_width``
-    starting at a sample time, elephant's binning rule); each segment has
-    its mean removed, is tapered and Fourier transformed, and
-    ``C(f) = |<X* Y>|^2 / (<|X|^2> <|Y|^2>)`` with averages over segments
-    (and tapers). With ``method="welch"`` this equals
-    ``scipy.signal.coherence`` with its defaults (Hann window, 50 % overlap),
-    and so ``elephant.sta.spike_field_coherence`` with the same ``nperseg``,
-    frequencies in ascending order first.
-
-    With gaps in the spikes' observation intervals, segments are laid out in
-    each observed stretch separately (from its first whole sample) and only
-    segments wholly inside one stretch are averaged: field samples of a gap
-    never meet the gap's missing spikes.
-
-    Parameters
-    ----------
-    data : SpikeData
-        Spikes.
-    signal : Signal
-        Field (LFP or proxy); must overlap the spikes in time.
-    method : {"welch", "multitaper"}, default "welch"
-        Welch: periodic Hann window, ``noverlap = nperseg // 2``. Multitaper:
-        ``2 nw - 1`` DPSS tapers per non-overlapping segment.
-    nperseg : int, optional
-        Segment length in samples; default one second of samples (or the
-        longest observed stretch of the shared span if shorter).
-    bin_width : float, optional
-        Spike bin width in seconds, a whole multiple of the sampling period
-        (the field is averaged over the same bins); default ``1 / fs``.
-    channel : int, default 0
-        Signal channel.
-    per_unit : bool, default True
-        Compute each unit's coherence (the pooled one is always computed).
-    nw : float, default 4.0
-        Time-bandwidth product for ``method="multitaper"``.
-
-    Returns
-    -------
-    SpikeFieldCoherence
-
-    References
-    ----------
-    Welch, P. D. (1967). IEEE Trans. Audio Electroacoust. 15, 70-73.
-    Jarvis, M. R. & Mitra, P. P. (2001). Sampling properties of the spectrum
-    and coherency of sequences of action potentials. Neural Comput. 13, 717-749.
-    """
-    from scipy.signal import get_window
-    from scipy.signal.windows import dpss
-
-    if method not in _SFC_METHODS:
-        raise UsageError(f"method must be one of {list(_SFC_METHODS)}; got {method!r}")
-    data, y, width, t0, runs = _field(data, signal, channel, bin_width)
-    n = y.size
-    longest = int((runs[:, 1] - runs[:, 0]).max())
-    nperseg = min(int(round(1.0 / width)), longest) if nperseg is None else integer_at_least("nperseg", nperseg, 2)
-    if nperseg > longest:
-        where = "shared by spikes and signal" if len(runs) == 1 and longest == n else \
-            "in the longest observed stretch shared by spikes and signal"
-        raise SignalError(f"nperseg ({nperseg}) exceeds the {longest} samples {where}; "
-                          "use a shorter nperseg or a longer recording")
-    if method == "welch":
-        tapers, noverlap, nw_used = get_window("hann", nperseg)[None, :], nperseg // 2, np.nan
-    else:
-        nw_used = positive_seconds("nw", nw)
-        n_tapers = int(2 * nw_used - 1)
-        if n_tapers < 1:
-            raise UsageError(f"nw must be at least 1 for one taper; got {nw!r}")
-        tapers, noverlap = np.atleast_2d(dpss(nperseg, nw_used, n_tapers)), 0
-    starts = np.concatenate([a + np.arange(0, b - a - nperseg + 1, nperseg - noverlap) for a, b in runs])
-    fy = _segment_spectra(y[:, None], starts, nperseg, tapers)[:, :, 0]
-    syy = np.mean(np.abs(fy) ** 2, axis=0)
-
-    idx, _ = elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
-    unit = np.asarray(data.unit_index)
-    ok = (idx >= 0) & (idx < n) & (interval_index(idx, runs) >= 0)
-    n_units = data.n_units
-    pooled_x = _segment_spectra(np.bincount(idx[ok], minlength=n).astype(np.float64)[:, None], starts, nperseg,
-                                tapers)[:, :, 0]
-    coh = np.empty((fy.shape[1], n_units if per_unit else 0))
-    # Chunks of units keep the (segments x tapers x freqs x units) array near 32 MB.
-    chunk = max(1, 2 ** 21 // (fy.shape[0] * fy.shape[1]))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for a in range(0, coh.shape[1], chunk):
-            b = min(a + chunk, n_units)
-            sel = slice(data.offsets[a], data.offsets[b])  # spikes are grouped by unit
-            keep = ok[sel]
-            counts = np.bincount(idx[sel][keep] * (b - a) + unit[sel][keep] - a, minlength=n * (b - a))
-            counts = counts.reshape(n, b - a)
-            fx = _segment_spectra(counts.astype(np.float64), starts, nperseg, tapers)
-            sxy = np.mean(np.conj(fx) * fy[:, :, None], axis=0)
-            coh[:, a:b] = np.abs(sxy) ** 2 / (np.mean(np.abs(fx) ** 2, axis=0) * syy[:, None])
-        pooled = np.abs(np.mean(np.conj(pooled_x) * fy, axis=0)) ** 2 / (np.mean(np.abs(pooled_x) ** 2, axis=0) * syy)
-    return SpikeFieldCoherence(freqs=np.fft.rfftfreq(nperseg, width), coherence=coh, pooled=pooled,
-                               n_spikes=np.bincount(unit[ok], minlength=n_units), estimator=method, nperseg=nperseg,
-                               noverlap=noverlap, nw=nw_used, n_tapers=tapers.shape[0], n_segments=starts.size,
-                               bin_width=width, channel=int(channel), t_start=t0, t_stop=t0 + n * width)
-
-
-# Spike phases ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SpikePhases(Result):
@@ -405,7 +143,7 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}")
     lo, hi = _check_band(band, signal.fs)
-    data, y, width, t0, runs = _field(data, signal, channel, None)
+    data, y, width, t0, runs = align_field(data, signal, channel, None)
     edge = 3.0 / lo
     # Each observed stretch is filtered alone; its spikes keep a phase away from the stretch's ends.
     lengths = (runs[:, 1] - runs[:, 0]) * width
@@ -647,4 +385,3 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
                         population_ppc2=float(pop[5]), population_preferred_phase=float(pop[3]),
                         population_rayleigh_p=float(pop[4]), band=ph.band, order=ph.order, n_segments=n_segments,
                         from_trials=trials is not None, n_dropped=n_dropped)
-
