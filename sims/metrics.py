@@ -19,7 +19,7 @@ from synchro._plotting import new_axes
 from synchro.core import SpikeData
 from synchro.errors import UsageError
 from synchro.rhythms import DEFAULT_BANDS, band_verdicts, check_surrogates
-from synchro.spectral import population_rate
+from synchro.spectral import Multitaper, population_rate
 from synchro.synchrony import golomb_chi, sttc_matrix
 
 __all__ = ["run_metrics", "check_windows", "RunMetrics", "METRICS_VERSION"]
@@ -99,12 +99,12 @@ def _onset(data: SpikeData, *, window: float, smoothing: float) -> tuple[float, 
     return float(rate.times[i]), float(smooth[i])
 
 
-def _excess_centroid(rhythm, freq_range) -> float:
+def _excess_centroid(rhythm, band) -> float:
     """Power-weighted mean frequency of the spectrum's excess over the surrogate mean, within a band (Hz)."""
     f = rhythm.spectrum.freqs
-    band = (f >= freq_range[0]) & (f <= freq_range[1])
-    excess = np.clip(rhythm.spectrum.psd[band] - rhythm.null_mean[band], 0.0, None)
-    return float((f[band] * excess).sum() / excess.sum()) if excess.sum() > 0 else math.nan
+    inside = (f >= band[0]) & (f <= band[1])
+    excess = np.clip(rhythm.spectrum.psd[inside] - rhythm.null_mean[inside], 0.0, None)
+    return float((f[inside] * excess).sum() / excess.sum()) if excess.sum() > 0 else math.nan
 
 
 def check_windows(duration: float, *, discard: float, early_window: float) -> None:
@@ -129,7 +129,7 @@ def check_windows(duration: float, *, discard: float, early_window: float) -> No
         raise UsageError(f"early_window must lie in (0, {duration:g}] s (the recording); got {early_window}")
 
 
-def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitaper", n_surrogates: int = 50,
+def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(), n_surrogates: int = 50,
                 alpha: float = 0.05, discard: float = 0.2, early_window: float = 0.1, sttc_window: float = 0.005,
                 onset_smoothing: float = 0.002, rng=0) -> RunMetrics:
     """Reduce one run to the numbers a sensitivity sweep compares.
@@ -141,7 +141,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
         column when present.
     bands : mapping of str to (float, float), default alpha 8-13 Hz, gamma 30-80 Hz
         Bands tested by :func:`synchro.rhythms.band_verdicts` (Hz).
-    method : {"multitaper", "welch"}, default "multitaper"
+    estimator : Welch or Multitaper, default Multitaper()
         Spectral estimator of the band tests. Multitaper (NW = 4) gives
         steadier peak frequencies than 1 Hz Welch bins on runs of a few seconds.
     n_surrogates : int, default 50
@@ -184,13 +184,13 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
     values["rate_all"] = float(steady.rates.mean())
     seed = None
     if steady.n_spikes:
-        rhythm = band_verdicts(data, bands=bands, method=method, n_surrogates=n_surrogates, alpha=alpha,
+        rhythm = band_verdicts(data, bands=bands, estimator=estimator, n_surrogates=n_surrogates, alpha=alpha,
                                discard=discard, rng=rng)
         seed = rhythm.seed
         for v in rhythm.verdicts:
-            values.update({f"{v.band}_present": float(v.present), f"{v.band}_peak_hz": v.peak_hz,
-                           f"{v.band}_centroid_hz": _excess_centroid(rhythm, v.freq_range),
-                           f"{v.band}_p": v.p_peak_holm, f"{v.band}_power_db": v.power_db})
+            values.update({f"{v.name}_present": float(v.present), f"{v.name}_peak_hz": v.peak_hz,
+                           f"{v.name}_centroid_hz": _excess_centroid(rhythm, v.band),
+                           f"{v.name}_p": v.p_peak_holm, f"{v.name}_power_db": v.power_db})
         values["chi"] = golomb_chi(steady, n_surrogates=0).chi
         values["sttc"] = sttc_matrix(steady, window=sttc_window, n_surrogates=0, rng=rng).value
         values["onset_time_s"], values["onset_height_hz"] = _onset(data, window=early_window, smoothing=onset_smoothing)
@@ -199,7 +199,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
             values.update({f"{band}_present": 0.0, f"{band}_peak_hz": math.nan, f"{band}_centroid_hz": math.nan,
                            f"{band}_p": math.nan, f"{band}_power_db": math.nan})
         values.update(chi=math.nan, sttc=math.nan, onset_time_s=math.nan, onset_height_hz=math.nan)
-    params = {"bands": {k: list(v) for k, v in dict(bands).items()}, "method": method, "null": "circular_shift",
+    params = {"bands": {k: list(v) for k, v in dict(bands).items()}, "estimator": estimator.to_dict(), "null": "circular_shift",
               "n_surrogates": n_surrogates, "alpha": alpha, "seed": seed, "discard": discard,
               "early_window": early_window, "sttc_window": sttc_window, "chi_kernel": "exponential 10 ms",
               "onset_smoothing": onset_smoothing}
