@@ -77,7 +77,7 @@ def test_binned_synchrony_counts_from_t_start(pair):
 
 def test_spike_field_coupling_counts_from_the_field_start(pair):
     (d0, s0), (d1, s1) = pair
-    c0, c1 = spike_field_coherence(d0, s0, nperseg=256), spike_field_coherence(d1, s1, nperseg=256)
+    c0, c1 = spike_field_coherence(d0, s0), spike_field_coherence(d1, s1)
     _same(c0.coherence, c1.coherence)
     _same(c0.pooled, c1.pooled)
     p0, p1 = phase_locking(d0, s0, band=(30.0, 50.0)), phase_locking(d1, s1, band=(30.0, 50.0))
