@@ -71,7 +71,7 @@ html_theme_options = {
 }
 html_static_path = []
 # Pages without sub-pages get no (empty) left sidebar.
-html_sidebars = {page: [] for page in ("index", "quickstart", "methods", "report_schema", "guides/*")}
+html_sidebars = {page: [] for page in ("index", "quickstart", "methods", "conventions", "report_schema", "guides/*")}
 html_show_sourcelink = True
 
 FAST = os.environ.get("SYNCHRO_DOCS_FAST", "") not in ("", "0")

@@ -7,8 +7,18 @@ import numpy as np
 import pytest
 
 from sims import NEURON_TYPES, run_neuron
-from sims.neuron_types import resting_state
 from synchro.errors import UsageError
+
+
+def rest_mv(neuron_type):
+    # Written here, not imported: with I = 0 and u = b v, dv/dt = 0.04 v^2 + (5 - b) v + 140 = 0; the lower
+    # root is the stable rest (Izhikevich 2003). For b = 0.2 (regular spiking): v = -70 mV.
+    b = NEURON_TYPES[neuron_type]["b"]
+    return (-(5 - b) - np.sqrt((5 - b) ** 2 - 4 * 0.04 * 140)) / (2 * 0.04)
+
+
+def test_rest_of_regular_spiking_is_minus_70_mv():
+    assert rest_mv("regular_spiking") == pytest.approx(-70.0, abs=1e-12)
 
 
 def isis_ms(rec):
@@ -77,12 +87,12 @@ def test_resonator_rings_at_the_frequency_of_its_linearisation():
     def ringing(neuron_type):
         rec = run_neuron(neuron_type, current=1.0, step=(0.05, 0.052), duration=0.45)
         v, t = rec.signals["v"].data[:, 0], rec.signals["v"].times
-        x = v[t > 0.052] - resting_state(neuron_type)[0]
+        x = v[t > 0.052] - rest_mv(neuron_type)
         ups = np.flatnonzero((x[:-1] < 0) & (x[1:] >= 0))
         return rec.spikes.n_spikes, np.diff(t[t > 0.052][ups])
 
     p = NEURON_TYPES["resonator"]
-    v_rest = resting_state("resonator")[0]
+    v_rest = rest_mv("resonator")
     eig = np.linalg.eigvals([[0.08 * v_rest + 5, -1], [p["a"] * p["b"], -p["a"]]])
     f_linear = abs(eig[0].imag) / (2 * np.pi) * 1000
     n_spikes, periods = ringing("resonator")
@@ -96,7 +106,7 @@ def test_run_neuron_recording_and_errors():
     assert rec.spikes.units["label"][0] == "fast_spiking" and rec.spikes.units["a"][0] == 0.1
     v = rec.signals["v"]
     assert v.fs == pytest.approx(10000) and v.n_samples == 1000 and v.units == "mV"
-    assert v.data[0, 0] == pytest.approx(resting_state("fast_spiking")[0])
+    assert v.data[0, 0] == pytest.approx(rest_mv("fast_spiking"))
     with pytest.raises(UsageError, match="neuron_type must be one of"):
         run_neuron("purkinje")
     with pytest.raises(UsageError, match="step must satisfy"):
