@@ -35,7 +35,8 @@ import numpy as np
 
 from ..core import IntervalTable, Recording, Signal
 from ..core.binning import sample_window
-from ..core.checks import time_scale
+from ..core.checks import float_times, interval_pairs, number, time_scale, whole_numbers
+from ..core.checks.arguments import check_quality
 from ..errors import (
     AmbiguousUnitsTableError,
     InvalidDataError,
@@ -50,22 +51,8 @@ from ..errors import (
     UsageError,
     check_installed,
 )
-from ._checks import (
-    as_recording,
-    assemble,
-    atomic_output,
-    check_input_path,
-    check_quality,
-    float_times,
-    from_json,
-    interval_pairs,
-    json_columns,
-    number,
-    population_alias,
-    to_json,
-    warn,
-    whole_numbers,
-)
+from .assembly import as_recording, assemble, population_alias, warn
+from .files import atomic_output, check_input_path, from_json, to_json
 
 __all__ = ["read_nwb", "write_nwb"]
 
@@ -613,13 +600,13 @@ def write_nwb(recording: Recording, path, *, overwrite: bool = False,
                                            starting_time=sig.t_start, resolution=-1.0,
                                            description=f"signal {name!r} written by synchro"))
             path_in_file = f"acquisition/{name}"
-        stored_signals[name] = {"path": path_in_file, "units": sig.units, "channels": json_columns(sig.channels)}
+        stored_signals[name] = {"path": path_in_file, "units": sig.units, "channels": sig.channels}
 
     metadata = dict(rec.metadata)
     if skipped:
         metadata["skipped_unit_columns"] = skipped
     stored = {"t_start": s.t_start, "t_stop": s.t_stop, "metadata": metadata, "signals": stored_signals}
-    nwb.add_scratch(to_json(stored), name="synchro_metadata",
+    nwb.add_scratch(to_json(stored, allow_nan=True), name="synchro_metadata",
                     description="synchro recording metadata, bounds (s) and signal channel tables as JSON")
     with atomic_output(path, overwrite=overwrite) as tmp:
         with NWBHDF5IO(str(tmp), "w") as io:
