@@ -1,4 +1,4 @@
-"""One conversion to strict JSON values, shared by every result's ``to_dict()``."""
+"""One conversion to JSON values, shared by every result's ``to_dict()`` and every JSON synchro writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["jsonable"]
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: Any, *, allow_nan: bool = False) -> Any:
     """Convert numpy scalars and arrays, tuples and mappings to plain JSON values.
 
     Parameters
@@ -20,28 +20,31 @@ def jsonable(value: Any) -> Any:
         Anything found in a report: mappings, sequences, numpy arrays and
         scalars, str, None; objects with a ``to_dict()`` method become that
         dict, other objects their ``str()``.
+    allow_nan : bool, default False
+        Keep NaN and infinities as floats (for files synchro reads back,
+        written as Python's ``json`` writes them); by default they become
+        None, as strict JSON has no such numbers.
 
     Returns
     -------
     object
-        The same content as dicts, lists, str, int, float, bool and None;
-        NaN and infinities become None (strict JSON has no such numbers).
+        The same content as dicts, lists, str, int, float, bool and None.
     """
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, allow_nan=allow_nan) for k, v in value.items()}
     if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
+        return jsonable(value.tolist(), allow_nan=allow_nan)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, allow_nan=allow_nan) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        return value if math.isfinite(value) else None
+        return value if allow_nan or math.isfinite(value) else None
     if value is None or isinstance(value, str):
         return value
     if callable(getattr(value, "to_dict", None)):  # e.g. a spectral estimator given as an argument
-        return jsonable(value.to_dict())
+        return jsonable(value.to_dict(), allow_nan=allow_nan)
     return str(value)

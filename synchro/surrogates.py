@@ -45,8 +45,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import integer_at_least
 from .core import SpikeData, interval_index
+from .core.checks.arguments import integer_at_least
 from .errors import UsageError
 
 __all__ = [

@@ -12,6 +12,7 @@ PPC = 0.0625, at phase 0; inhibitory units do not lock (PPC 0).
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,7 @@ def planted_run(files, tmp_path_factory):
     assert sha256(files["nwb"]) == before
     folder = work / "synchro-report-planted"
     return {"doc": json.loads((folder / "report.json").read_text()), "folder": folder, "work": work,
-            "stdout": proc.stdout}
+            "stdout": proc.stdout, "stderr": proc.stderr}
 
 
 def test_verdicts_match_the_planted_rhythms(planted_run):
@@ -119,6 +120,36 @@ def test_verdicts_match_the_planted_rhythms(planted_run):
     # Independent Poisson units: no shared power, so never present nor broadband.
     assert rhythms["inh"]["gamma"]["verdict"] == "absent" and rhythms["inh"]["gamma"]["present"] is False
     assert rhythms["inh"]["gamma"]["p_independent"] > 0.05
+
+
+def test_progress_is_one_bar_on_stderr_wiped_when_done(planted_run):
+    """Every long step advances one tqdm bar on stderr (synchro.progress, drawn once the run is past its 1 s delay):
+    the planted run (220 units, 99 surrogates, figures) lasts longer, so the bar shows, named after each step and
+    counting them, and is wiped at the end; nothing else is written there (the old timer thread's "synchro: <step>
+    ..." lines are gone)."""
+    from synchro.progress import DELAY
+
+    lines = planted_run["stderr"].splitlines()  # text mode reads tqdm's carriage returns as line ends
+    frames = [line for line in lines if line.strip()]
+    assert frames, lines
+    steps = []
+    for frame in frames:
+        m = re.fullmatch(r"(.+): (\d+)step \[(\d\d):(\d\d), +[0-9.?]+step/s\] *", frame)
+        assert m, frame
+        assert 60 * int(m[3]) + int(m[4]) >= int(DELAY)  # nothing drawn before the delay
+        steps.append(int(m[2]))
+    assert steps == sorted(set(steps))  # one bar counting up (tqdm may skip frames of quick steps)
+    assert lines[-1] and not lines[-1].strip()  # the bar's line is blanked when done: leave=False
+
+
+def test_quiet_prints_nothing_on_stderr_and_changes_no_number(files, planted_run, tmp_path):
+    """--quiet on the same slow run: stderr stays empty (no bar), and the report's numbers are the default run's."""
+    proc = run_cli("analyze", files["nwb"], "--surrogates", SURROGATES, "--no-figures", "-q", "--format", "json",
+                   "-o", tmp_path / "q", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    doc = json.loads(proc.stdout)
+    for key in ("rhythms", "synchrony", "coupling", "input"):
+        assert doc[key] == planted_run["doc"][key], key
 
 
 def test_report_json_schema_2_carries_a_verdict_word_per_band(planted_run):

@@ -287,9 +287,9 @@ def test_simulation_report_equals_the_library_with_its_discard():
 
 def test_window_crops_on_the_command_line(session, tmp_path):
     """Why case: on a 1200 s session, --t-start 600 --t-stop 1200 exited "t_start (600 s) is after the first
-    spike"; --window 600:1200 (here 20:40, the scaled session) crops, and the bounds error names it."""
+    spike"; --time-window 600:1200 (here 20:40, the scaled session) crops, and the bounds error names it."""
     runner = CliRunner()
-    res = runner.invoke(main, ["analyze", str(session), "--window", f"{T:g}:{2 * T:g}", "--bands", BANDS_OPTION,
+    res = runner.invoke(main, ["analyze", str(session), "--time-window", f"{T:g}:{2 * T:g}", "--bands", BANDS_OPTION,
                                "--surrogates", str(SURROGATES), "--no-figures", "-q", "--format", "json", "-o",
                                str(tmp_path / "w")])
     assert res.exit_code == 0, res.output
@@ -298,14 +298,14 @@ def test_window_crops_on_the_command_line(session, tmp_path):
     assert doc["rhythms"]["all"]["theta"]["verdict"] == "present"
     res = runner.invoke(main, ["analyze", str(session), "--t-start", f"{T:g}", "--t-stop", f"{2 * T:g}", "-q",
                                "-o", str(tmp_path / "b")])
-    assert res.exit_code == 4 and "--window" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.exit_code == 4 and "--time-window" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
 def test_epochs_and_trials_are_documented_in_help():
     res = CliRunner().invoke(main, ["analyze", "--help"])
-    for option in ("--epochs [TABLE[:COLUMN]]", "--trials COLUMN", "--window START:STOP",
+    for option in ("--epochs [TABLE[:COLUMN]]", "--trials COLUMN", "--time-window START:STOP",
                    "synchro analyze session.nwb --epochs", "synchro analyze session.nwb --trials condition",
-                   "synchro analyze session.nwb --window 600:1200"):
+                   "synchro analyze session.nwb --time-window 600:1200"):
         assert option in res.output
 
 
@@ -315,9 +315,9 @@ def test_epochs_and_trials_are_documented_in_help():
     (["--epochs", ":nope"], 2, "the 'epochs' table has no column 'nope'"),
     (["--trials", "nope"], 2, "has no column 'nope'"),
     (["--epochs", "--trials", "condition"], 2, "give --epochs or --trials, not both"),
-    (["--window", "0:500"], 2, "window 0:500 s is outside the recording (0-40 s)"),
-    (["--window", "30-40"], 2, "is not START:STOP in seconds"),
-    (["--window", "40:30"], 2, "is not START:STOP in seconds"),
+    (["--time-window", "0:500"], 2, "window 0:500 s is outside the recording (0-40 s)"),
+    (["--time-window", "30-40"], 2, "is not START:STOP in seconds"),
+    (["--time-window", "40:30"], 2, "is not START:STOP in seconds"),
 ])
 def test_bad_interval_options_are_one_line_and_the_right_code(session, tmp_path, args, code, message):
     res = CliRunner().invoke(main, ["analyze", str(session), *args, "--no-figures", "-q", "-o", str(tmp_path / "x")])

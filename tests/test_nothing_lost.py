@@ -143,13 +143,13 @@ def test_overwrite_replaces_synchro_reports_only_and_dead_runs_are_cleaned(data,
 
 
 def test_batch_severity_order():
-    from synchro.cli import _most_severe
+    from synchro.cli.app import most_severe
 
-    assert _most_severe([0, 0]) == 0
-    assert _most_severe([0, 4, 2]) == 4
-    assert _most_severe([2, 5]) == 5
-    assert _most_severe([4, 3, 5]) == 3
-    assert _most_severe([3, 1, 2]) == 1
+    assert most_severe([0, 0]) == 0
+    assert most_severe([0, 4, 2]) == 4
+    assert most_severe([2, 5]) == 5
+    assert most_severe([4, 3, 5]) == 3
+    assert most_severe([3, 1, 2]) == 1
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -62,7 +62,7 @@ def test_no_import_cycle_in_synchro():
 def test_analysis_code_never_imports_sims_or_brian2():
     offenders = []
     for name, path in _modules().items():
-        if name in ("synchro.cli", "synchro.io.brian"):
+        if name == "synchro.io.brian" or name.split(".")[:2] == ["synchro", "cli"]:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)

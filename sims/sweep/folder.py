@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from synchro.errors import UsageError
-from synchro.io._checks import atomic_output, remove_temporaries, to_json
+from synchro.io.files import atomic_output, remove_temporaries, to_json
 
 __all__ = ["read_points"]
 

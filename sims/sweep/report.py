@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from synchro.errors import UsageError
-from synchro.io._checks import atomic_output
+from synchro.io.files import atomic_output
 from synchro.report.output import folder_lock
 
 from .folder import read_points, remove_sweep_temporaries, write_json

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import positive_seconds, require_spikes
 from ..core import Signal, intersect_intervals, support_bins
+from ..core.checks.arguments import positive_seconds, require_spikes
 from ..errors import SignalError, UsageError
 
 __all__ = ["align_field"]

@@ -9,9 +9,9 @@ import numpy as np
 
 from .._plotting import new_axes
 from .._results import Result
-from .._validate import integer_at_least, require_spikes
 from ..core import Signal, SpikeData, interval_index
 from ..core.checks import unit_offsets
+from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, SignalError, UsageError
 from .field import align_field
 

@@ -1,8 +1,8 @@
 """Readers and writers: NWB, NPZ, CSV/TSV, Phy/Kilosort folders, Neo, pynapple, SpikeInterface and Brian2 in,
 :class:`~synchro.core.Recording` out.
 
-Every reader validates its input in one place (:mod:`synchro.io._checks`)
-and raises a specific :mod:`synchro.errors` exception whose one-line
+Every reader validates its input in one place (:mod:`synchro.io.assembly`, its
+values through :mod:`synchro.core.checks`) and raises a specific :mod:`synchro.errors` exception whose one-line
 message names the problem and the fix; recoverable oddities (unsorted
 times, spikes outside observation intervals, empty units, an LFP that does
 not overlap the spikes) are repaired and reported as
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..core import Recording
 from ..errors import UnreadableInputError, UsageError
-from ._checks import check_input_path
 from .arrays import csv_columns, read_csv, read_npz, write_csv, write_npz
 from .brian import from_brian
+from .files import check_input_path
 from .neo import from_neo, to_neo
 from .nwb import read_nwb, write_nwb
 from .phy import is_phy_folder, phy_files, read_phy

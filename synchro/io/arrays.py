@@ -28,23 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core import Recording, Signal
+from ..core.checks import float_times, interval_pairs, number, whole_numbers
 from ..errors import InvalidDataError, SignalError, UnreadableInputError, UsageError
-from ._checks import (
-    as_recording,
-    assemble,
-    atomic_output,
-    check_input_path,
-    float_times,
-    from_json,
-    group_spikes,
-    interval_pairs,
-    json_columns,
-    number,
-    population_alias,
-    rows_of_ids,
-    to_json,
-    whole_numbers,
-)
+from .assembly import as_recording, assemble, group_spikes, population_alias, rows_of_ids
+from .files import atomic_output, check_input_path, from_json, to_json
 
 __all__ = ["read_npz", "write_npz", "read_csv", "write_csv", "csv_columns", "CSV_COLUMNS"]
 
@@ -146,11 +133,11 @@ def write_npz(recording: Recording, path, *, overwrite: bool = False):
     for name, sig in rec.signals.items():
         out.update({f"signal_{name}_data": sig.data, f"signal_{name}_fs": np.float64(sig.fs),
                     f"signal_{name}_t_start": np.float64(sig.t_start), f"signal_{name}_units": np.str_(sig.units),
-                    f"signal_{name}_channels": np.str_(to_json(json_columns(sig.channels)))})
+                    f"signal_{name}_channels": np.str_(to_json(sig.channels, allow_nan=True))})
     metadata = dict(rec.metadata)
     if skipped:
         metadata["skipped_unit_columns"] = skipped
-    out["metadata_json"] = np.str_(to_json(metadata))
+    out["metadata_json"] = np.str_(to_json(metadata, allow_nan=True))
     with atomic_output(path, overwrite=overwrite) as tmp:
         with open(tmp, "wb") as f:  # a file object stops numpy from appending ".npz" to the temp name
             np.savez(f, **out)

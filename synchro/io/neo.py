@@ -14,7 +14,8 @@ import numpy as np
 
 from ..core import Recording, Signal
 from ..errors import UsageError, check_installed
-from ._checks import as_recording, assemble, to_json
+from .assembly import as_recording, assemble
+from .files import to_json
 
 __all__ = ["from_neo", "to_neo"]
 
@@ -120,7 +121,7 @@ def to_neo(recording):
     rec = as_recording(recording)
     s = rec.spikes
     block = neo.Block(name="synchro recording")
-    block.annotate(**{_METADATA_KEY: to_json(dict(rec.metadata))})
+    block.annotate(**{_METADATA_KEY: to_json(dict(rec.metadata), allow_nan=True)})
     seg = neo.Segment(name="synchro segment")
     columns = {k: v.tolist() for k, v in s.units.items()}
     for i, train in enumerate(s.trains()):

@@ -27,16 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core import Recording
+from ..core.checks import number, whole_numbers
 from ..errors import InvalidDataError, UnreadableInputError
-from ._checks import (
-    assemble,
-    check_input_folder,
-    check_input_path,
-    group_spikes,
-    number,
-    rows_of_ids,
-    whole_numbers,
-)
+from .assembly import assemble, group_spikes, rows_of_ids
+from .files import check_input_folder, check_input_path
 
 __all__ = ["read_phy", "is_phy_folder", "phy_files"]
 

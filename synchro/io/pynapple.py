@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Recording, SpikeData, intersect_intervals, merge_intervals
 from ..errors import SynchroWarning, UsageError, check_installed
-from ._checks import as_recording
+from .assembly import as_recording
 
 __all__ = ["from_pynapple", "to_pynapple"]
 

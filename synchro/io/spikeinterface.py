@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import Recording
 from ..errors import UsageError, check_installed
-from ._checks import assemble
+from .assembly import assemble
 
 __all__ = ["from_spikeinterface"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._plotting import new_axes
-from .._validate import positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
 from ..core.binning import bin_index, binned_counts, n_whole_bins
+from ..core.checks.arguments import positive_seconds, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
 
 __all__ = [

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._plotting import new_axes
-from .._validate import integer_at_least
 from ..core import SpikeData
+from ..core.checks.arguments import integer_at_least
 from ..errors import NothingToAnalyseError, UsageError
 
 __all__: list[str] = []

@@ -10,9 +10,9 @@ import numpy as np
 
 from .._plotting import new_axes
 from .._results import Result
-from .._validate import integer_at_least, positive_seconds, require_spikes
 from ..core import Signal, SpikeData
 from ..core.binning import bin_index, n_whole_bins
+from ..core.checks.arguments import integer_at_least, positive_seconds, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
 from ._common import (
     baseline,

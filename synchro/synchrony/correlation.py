@@ -8,9 +8,9 @@ from typing import ClassVar
 import numpy as np
 
 from .._results import Result
-from .._validate import positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
 from ..core.binning import elephant_bins
+from ..core.checks.arguments import positive_seconds, require_spikes
 from ._common import (
     pair_mean,
     plot_matrix,

@@ -9,9 +9,9 @@ import numpy as np
 
 from .._plotting import new_axes
 from .._results import Result
-from .._validate import integer_at_least, positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
 from ..core.checks import unit_offsets
+from ..core.checks.arguments import integer_at_least, positive_seconds, require_spikes
 from ._common import (
     baseline,
     check_pair_args,

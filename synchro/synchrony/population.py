@@ -10,9 +10,9 @@ import numpy as np
 
 from .._plotting import new_axes
 from .._results import Result
-from .._validate import positive_seconds, require_spikes
 from ..core import SpikeData, interval_index
 from ..core.binning import bin_index, n_whole_bins
+from ..core.checks.arguments import positive_seconds, require_spikes
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
 from ._common import (
     run_concat,

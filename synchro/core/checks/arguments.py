@@ -1,13 +1,20 @@
-"""Argument checks shared by every analysis, so each problem has one message everywhere."""
+"""Checks of the arguments analyses and readers take, so each problem has one message everywhere.
+
+Not imported by :mod:`synchro.core.checks` itself: these checks know :class:`~synchro.core.SpikeData`, which
+the data checks there are part of.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import SpikeData
-from .errors import NothingToAnalyseError, UsageError
+from ...errors import NothingToAnalyseError, UsageError
+from ..spikes import SpikeData
 
-__all__ = ["require_spikes", "positive_seconds", "integer_at_least"]
+__all__ = ["require_spikes", "positive_seconds", "integer_at_least", "check_quality", "QUALITY_CHOICES"]
+
+#: Curation filters a reader takes: leave out units labelled noise, or keep all (None).
+QUALITY_CHOICES = ("exclude-noise", None)
 
 
 def require_spikes(data, min_units: int = 1) -> SpikeData:
@@ -90,3 +97,20 @@ def integer_at_least(name: str, value, minimum: int) -> int:
         wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise UsageError(f"{name} must be {wanted}; got {value!r}")
     return int(value)
+
+
+def check_quality(quality) -> None:
+    """Check a reader's curation filter.
+
+    Parameters
+    ----------
+    quality : {"exclude-noise", None}
+        The value given.
+
+    Raises
+    ------
+    UsageError
+        Any other value.
+    """
+    if quality not in QUALITY_CHOICES:
+        raise UsageError(f"quality must be 'exclude-noise' or None; got {quality!r}")

@@ -1,10 +1,10 @@
-"""Checks shared by the data types and every reader: time units, bounds, bin counts, the spike layout."""
+"""Checks of spike data, shared by the data types and every reader: time units, bounds, bin counts, the layout."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import (
+from ...errors import (
     InvalidDataError,
     NonFiniteTimesError,
     RecordingBoundsError,
@@ -12,7 +12,8 @@ from ..errors import (
     UsageError,
 )
 
-__all__ = ["check_time_unit", "check_bounds_unit", "check_bin_count"]
+__all__ = ["check_time_unit", "check_bounds_unit", "check_bin_count", "check_finite", "check_layout", "time_scale",
+           "freeze", "train_times", "unit_offsets", "count_unsorted"]
 
 
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
@@ -128,7 +129,7 @@ def check_bounds_unit(times: np.ndarray, t_start: float, t_stop: float, *, sourc
     InvalidDataError
         The spans disagree by a unit factor; the message names the likely unit.
     """
-    from . import BOUNDS_UNIT_RATIO  # read at each call, like MAX_BINS: both are synchro.core's
+    from .. import BOUNDS_UNIT_RATIO  # read at each call, like MAX_BINS: both are synchro.core's
 
     if times.size == 0 or not t_stop > t_start:
         return
@@ -169,7 +170,7 @@ def check_bin_count(n_bins: int, bin_width: float, duration: float) -> int:
     InvalidDataError
         More than :data:`MAX_BINS` bins: a clear error instead of a MemoryError.
     """
-    from . import MAX_BINS  # read at each call: the limit a user raises is synchro.core.MAX_BINS
+    from .. import MAX_BINS  # read at each call: the limit a user raises is synchro.core.MAX_BINS
 
     if n_bins > MAX_BINS:
         raise InvalidDataError(f"{duration:g} s in bins of {bin_width:g} s is {n_bins:.3g} bins "
@@ -215,8 +216,8 @@ def check_layout(times, offsets, units, t_start: float, t_stop: float) -> None:
         if hi >= t_stop:
             raise RecordingBoundsError(f"t_stop ({t_stop:g} s) is not after the last spike ({hi:g} s); "
                                        "give the true end of the recording (CLI: --t-stop), or analyse a part of it "
-                                       "with --window START:STOP")
+                                       "with --time-window START:STOP")
         if lo < t_start:
             raise RecordingBoundsError(f"t_start ({t_start:g} s) is after the first spike ({lo:g} s); "
                                        "give the true start of the recording (CLI: --t-start), or analyse a part of "
-                                       "it with --window START:STOP")
+                                       "it with --time-window START:STOP")

@@ -1,0 +1,8 @@
+"""``python -m synchro.cli``: the same command line as the ``synchro`` script."""
+
+import sys
+
+from . import main
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Series of an NWB file read as :class:`~synchro.core.Signal`: the LFP chosen, sliced to the spikes, in volts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...core import Signal
+from ...core.binning import sample_window
+from ...core.checks import float_times, number, whole_numbers
+from ...errors import NotInFileError, SignalError
+from ..assembly import warn
+from .layout import VOLT_SCALE, chosen_path, text_attr
+
+__all__ = ["pick_lfp", "read_series", "electrode_channels"]
+
+
+def pick_lfp(typed: dict[str, str], lfp, source: str) -> str | None:
+    """Path of the ElectricalSeries read as the LFP: the one ``lfp`` names, or for "auto" the first found (None)."""
+    series = [k for k, t in typed.items() if t == "ElectricalSeries"]
+    if lfp != "auto":
+        return chosen_path(lfp, series, NotInFileError, "ElectricalSeries", source)
+    if not series:
+        return None
+    # Series inside an LFP container first: the raw 30 kHz acquisition is rarely what is wanted.
+    series.sort(key=lambda k: (typed.get(k.rpartition("/")[0]) != "LFP", k))
+    if len(series) > 1:
+        warn(f"{source} holds several ElectricalSeries; read /{series[0]} as the LFP and ignored "
+             f"{', '.join('/' + s for s in series[1:])}; choose with lfp='path' (CLI: --lfp)")
+    return series[0]
+
+
+def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None, *, name: str,
+                 volts: bool) -> Signal | None:
+    """The part of a TimeSeries overlapping [t_start, t_stop), in physical units; None (warned) if none."""
+    g = f[path]
+    source = Path(f.filename).name
+    data = g["data"]
+    if data.dtype.kind not in "iuf" or data.ndim not in (1, 2) or data.shape[0] == 0:
+        raise SignalError(f"{source}: /{path}/data must be a 1-D or 2-D array of numbers (samples x channels); "
+                          f"found {data.dtype}, shape {data.shape}; re-export it or pass lfp=None (CLI: --lfp none)")
+    if "starting_time" in g:
+        fs = number(g["starting_time"].attrs.get("rate"), f"/{path}/starting_time rate", source)
+        first = number(g["starting_time"][()], f"/{path}/starting_time", source)
+    elif "timestamps" in g:
+        ts = float_times(g["timestamps"][()], f"/{path}/timestamps", source)
+        step = np.diff(ts)
+        # The mean step over the whole span: less sensitive to timestamp jitter than any single step.
+        fs = (ts.size - 1) / float(ts[-1] - ts[0]) if step.size and ts[-1] > ts[0] else 0.0
+        if step.size and np.max(np.abs(step * fs - 1.0)) > 0.01:
+            raise SignalError(f"/{path} is sampled irregularly (steps vary by more than 1 %); resample it to a "
+                              "regular rate before analysis")
+        first = float(ts[0]) if ts.size else 0.0
+    else:
+        raise SignalError(f"/{path} has neither starting_time nor timestamps; the file is incomplete")
+    if not fs > 0:
+        raise SignalError(f"/{path} has no usable sampling rate; the file is incomplete")
+    n = data.shape[0]
+    i0, i1 = sample_window(t_start, t_stop, first, fs, n)
+    if i1 <= i0:
+        warn(f"/{path} ({first:g}-{first + n / fs:g} s) does not overlap the spikes ({t_start:g}-{t_stop:g} s); "
+             f"read no {name}")
+        return None
+    values = data[i0:i1].astype(np.float64, copy=False)
+    conversion = number(data.attrs.get("conversion", 1.0), f"/{path}/data conversion", source)
+    offset = number(data.attrs.get("offset", 0.0), f"/{path}/data offset", source)
+    if volts:
+        unit = text_attr(data, "unit") or "volts"
+        conversion *= VOLT_SCALE.get(unit, 1.0)
+    if "channel_conversion" in g:
+        per_channel = float_times(g["channel_conversion"][()], f"/{path}/channel_conversion", source)
+        if per_channel.size != (1 if values.ndim == 1 else values.shape[1]):
+            raise SignalError(f"{source}: /{path}/channel_conversion has {per_channel.size} values for "
+                              f"{1 if values.ndim == 1 else values.shape[1]} channels; the file is corrupt")
+        values = values * (conversion * per_channel)
+    elif conversion != 1.0:
+        values = values * conversion
+    if offset != 0.0:
+        values = values + offset
+    channels = stored.get("channels") if stored else None
+    if channels is None and "electrodes" in g:
+        channels = electrode_channels(f, g["electrodes"])
+    units = "V" if volts else (stored or {}).get("units", text_attr(data, "unit") or "")
+    return Signal(values, fs, first + i0 / fs, units=units, channels=channels, name=name,
+                  metadata={"nwb_path": "/" + path})
+
+
+def electrode_channels(f, region) -> dict:
+    """Channel table of a series from its electrodes region: electrode ids and, when stored, locations."""
+    source = Path(f.filename).name
+    rows = whole_numbers(region[()], f"{region.name}", source, floats=False)
+    import h5py
+
+    ref = region.attrs.get("table")
+    try:
+        table = f[ref] if isinstance(ref, h5py.Reference) else f.get("general/extracellular_ephys/electrodes")
+    except (ValueError, KeyError):  # a reference to nothing: the channels keep their row numbers
+        table = None
+    if table is None or "id" not in table:
+        return {"electrode_id": rows}
+    ids = whole_numbers(table["id"][()], f"{table.name}/id", source)
+    if rows.size and (rows.min() < 0 or rows.max() >= len(ids)):
+        raise SignalError(f"{source}: {region.name} points at rows {rows.min()}..{rows.max()} of an electrode table "
+                          f"of {len(ids)}; the file is corrupt, re-export it or pass lfp=None (CLI: --lfp none)")
+    channels = {"electrode_id": ids[rows]}
+    location = table.get("location")
+    if location is not None and location.ndim == 1 and len(location) == len(ids):
+        if h5py.check_string_dtype(location.dtype):
+            channels["location"] = location.asstr(encoding="utf-8", errors="replace")[()][rows].astype(object)
+    return channels
+
