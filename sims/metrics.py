@@ -199,8 +199,8 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(),
             values.update({f"{band}_present": 0.0, f"{band}_peak_hz": math.nan, f"{band}_centroid_hz": math.nan,
                            f"{band}_p": math.nan, f"{band}_power_db": math.nan})
         values.update(chi=math.nan, sttc=math.nan, onset_time_s=math.nan, onset_height_hz=math.nan)
-    params = {"bands": {k: list(v) for k, v in dict(bands).items()}, "estimator": estimator.to_dict(), "null": "circular_shift",
-              "n_surrogates": n_surrogates, "alpha": alpha, "seed": seed, "discard": discard,
+    params = {"bands": {k: list(v) for k, v in dict(bands).items()}, "estimator": estimator.to_dict(),
+              "null": "circular_shift", "n_surrogates": n_surrogates, "alpha": alpha, "seed": seed, "discard": discard,
               "early_window": early_window, "sttc_window": sttc_window, "chi_kernel": "exponential 10 ms",
               "onset_smoothing": onset_smoothing}
     return RunMetrics({k: float(v) for k, v in values.items()}, np.asarray(early, dtype=np.int64), params)

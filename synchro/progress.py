@@ -72,7 +72,8 @@ def step_progress(enabled: bool) -> Callable[[str], AbstractContextManager]:
 
     @contextmanager
     def step(name: str):
-        bar.set_description_str(name, refresh=False)
+        # Redraw only a bar already shown: tqdm's refresh() would draw it before DELAY.
+        bar.set_description_str(name, refresh=bar.format_dict["elapsed"] >= DELAY)
         try:
             yield
         finally:
