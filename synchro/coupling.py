@@ -128,7 +128,7 @@ class SpikeFieldCoherence(Result):
         Analysed span in seconds.
     """
 
-    method: ClassVar[str] = "spike_field_coherence"
+    analysis: ClassVar[str] = "spike_field_coherence"
     freqs: np.ndarray
     coherence: np.ndarray
     pooled: np.ndarray
@@ -307,7 +307,7 @@ class SpikePhases(Result):
         its edge margins).
     """
 
-    method: ClassVar[str] = "spike_phases"
+    analysis: ClassVar[str] = "spike_phases"
     phases: np.ndarray
     times: np.ndarray
     offsets: np.ndarray
@@ -484,7 +484,7 @@ class PhaseLocking(Result):
         Spikes left out: without a phase, or outside every trial.
     """
 
-    method: ClassVar[str] = "phase_locking"
+    analysis: ClassVar[str] = "phase_locking"
     n_spikes: np.ndarray
     plv: np.ndarray
     ppc0: np.ndarray

@@ -282,7 +282,7 @@ def test_golomb_chi_sees_shared_input_above_surrogates():
     res = golomb_chi(SpikeData.from_trains(trains, t_stop=T), n_surrogates=10, rng=3)
     assert res.chi > 2 * res.floor_chi and res.z_score > 10
     d = res.to_dict()
-    assert d["method"] == "golomb_chi" and d["seed"] == 3 and d["null"] == "circular_shift"
+    assert d["analysis"] == "golomb_chi" and d["seed"] == 3 and d["null"] == "circular_shift"
     json.dumps(d, allow_nan=False)
 
 
@@ -291,7 +291,7 @@ def test_results_serialise_to_strict_json(mixed):
     for res in (sttc_matrix(data, n_surrogates=0), spike_sync_matrix(data), spike_contrast(data),
                 correlation_matrix(data), population_fano(data), kuramoto_order(data)):
         d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
-        assert d["method"] == res.method
+        assert d["analysis"] == res.analysis
 
 
 def test_results_plot():

@@ -67,7 +67,7 @@ class GolombChi(Result):
         Seed of the random generator (None when a Generator was passed).
     """
 
-    method: ClassVar[str] = "golomb_chi"
+    analysis: ClassVar[str] = "golomb_chi"
     chi: float
     chi_squared: float
     floor_chi: float

@@ -42,7 +42,7 @@ class CorrelationMatrix(Result):
         Whether counts were clipped to 0/1 per bin.
     """
 
-    method: ClassVar[str] = "correlation_matrix"
+    analysis: ClassVar[str] = "correlation_matrix"
     matrix: np.ndarray
     value: float
     n_pairs: int

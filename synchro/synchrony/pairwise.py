@@ -60,7 +60,7 @@ class Sttc(Result):
         Surrogate baseline of ``value`` (see :class:`GolombChi`).
     """
 
-    method: ClassVar[str] = "sttc"
+    analysis: ClassVar[str] = "sttc"
     value: float
     matrix: np.ndarray | None
     pairs: np.ndarray
@@ -192,7 +192,7 @@ class SpikeSync(Result):
         Upper bound of the coincidence window in seconds (None: unbounded).
     """
 
-    method: ClassVar[str] = "spike_sync"
+    analysis: ClassVar[str] = "spike_sync"
     value: float
     n_pairs: int
     pairs_sampled: bool
@@ -236,7 +236,7 @@ class SpikeSyncMatrix(Result):
         As in :class:`SpikeSync`.
     """
 
-    method: ClassVar[str] = "spike_sync_matrix"
+    analysis: ClassVar[str] = "spike_sync_matrix"
     value: float
     matrix: np.ndarray | None
     pairs: np.ndarray

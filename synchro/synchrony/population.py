@@ -42,7 +42,7 @@ class SpikeContrast(Result):
         Factor between successive bin sizes.
     """
 
-    method: ClassVar[str] = "spike_contrast"
+    analysis: ClassVar[str] = "spike_contrast"
     value: float
     bin_sizes: np.ndarray
     contrast: np.ndarray
@@ -176,7 +176,7 @@ class PopulationFano(Result):
         Whole windows counted.
     """
 
-    method: ClassVar[str] = "population_fano"
+    analysis: ClassVar[str] = "population_fano"
     windows: np.ndarray
     fano: np.ndarray
     mean_count: np.ndarray
@@ -268,7 +268,7 @@ class KuramotoOrder(Result):
         Spacing of the time grid in seconds.
     """
 
-    method: ClassVar[str] = "kuramoto_order"
+    analysis: ClassVar[str] = "kuramoto_order"
     value: float
     r_squared_unbiased: float
     r_uncorrected: float
