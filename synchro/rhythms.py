@@ -67,7 +67,7 @@ from .spectral import (
     population_rate,
     rate_spectrum,
 )
-from .surrogates import SURROGATE_METHODS, jit, monte_carlo_p, seeded_rng, surrogate_times
+from .surrogates import SURROGATE_NULLS, jit, monte_carlo_p, seeded_rng, surrogate_times
 
 __all__ = [
     "band_verdicts",
@@ -505,7 +505,7 @@ def _null_spectra(prep: _Prepared, null: str, n_surrogates: int, dither_window, 
             counts = np.zeros((stop - start, n))
             _shifted_counts(bins, column, first, length, shifts[start:stop], counts)
         else:
-            times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
+            times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
             counts = binned_counts(times, data.t_start, prep.bin_width, n)
         out.append(prep.estimator.psd(prep.rates(counts))[0])
@@ -572,8 +572,8 @@ def _check_observed_resolution(prep: _Prepared, freqs: np.ndarray, fit_range) ->
 
 
 def _validate(null, n_surrogates, alpha, n_bands):
-    if null not in SURROGATE_METHODS:
-        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_METHODS)}")
+    if null not in SURROGATE_NULLS:
+        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_NULLS)}")
     alpha = float(alpha)
     check_surrogates(n_surrogates, n_bands, alpha)
     return alpha

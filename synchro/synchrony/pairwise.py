@@ -8,18 +8,20 @@ from typing import ClassVar
 import numpy as np
 
 from .._plotting import new_axes
-from .._results import Result
-from .._validate import integer_at_least, positive_seconds, require_spikes
+from .._validate import integer_at_least, positive_seconds
 from ..core import SpikeData, interval_index
 from ..core.checks import unit_offsets
 from ._common import (
-    baseline,
+    AgainstChance,
+    chance_fields,
+    check_null,
     check_pair_args,
     pair_fields,
     pair_mean,
     pair_plan,
+    pair_sample,
     plot_matrix,
-    seeded,
+    select_population,
     spike_null,
 )
 
@@ -33,9 +35,22 @@ MAX_UNITS_ALL_PAIRS = 5000
 
 # STTC ---------------------------------------------------------------------------
 
+_NULL_DOC = """null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
+        Surrogate null of the chance level (:mod:`synchro.surrogates`).
+    n_surrogates : int, default 20
+        Surrogates; 0 leaves the chance level, z and p undetermined.
+    dither_window : float, optional
+        Half-width in seconds for ``null="dither"``.
+    null_pairs : int, default 1000
+        Pairs on which the null is computed: all pairs when there are no
+        more, else a seeded uniform sample of this many; ``z`` and ``p``
+        then compare the data and the surrogates on the same pairs, and
+        ``chance`` estimates the null mean over all pairs."""
+
+
 @dataclass(frozen=True)
-class Sttc(Result):
-    """Spike time tiling coefficients of a population.
+class Sttc(AgainstChance):
+    """Spike time tiling coefficients of a population, against chance.
 
     Attributes
     ----------
@@ -54,10 +69,12 @@ class Sttc(Result):
         True when ``n_units > max_units`` and a random sample was used.
     n_units, n_silent : int
         Units, and units without spikes (excluded).
-    window : float
-        Coincidence window in seconds (``|dt| <= window``).
-    null_mean, null_sd, z_score, null, n_surrogates, seed
-        Surrogate baseline of ``value`` (see :class:`GolombChi`).
+    delta_t : float
+        Coincidence window in seconds (``|dt| <= delta_t``).
+    null_pairs : int
+        Pairs on which the null was computed.
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        The mean STTC against its surrogate null (:class:`AgainstChance`).
     """
 
     analysis: ClassVar[str] = "sttc"
@@ -69,13 +86,8 @@ class Sttc(Result):
     pairs_sampled: bool
     n_units: int
     n_silent: int
-    window: float
-    null_mean: float
-    null_sd: float
-    z_score: float
-    null: str
-    n_surrogates: int
-    seed: int | None
+    delta_t: float
+    null_pairs: int
 
     def plot(self, ax=None):
         """The STTC matrix (or a note when pairs were sampled).
@@ -93,42 +105,42 @@ class Sttc(Result):
         return plot_matrix(self.matrix, ax, "STTC")
 
 
-def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_UNITS_ALL_PAIRS,
+def sttc_matrix(data: SpikeData, *, delta_t: float = 0.005, max_units: int = MAX_UNITS_ALL_PAIRS,
                 n_pairs: int = 100_000, null: str = "circular_shift", n_surrogates: int = 20,
-                dither_window: float | None = None, rng=None) -> Sttc:
-    """Spike time tiling coefficient (STTC) of every pair of units.
+                dither_window: float | None = None, null_pairs: int = 1000, rng=None, population: str | None = None,
+                population_column: str = "population") -> Sttc:
+    """Spike time tiling coefficient (STTC) of every pair of units, and its chance level.
 
     ``STTC = 1/2 [(P_A - T_B) / (1 - P_A T_B) + (P_B - T_A) / (1 - P_B T_A)]``
-    where ``P_A`` is the share of A's spikes within ``|dt| <= window`` of a
-    spike of B and ``T_A`` the share of the recording within ``window`` of a
-    spike of A (computed once per train). Equal to elephant's
+    where ``P_A`` is the share of A's spikes within ``|dt| <= delta_t`` of a
+    spike of B and ``T_A`` the share of the recording within ``delta_t`` of
+    a spike of A (computed once per train). Equal to elephant's
     ``spike_time_tiling_coefficient`` with ``np.isclose``'s ``rtol`` set to 0
     (elephant's default ``rtol`` widens the window with absolute time).
 
     With gaps in the observation intervals, ``T_A`` is the share of the
-    *observed* time within ``window`` of a spike of A: each spike's tile
-    ``[t - window, t + window]`` is cut to the support, so tile time in a gap
-    does not count, just as elephant cuts tiles at the recording's ends.
+    *observed* time within ``delta_t`` of a spike of A: each spike's tile
+    ``[t - delta_t, t + delta_t]`` is cut to the support, so tile time in a
+    gap does not count, just as elephant cuts tiles at the recording's ends.
     ``P_A`` is unchanged (spikes lie in observed time).
 
     Parameters
     ----------
     data : SpikeData
         Spikes of at least two units.
-    window : float, default 0.005
-        Coincidence window ``dt`` in seconds.
+    delta_t : float, default 0.005
+        Coincidence window Δt in seconds (Cutts & Eglen 2014).
     max_units : int, default 5000
         Largest population for which every pair is computed.
     n_pairs : int, default 100000
         Pairs sampled (uniformly, distinct, seeded) above ``max_units``.
-    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
-        Surrogate method for the baseline of the mean STTC.
-    n_surrogates : int, default 20
-        Surrogates; 0 skips the baseline.
-    dither_window : float, optional
-        Half-width in seconds for ``null="dither"``.
+    {null_doc}
     rng : numpy.random.Generator, int or None
         Random source for pair sampling and surrogates.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -142,39 +154,44 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     """
     from .. import _kernels
 
-    data = require_spikes(data, 2)
-    window = positive_seconds("window", window)
+    data = select_population(data, population, population_column, 2)
+    delta_t = positive_seconds("delta_t", delta_t)
     max_units, n_pairs = check_pair_args(max_units, n_pairs)
-    n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
-    gen, seed = seeded(rng)
+    null_pairs = integer_at_least("null_pairs", null_pairs, 1)
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
     offsets = np.array(data.offsets)  # writable copies: numba compiles read-only arrays separately
     plan = pair_plan(data.n_units, max_units, n_pairs, gen)
-
+    null_plan = pair_sample(data.n_units, null_pairs, gen)
     support = np.array(data.support)
 
-    def compute(times):
+    def compute(times, plan):
         if data.has_gaps:
-            tiled = _kernels.tiled_fractions_in_support(times, offsets, support, window)
+            tiled = _kernels.tiled_fractions_in_support(times, offsets, support, delta_t)
         else:  # elephant's edge rule, summed in elephant's order
-            tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, window)
+            tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, delta_t)
         if plan is None:
-            return _kernels.sttc_matrix(times, offsets, np.argsort(times, kind="stable"), tiled, window)
-        return _kernels.sttc_pairs(times, offsets, tiled, window, plan[0], plan[1])
+            return _kernels.sttc_matrix(times, offsets, np.argsort(times, kind="stable"), tiled, delta_t)
+        return _kernels.sttc_pairs(times, offsets, tiled, delta_t, plan[0], plan[1])
 
-    values = compute(np.array(data.times))
+    times = np.array(data.times)
+    values = compute(times, plan)
     value, n_valid = pair_mean(values)
-    base = baseline(value, spike_null(lambda t: pair_mean(compute(t))[0], data, null, dither_window, gen),
-                     n_surrogates)
+    tested = value if null_plan is None and plan is None else pair_mean(compute(times, null_plan))[0]
+    draw = spike_null(lambda t: pair_mean(compute(t, null_plan))[0], data, null, dither_window, gen)
     return Sttc(value=value, **pair_fields(plan, values), n_pairs=n_valid, n_units=data.n_units,
-                n_silent=int((data.spike_counts == 0).sum()), window=window, null_mean=base.null_mean,
-                null_sd=base.null_sd, z_score=base.z_score, null=null, n_surrogates=n_surrogates, seed=seed)
+                n_silent=int((data.spike_counts == 0).sum()), delta_t=delta_t,
+                null_pairs=_n_pairs(data.n_units, null_plan),
+                **chance_fields(tested, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
+
+
+sttc_matrix.__doc__ = sttc_matrix.__doc__.replace("{null_doc}", _NULL_DOC)
 
 
 # SPIKE-synchronization ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SpikeSync(Result):
-    """Multivariate SPIKE-synchronization of a population.
+class SpikeSync(AgainstChance):
+    """Multivariate SPIKE-synchronization of a population, against chance.
 
     Attributes
     ----------
@@ -190,6 +207,10 @@ class SpikeSync(Result):
         count as uncoincident).
     max_tau : float or None
         Upper bound of the coincidence window in seconds (None: unbounded).
+    null_pairs : int
+        Pairs on which the null was computed.
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        ``value`` against its surrogate null (:class:`AgainstChance`).
     """
 
     analysis: ClassVar[str] = "spike_sync"
@@ -198,9 +219,10 @@ class SpikeSync(Result):
     pairs_sampled: bool
     n_units: int
     max_tau: float | None
+    null_pairs: int
 
     def plot(self, ax=None):
-        """A single bar of the SPIKE-synchronization value.
+        """A bar of the SPIKE-synchronization value beside its chance level.
 
         Parameters
         ----------
@@ -213,13 +235,13 @@ class SpikeSync(Result):
             The axes drawn on.
         """
         ax = new_axes(ax)
-        ax.bar(["SPIKE-sync"], [self.value])
+        ax.bar(["SPIKE-sync", "chance"], [self.value, self.chance], color=["C0", "C7"])
         ax.set_ylim(0, 1)
         return ax
 
 
 @dataclass(frozen=True)
-class SpikeSyncMatrix(Result):
+class SpikeSyncMatrix(AgainstChance):
     """SPIKE-synchronization of every pair and of the population.
 
     Attributes
@@ -232,8 +254,10 @@ class SpikeSyncMatrix(Result):
         Sampled pairs (empty when all pairs were computed).
     pair_values : ndarray, shape (k,)
         Values of the sampled pairs.
-    value, n_pairs, pairs_sampled, n_units, max_tau
+    value, n_pairs, pairs_sampled, n_units, max_tau, null_pairs
         As in :class:`SpikeSync`.
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        ``value`` against its surrogate null (:class:`AgainstChance`).
     """
 
     analysis: ClassVar[str] = "spike_sync_matrix"
@@ -245,6 +269,7 @@ class SpikeSyncMatrix(Result):
     pairs_sampled: bool
     n_units: int
     max_tau: float | None
+    null_pairs: int
 
     def plot(self, ax=None):
         """The pair matrix (or a note when pairs were sampled).
@@ -279,27 +304,23 @@ def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray
     return out
 
 
-def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
+def _sync_counts(times: np.ndarray, offsets: np.ndarray, support: np.ndarray, cap: float, plan):
+    """Coincidences and spikes of every pair (matrices, or vectors over the pairs of ``plan``)."""
     from .. import _kernels
 
-    data = require_spikes(data, 2)
-    max_units, n_pairs = check_pair_args(max_units, n_pairs)
-    cap = np.inf if max_tau is None else 2.0 * positive_seconds("max_tau", max_tau)
-    times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
     dup = np.flatnonzero(np.diff(times) == 0) + 1
     dup = dup[~np.isin(dup, offsets)]
     if dup.size:
         # PySpike drops repeated times within a train (np.unique); so do we.
         keep = np.ones(times.size, dtype=bool)
         keep[dup] = False
-        offsets = unit_offsets(data.unit_index[keep], data.n_units)
+        unit = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+        offsets = unit_offsets(unit[keep], offsets.size - 1)
         times = times[keep]
-    gen, _ = seeded(rng)
-    plan = pair_plan(data.n_units, max_units, n_pairs, gen)
     # Each observation interval is a recording of its own (a gap is neither an interval nor silence):
     # coincidences and spikes add up over intervals, as they add up over pairs.
     coinc = mult = 0.0
-    for p_times, p_offsets, length in _observed_pieces(times, offsets, np.array(data.support)):
+    for p_times, p_offsets, length in _observed_pieces(times, offsets, support):
         true_max = min(length, cap)
         if plan is None:
             half = _kernels.spike_sync_matrix(p_times, p_offsets, np.argsort(p_times, kind="stable"), true_max)
@@ -309,7 +330,30 @@ def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
         else:
             p_coinc, p_mult = _kernels.spike_sync_pairs(p_times, p_offsets, true_max, plan[0], plan[1])
         coinc, mult = coinc + p_coinc, mult + p_mult
-    return data, plan, coinc, mult
+    return coinc, mult
+
+
+def _spike_sync_run(data, max_tau, max_units, n_pairs, null, n_surrogates, dither_window, null_pairs, rng,
+                    population, population_column):
+    """The counts of the data's pairs, and the chance fields of the population value."""
+    data = select_population(data, population, population_column, 2)
+    max_units, n_pairs = check_pair_args(max_units, n_pairs)
+    null_pairs = integer_at_least("null_pairs", null_pairs, 1)
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
+    cap = np.inf if max_tau is None else 2.0 * positive_seconds("max_tau", max_tau)
+    times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
+    support = np.array(data.support)
+    plan = pair_plan(data.n_units, max_units, n_pairs, gen)
+    null_plan = pair_sample(data.n_units, null_pairs, gen)
+    coinc, mult = _sync_counts(times, offsets, support, cap, plan)
+
+    def statistic(t):
+        return _sync_value(*_sync_counts(t, offsets, support, cap, null_plan))
+
+    tested = _sync_value(coinc, mult) if null_plan is None and plan is None else statistic(times)
+    draw = spike_null(statistic, data, null, dither_window, gen)
+    chance = chance_fields(tested, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed)
+    return data, plan, coinc, mult, {"null_pairs": _n_pairs(data.n_units, null_plan), **chance}
 
 
 def _n_pairs(n: int, plan) -> int:
@@ -323,13 +367,17 @@ def _sync_value(coinc, mult) -> float:
 
 
 def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int = MAX_UNITS_ALL_PAIRS,
-               n_pairs: int = 100_000, rng=None) -> SpikeSync:
-    """Multivariate SPIKE-synchronization (Kreuz et al. 2015), as PySpike's ``spike_sync``.
+               n_pairs: int = 100_000, null: str = "circular_shift", n_surrogates: int = 20,
+               dither_window: float | None = None, null_pairs: int = 1000, rng=None, population: str | None = None,
+               population_column: str = "population") -> SpikeSync:
+    """Multivariate SPIKE-synchronization (Kreuz et al. 2015), as PySpike's ``spike_sync``, and its chance level.
 
     Each spike is coincident with the nearest spike of another train when
     their distance is below an adaptive window: half the smallest of the
     intervals around the two spikes (PySpike's ``MRTS=0``). The population
     value is the sum of coincidences over the sum of spikes across all pairs.
+    Trains firing at random still share coincidences (the window adapts to
+    the rates), so the value means little without its chance level.
 
     With gaps in the observation intervals, each interval is treated as a
     recording of its own (PySpike's definition with the interval as
@@ -350,8 +398,14 @@ def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int 
         counts as ``min(duration, 2 max_tau)`` instead of the duration (of
         the observation interval, with gaps);
         windows between spikes are not capped. None (default) as in PySpike.
-    max_units, n_pairs, rng
+    max_units, n_pairs
         Pair sampling above ``max_units`` units (see :func:`sttc_matrix`).
+    null, n_surrogates, dither_window, null_pairs
+        The chance level, as in :func:`sttc_matrix`.
+    rng : numpy.random.Generator, int or None
+        Random source for pair sampling and surrogates.
+    population, population_column
+        Units analysed, as in :func:`sttc_matrix`.
 
     Returns
     -------
@@ -365,17 +419,21 @@ def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int 
     Mulansky, M. & Kreuz, T. (2016). PySpike - A Python library for
     analyzing spike train synchrony. SoftwareX 5, 183-189.
     """
-    data, plan, coinc, mult = _spike_sync_counts(data, max_tau, max_units, n_pairs, rng)
+    data, plan, coinc, mult, chance = _spike_sync_run(data, max_tau, max_units, n_pairs, null, n_surrogates,
+                                                      dither_window, null_pairs, rng, population, population_column)
     return SpikeSync(value=_sync_value(coinc, mult), n_pairs=_n_pairs(data.n_units, plan),
-                     pairs_sampled=plan is not None, n_units=data.n_units, max_tau=max_tau)
+                     pairs_sampled=plan is not None, n_units=data.n_units, max_tau=max_tau, **chance)
 
 
 def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_units: int = MAX_UNITS_ALL_PAIRS,
-                      n_pairs: int = 100_000, rng=None) -> SpikeSyncMatrix:
+                      n_pairs: int = 100_000, null: str = "circular_shift", n_surrogates: int = 20,
+                      dither_window: float | None = None, null_pairs: int = 1000, rng=None,
+                      population: str | None = None, population_column: str = "population") -> SpikeSyncMatrix:
     """SPIKE-synchronization of every pair, as PySpike's ``spike_sync_matrix``, plus the population value.
 
-    Definitions as in :func:`spike_sync` (gaps included); a pair's value is
-    its coincidences over its spikes (1 when neither unit fired).
+    Definitions as in :func:`spike_sync` (gaps and chance level included); a
+    pair's value is its coincidences over its spikes (1 when neither unit
+    fired).
 
     Parameters
     ----------
@@ -391,8 +449,12 @@ def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_unit
         :func:`sttc_matrix`).
     n_pairs : int, default 100000
         Number of pairs sampled above ``max_units`` units.
+    null, n_surrogates, dither_window, null_pairs
+        The chance level of the population value, as in :func:`sttc_matrix`.
     rng : numpy.random.Generator, int or None
-        Random source for pair sampling.
+        Random source for pair sampling and surrogates.
+    population, population_column
+        Units analysed, as in :func:`sttc_matrix`.
 
     Returns
     -------
@@ -402,11 +464,12 @@ def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_unit
     ----------
     Kreuz, T., Mulansky, M. & Bozanic, N. (2015). J. Neurophysiol. 113, 3432-3445.
     """
-    data, plan, coinc, mult = _spike_sync_counts(data, max_tau, max_units, n_pairs, rng)
+    data, plan, coinc, mult, chance = _spike_sync_run(data, max_tau, max_units, n_pairs, null, n_surrogates,
+                                                      dither_window, null_pairs, rng, population, population_column)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(mult > 0, coinc / np.where(mult > 0, mult, 1.0), 1.0)
     if plan is None:
         np.fill_diagonal(values, 1.0)
     n = data.n_units
     return SpikeSyncMatrix(value=_sync_value(coinc, mult), **pair_fields(plan, values), n_pairs=_n_pairs(n, plan),
-                           n_units=n, max_tau=max_tau)
+                           n_units=n, max_tau=max_tau, **chance)
