@@ -239,7 +239,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, method: str = "multitap
                            f"{v.band}_centroid_hz": _excess_centroid(rhythm, v.freq_range),
                            f"{v.band}_p": v.p_peak_holm, f"{v.band}_power_db": v.power_db})
         values["chi"] = golomb_chi(steady, n_surrogates=0).chi
-        values["sttc"] = sttc_matrix(steady, window=sttc_window, n_surrogates=0, rng=rng).value
+        values["sttc"] = sttc_matrix(steady, delta_t=sttc_window, n_surrogates=0, rng=rng).value
         values["onset_time_s"], values["onset_height_hz"] = _onset(data, window=early_window, smoothing=onset_smoothing)
     else:
         for band in dict(bands):
