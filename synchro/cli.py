@@ -176,8 +176,8 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
               help="Surrogates per band test (rhythm verdicts: bootstrap spectra of the peak test and circular "
                    "shifts of the independence test); at least enough for Holm to reach alpha 0.05 across the "
                    "bands (40 for two bands).")
-@click.option("--synchrony-surrogates", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Surrogates for the z-scores of chi and STTC (0: none; each costs as much as the index).")
+@click.option("--synchrony-surrogates", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Circular-shift surrogates of the chance level, z and p of every synchrony index (0: none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every random draw (recorded in the report).")
 @click.option("--time-unit", type=click.Choice(["s", "ms", "us", "samples"]), default=None,
@@ -250,7 +250,7 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
                         quality=None if quality == "all" else quality, columns=columns)
     epoch_table, _, epoch_column = (epochs or "").partition(":")
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
-                   population_column=population_column, window=window,
+                   population_column=population_column, time_window=window,
                    epochs=None if epochs is None else epoch_table or "epochs", epoch_column=epoch_column or None,
                    trials=trials)
     check_section_options(options["epochs"], options["epoch_column"], trials)  # before any file is read

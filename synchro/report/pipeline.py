@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from .._validate import integer_at_least
 from ..core import Recording, SpikeData, intersect_intervals, split_by_intervals
 from ..errors import (
     InvalidDataError,
@@ -78,11 +79,18 @@ FIELD_SIGNALS = ("LFP", "field_proxy")
 #: Onset discarded from simulations (s): the network's start-up transient is not a rhythm.
 SIMULATION_DISCARD = 0.2
 
-#: Coincidence window of the STTC (s).
-STTC_WINDOW = 0.005
+#: Coincidence window of the STTC, Δt (s).
+STTC_DELTA_T = 0.005
 
-#: Counting window of the population Fano factor (s).
-FANO_WINDOW = 0.01
+#: Counting bin width of the population Fano factor (s).
+FANO_BIN_WIDTH = 0.01
+
+#: Circular-shift surrogates of every synchrony index's chance level, per population: p is at least 1/21. On W1
+#: (1000 units, 10 s) all five nulls of the three populations cost about a second (benchmarks/bench_analyze.py).
+SYNCHRONY_SURROGATES = 20
+
+#: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
+NULL_PAIRS = 1000
 
 #: Longest window analysed at once (s): 2**28 bins of 1 ms (about 75 h), 2 GiB per rate array. Longer bounds
 #: are a unit mix-up far more often than a recording (t_stop=1e20 overflowed the binning), and would not fit in
@@ -153,49 +161,53 @@ def _sha256(*paths: Path) -> str:
 class _Run:
     """State of one report being built: settings, results and the skipped list."""
 
-    def __init__(self, *, bands, n_surrogates, sync_surrogates, seed, alpha, progress):
+    def __init__(self, *, bands, n_surrogates, sync_surrogates, rng, alpha, progress):
         self.bands = bands
         self.n_surrogates = n_surrogates
         self.sync_surrogates = sync_surrogates
-        self.seed = seed
+        self.rng = rng  # the int seed, or the caller's Generator
         self.alpha = alpha
         self.progress = progress or (lambda _name: nullcontext())
         self.skipped: list[dict] = []
         self.results: dict = {}
-        self.timings: dict[str, float] = {}
-        self.calls: dict[str, dict] = {}
-        self.prefix = ""  # "LABEL: " while a section (epoch, condition) is analysed
+        self.timings: list[dict] = []
+        self.calls: list[dict] = []
+        self.section = None  # the label while a section (epoch, condition) is analysed
 
+    def where(self, analysis: str, population: str, band: str | None = None) -> dict:
+        """The structured place of one analysis: analysis, section (or None), population and band (or None)."""
+        return {"analysis": analysis, "section": self.section, "population": population, "band": band}
 
-    def step(self, analysis: str, population: str, fn: Callable, data, *args, **kwargs):
-        """Run ``fn(data, *args, **kwargs)``, recording its full keyword parameters; on data it cannot
-        support, record the analysis as skipped and return None."""
-        population = self.prefix + population
-        name = f"{analysis} ({population})"
+    def step(self, analysis: str, population: str, fn: Callable, data, *args, name: str | None = None, **kwargs):
+        """Run ``fn(data, *args, **kwargs)`` (for the band called ``name``, if any), recording its full keyword
+        parameters; on data it cannot support, record the analysis as skipped and return None."""
+        band = name
+        where = self.where(analysis, population, band)
         bound = inspect.signature(fn).bind(data, *args, **kwargs)
         bound.apply_defaults()
-        self.calls[name] = {"function": f"{fn.__module__}.{fn.__name__}",
-                            **{k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}}
+        self.calls.append({**where, "function": f"{fn.__module__}.{fn.__name__}",
+                           "parameters": {k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}})
+        panel = population if self.section is None else f"{self.section}: {population}"
         t0 = time.perf_counter()
         try:
-            with self.progress(name):
+            with self.progress(f"{analysis} ({panel}{'' if band is None else ', ' + band})"):
                 result = fn(data, *args, **kwargs)
         except (InvalidDataError, NothingToAnalyseError) as err:
-            self.skip(analysis, population, str(err))
+            self.skip(analysis, population, str(err), band=band)
             return None
         finally:
-            self.timings[name] = round(time.perf_counter() - t0, 4)
-        self.results[(analysis, population)] = result
+            self.timings.append({**where, "seconds": round(time.perf_counter() - t0, 4)})
+        self.results[(analysis, panel if band is None else f"{panel}, {band}")] = result
         return result
 
-    def skip(self, analysis: str, population: str, reason: str) -> None:
-        self.skipped.append({"analysis": analysis, "population": population, "reason": reason})
+    def skip(self, analysis: str, population: str, reason: str, band: str | None = None) -> None:
+        self.skipped.append({**self.where(analysis, population, band), "reason": reason})
 
 
 def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float]] | None = None,
-                 n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = ALPHA,
-                 population_column: str = "population", discard: float | None = None,
-                 window: tuple[float, float] | None = None, epochs: str | None = None,
+                 n_surrogates: int = 200, synchrony_surrogates: int = SYNCHRONY_SURROGATES, rng=0,
+                 alpha: float = ALPHA, population_column: str = "population", discard: float | None = None,
+                 time_window: tuple[float, float] | None = None, epochs: str | None = None,
                  epoch_column: str | None = None, trials: str | None = None,
                  source: Mapping | None = None, progress: Callable | None = None) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
@@ -211,16 +223,18 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         Surrogates of the independence test and bootstrap spectra of the
         peak test, per population (rhythm verdicts); at least
         :func:`synchro.rhythms.min_surrogates` for the bands and ``alpha``.
-    synchrony_surrogates : int, default 0
-        Circular-shift surrogates for the z-scores of Golomb chi and STTC;
-        0 leaves them out (each surrogate costs as much as the index itself:
-        about 1 s per STTC matrix of 1000 units). Chi's floor for
+    synchrony_surrogates : int, default 20
+        Circular-shift surrogates of the chance level, z and p of every
+        synchrony index (chi, STTC, SPIKE-synchronization, spike contrast,
+        population Fano factor); 0 leaves them undetermined. Chi's floor for
         independent units, ``1/sqrt(N)``, is always reported.
-    rng : int or None, default 0
+    rng : int, numpy.random.Generator or None, default 0
         Seed of every random draw, passed as ``rng`` to every analysis as it
         is: ``band_verdicts(data, rng=seed)`` in a notebook gives the
-        report's numbers for the same data and options. ``None`` draws one,
-        recorded in the report.
+        report's numbers for the same data and options. ``None`` draws a
+        seed, recorded in the report; a Generator is used as it is (the
+        report's seed is then null, with a note: its state is the caller's
+        to record).
     alpha : float, default 0.05
         Significance level of the band verdicts (Holm-corrected across bands).
     population_column : str, default "population"
@@ -230,8 +244,9 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         Seconds dropped from the start of the recording before analysis;
         by default the first 0.2 s of simulated time for simulations
         (recording metadata names a ``simulator``; their start-up transient
-        is no rhythm) and nothing for recordings or when ``window`` is given.
-    window : (float, float), optional
+        is no rhythm) and nothing for recordings or when ``time_window`` is
+        given.
+    time_window : (float, float), optional
         Start and stop (s) of the part of the recording analysed (CLI
         ``--window START:STOP``); it must lie inside the recording's bounds,
         which stay what they are.
@@ -276,20 +291,20 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     from ..rhythms import VERDICT_RULES, check_surrogates
 
     check_surrogates(n_surrogates, len(bands), alpha)  # before any analysis runs
-    seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
+    rng, seed = _seed(rng)
     spikes = recording.spikes
     if population_column != "population" and population_column not in spikes.units:
         raise UsageError(f"no unit column {population_column!r} for --population-column; "
                          f"columns are {list(spikes.units.columns)}")
     spec = _section_spec(recording, epochs, epoch_column, trials)  # options checked before any analysis
     if discard is None:  # simulations start at 0 s; their first 0.2 s is start-up, not dynamics
-        simulated = "simulator" in recording.metadata and window is None
+        simulated = "simulator" in recording.metadata and time_window is None
         discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if simulated else 0.0
     if not 0 <= discard < spikes.duration:
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
-    if window is not None:
-        data = _crop(data, window, spikes)
+    if time_window is not None:
+        data = _crop(data, time_window, spikes)
     if data.duration > MAX_DURATION:
         raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
                                    f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
@@ -297,7 +312,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
                                     "check --t-start/--t-stop/--window and the curation filter (--quality all)")
-    run = _Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, seed=seed, alpha=alpha,
+    synchrony_surrogates = integer_at_least("synchrony_surrogates", synchrony_surrogates, 0)
+    run = _Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, rng=rng, alpha=alpha,
                progress=progress)
     field, field_info = _pick_field(recording, run)
 
@@ -314,18 +330,20 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         rows = Counter(labels)
         for label in table.groups(column):
             if label not in parts:
-                run.skip("all analyses", f"{kind} {label}", f"no observed time of this {kind} in "
-                         f"{data.t_start:g}-{data.t_stop:g} s")
+                run.section = label
+                run.skip("all analyses", "all", f"no observed time of this {kind} in {data.t_start:g}-"
+                         f"{data.t_stop:g} s")
+                run.section = None
         outer, found = run.skipped, False
         for label, part in parts.items():
-            run.skipped, run.prefix = [], f"{label}: "
+            run.skipped, run.section = [], label
             trials = _trials_of(table.intervals[labels == label], part) if kind == "condition" else None
             result = _analyse(run, part, field, field_info, population_column, rates=False, trials=trials)
             found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
             sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
                              "n_rows": int(rows[label]), "intervals": part.support.tolist(),
                              "observed_duration": part.observed_duration, **result, "skipped": run.skipped})
-        run.skipped, run.prefix = outer, ""
+        run.skipped, run.section = outer, None
     if not found:
         reasons = "; ".join(f"{s['analysis']}: {s['reason']}"
                             for s in [*run.skipped, *(x for sec in sections for x in sec["skipped"])][:3])
@@ -342,9 +360,11 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     }
     inp.setdefault("name", "recording")
     parameters = {
-        "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
-        "synchrony_surrogates": run.sync_surrogates, "fano_window": FANO_WINDOW, "discard": discard,
-        "window": [data.t_start, data.t_stop], "population_column": population_column,
+        "seed": seed, "seed_note": None if seed is not None else "a numpy Generator was passed as rng: its state is "
+        "the caller's to record", "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
+        "synchrony_null": {"null": "circular_shift", "n_surrogates": run.sync_surrogates, "null_pairs": NULL_PAIRS},
+        "sttc_delta_t": STTC_DELTA_T, "fano_bin_width": FANO_BIN_WIDTH, "discard": discard,
+        "time_window": [data.t_start, data.t_stop], "population_column": population_column,
         "sections": None if spec is None else {"kind": spec[0], "table": spec[1].name, "column": spec[2]},
         "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,
     }
@@ -353,6 +373,17 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
                   synchrony=whole["synchrony"], coupling=whole["coupling"], skipped=run.skipped, sections=sections,
                   generator=generator, timings=run.timings, data=data, results=run.results)
+
+
+def _seed(rng) -> tuple[int | np.random.Generator, int | None]:
+    """The rng every analysis gets (an int seed, or the caller's Generator) and the seed the report records."""
+    if isinstance(rng, np.random.Generator):
+        return rng, None
+    if rng is None:
+        rng = int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise UsageError(f"rng must be an int seed, a numpy Generator or None; got {type(rng).__name__}")
+    return int(rng), int(rng)
 
 
 def _trials_of(rows: np.ndarray, part: SpikeData) -> np.ndarray | None:
@@ -525,7 +556,7 @@ def _rhythms(run: _Run, pop: str, data: SpikeData):
     from .. import rhythms
 
     result = run.step("rhythms", pop, rhythms.band_verdicts, data, bands=run.bands, n_surrogates=run.n_surrogates,
-                      alpha=run.alpha, rng=run.seed)
+                      alpha=run.alpha, rng=run.rng)
     if result is None:
         return None
     return {band: _band_record(result[band]) for band in run.bands}
@@ -545,13 +576,23 @@ def _band_record(v) -> dict:
     return {name: record[name] for name in RHYTHM_FIELDS}
 
 
-def _defined(run: _Run, analysis: str, pop: str, value, why: str) -> float | None:
+def _defined(run: _Run, analysis: str, pop: str, value, why: str, band: str | None = None) -> float | None:
     """``value`` as a float, or None with ``why`` recorded in ``skipped``: an undefined statistic (NaN: one
     spike, one unit, no variance) is reported as undetermined with its reason, never as a number."""
     if value is None or not np.isfinite(value):
-        run.skip(analysis, pop, f"undetermined: {why}")
+        run.skip(analysis, pop, f"undetermined: {why}", band=band)
         return None
     return float(value)
+
+
+def _against_chance(run: _Run, analysis: str, pop: str, value, result, why: str) -> dict:
+    """One synchrony index as report.json carries it: its value, chance level, z and p (each None when
+    undetermined)."""
+    def first(x):  # Fano's fields are arrays over bin widths; the report uses one width
+        return None if x is None else float(np.ravel(x)[0])
+
+    return {"value": _defined(run, analysis, pop, value, why), "chance": first(result.chance), "z": first(result.z),
+            "p": first(result.p)}
 
 
 def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
@@ -561,7 +602,7 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
     if data.n_units < 2:
         run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
         return out
-    baseline = dict(n_surrogates=run.sync_surrogates)
+    null = dict(n_surrogates=run.sync_surrogates, rng=run.rng)
     n_active = int(np.count_nonzero(data.spike_counts))
     if n_active < 2:
         # Pairwise measures compare units' spikes: with one unit firing, SPIKE-synchronization and spike contrast
@@ -569,21 +610,19 @@ def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
         run.skip("pairwise synchrony (chi, sttc, spike_sync, spike_contrast)", pop,
                  f"undetermined: {n_active} of {data.n_units} units have spikes; synchrony compares at least two")
     else:
-        if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
-                          rng=run.seed)) is not None:
-            out.update(chi=_defined(run, "chi", pop, r.chi, "the population trace or the units' traces have no "
-                                    "variance"), chi_z=r.z_score, chi_floor=r.floor_chi)
-        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
-                          rng=run.seed)) is not None:
-            out.update(sttc_mean=_defined(run, "sttc", pop, r.value, "no unit pair with spikes in both units"),
-                       sttc_z=r.z_score)
-        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
-                          rng=run.seed)) is not None:
-            out.update(spike_sync=_defined(run, "spike_sync", pop, r.value, "no spike with a partner to match"))
-        if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
-            out.update(spike_contrast=_defined(run, "spike_contrast", pop, r.value, "no bin size with activity"))
-    if (r := run.step("fano", pop, synchrony.population_fano, data, windows=(FANO_WINDOW,))) is not None:
-        out.update(fano=_defined(run, "fano", pop, r.fano[0], f"no spikes in any {FANO_WINDOW * 1e3:g} ms window"))
+        if (r := run.step("chi", pop, synchrony.golomb_chi, data, **null)) is not None:
+            out["chi"] = {**_against_chance(run, "chi", pop, r.chi, r, "the population trace or the units' traces "
+                                            "have no variance"), "floor": r.floor_chi}
+        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, delta_t=STTC_DELTA_T, null_pairs=NULL_PAIRS,
+                          **null)) is not None:
+            out["sttc"] = _against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units")
+        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, null_pairs=NULL_PAIRS, **null)) is not None:
+            out["spike_sync"] = _against_chance(run, "spike_sync", pop, r.value, r, "no spike with a partner to match")
+        if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data, **null)) is not None:
+            out["spike_contrast"] = _against_chance(run, "spike_contrast", pop, r.value, r, "no bin size with activity")
+    if (r := run.step("fano", pop, synchrony.population_fano, data, bin_widths=(FANO_BIN_WIDTH,), **null)) is not None:
+        out["fano"] = _against_chance(run, "fano", pop, r.fano[0], r,
+                                      f"no spikes in any {FANO_BIN_WIDTH * 1e3:g} ms bin")
     return out
 
 
@@ -592,24 +631,24 @@ def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int, trials=
 
     out = {}
     for band, (lo, hi) in run.bands.items():
-        r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
-                     channel=channel, trials=trials)
+        r = run.step("phase_locking", pop, coupling.phase_locking, data, field, band=(lo, hi), channel=channel,
+                     trials=trials, name=band)
         if r is not None:
-            where, n = f"{pop}, {band}", r.population_n_spikes
+            n = r.population_n_spikes
             if n < 2:
                 # With one spike the PLV is 1 and the phase is that spike's: numbers, but no locking to speak of.
-                run.skip("phase_locking", where, f"undetermined: {n} spike(s) with a field phase; phase locking "
-                         "needs at least 2")
+                run.skip("phase_locking", pop, f"undetermined: {n} spike(s) with a field phase; phase locking "
+                         "needs at least 2", band=band)
                 out[band] = {"ppc": None, "ppc1": None, "plv": None, "preferred_phase": None, "rayleigh_p": None,
                              "n_spikes": n}
                 continue
-            out[band] = {"ppc": _defined(run, "ppc", where, r.population_ppc0, "no pair of spikes"),
-                         "ppc1": _defined(run, "ppc1", where, r.population_ppc1,
-                                          "needs spikes of at least two units (pairs across units)"),
+            out[band] = {"ppc": _defined(run, "ppc", pop, r.population_ppc0, "no pair of spikes", band),
+                         "ppc1": _defined(run, "ppc1", pop, r.population_ppc1,
+                                          "needs spikes of at least two units (pairs across units)", band),
                          "plv": r.population_plv, "preferred_phase": r.population_preferred_phase,
                          "rayleigh_p": r.population_rayleigh_p, "n_spikes": n}
             # Phase histograms for the figures; filtering one field channel again costs milliseconds.
-            run.step("phases", f"{pop}, {band}", coupling.spike_phases, data, field, band=(lo, hi), channel=channel)
+            run.step("phases", pop, coupling.spike_phases, data, field, band=(lo, hi), channel=channel, name=band)
     # Pooled coherence only: the per-unit spectra would cost seconds and the report shows the pooled curve.
     run.step("coherence", pop, coupling.spike_field_coherence, data, field, channel=channel, per_unit=False)
     return out
