@@ -85,7 +85,7 @@ def by_epoch(session):
 
 def _numbers(verdict) -> dict:
     """A band's report.json record from a library BandVerdict, for equality with the report's."""
-    from synchro.report.analyses import band_record as _band_record
+    from synchro.report._analyses import band_record as _band_record
 
     return _band_record(verdict)
 

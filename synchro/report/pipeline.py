@@ -59,7 +59,7 @@ from ..errors import (
     SynchroWarning,
     UsageError,
 )
-from .analyses import (
+from ._analyses import (
     FANO_BIN_WIDTH,
     FIELD_SIGNALS,
     NULL_PAIRS,

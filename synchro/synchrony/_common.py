@@ -153,6 +153,11 @@ def pair_sample(n: int, n_pairs: int, gen) -> tuple[np.ndarray, np.ndarray] | No
     return None if n * (n - 1) // 2 <= n_pairs else pair_plan(n, 1, n_pairs, gen)
 
 
+def n_pairs_of(n: int, plan) -> int:
+    """Pairs of ``n`` units in ``plan`` (all of them when None)."""
+    return n * (n - 1) // 2 if plan is None else plan[0].size
+
+
 def check_pair_args(max_units, n_pairs) -> tuple[int, int]:
     return integer_at_least("max_units", max_units, 2), integer_at_least("n_pairs", n_pairs, 1)
 

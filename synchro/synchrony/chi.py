@@ -213,6 +213,8 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     if isinstance(data, Signal):
         if data.n_channels < 2:
             raise NothingToAnalyseError("golomb_chi needs a signal with at least two channels (one per unit)")
+        if population is not None:
+            raise UsageError("population selects units of spike data; a Signal's channels have no unit table")
         if null != "circular_shift" or dither_window is not None:
             raise UsageError(f"for a Signal only null='circular_shift' (without dither_window) applies; got {null!r}")
         traces = np.ascontiguousarray(data.data.T)
