@@ -82,33 +82,31 @@ class SpikeContrast(AgainstChance):
 
 
 @jit
-def _contrast_sums(times, unit, edges):
-    # One bin size in one pass over the spikes (grouped by unit, sorted within units): the integer sums of
-    # elephant's contrast and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin closed,
-    # i.e. searchsorted(edges, t, "right") - 1 capped at the last bin); the first guess from the step is
-    # corrected against the edges themselves, so the bins are those of the edges and not of the division.
+def _contrast_sums(times, unit, edges, last_bin):
+    # One bin size in one pass over the spikes in time order (``times`` sorted, ``unit`` alongside): the integer sums of elephant's contrast
+    # and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin closed): a spike's bin is the
+    # last edge at or before it, capped at the last bin, found by walking the edges forward once.
+    # ``last_bin[u]``: unit u's latest bin so far (its spikes arrive in time order).
     n_edges = edges.size
     n_hist = n_edges - 1
-    step = edges[1] - edges[0]
     per_bin = np.zeros(n_hist, dtype=np.int64)
     present = np.zeros(n_hist, dtype=np.int64)
     both = np.zeros(n_hist, dtype=np.int64)
-    last_unit, last_bin = -1, -1
+    last_bin[:] = -1
+    g = 0
     for i in range(times.size):
         t = times[i]
-        g = min(max(int((t - edges[0]) / step), 0), n_edges - 1)
         while g + 1 < n_edges and edges[g + 1] <= t:
             g += 1
-        while g > 0 and edges[g] > t:
-            g -= 1
         h = min(g, n_hist - 1)
         per_bin[h] += 1
         u = unit[i]
-        if u != last_unit or h != last_bin:  # the unit's first spike in bin h
+        previous = last_bin[u]
+        if h != previous:  # the unit's first spike in bin h
             present[h] += 1
-            if u == last_unit and h == last_bin + 1:  # present in bins h - 1 and h
-                both[last_bin] += 1
-            last_unit, last_bin = u, h
+            if previous >= 0 and previous == h - 1:  # present in bins h - 1 and h
+                both[previous] += 1
+            last_bin[u] = h
     weighted = total = jumps = 0
     for k in range(n_hist - 1):
         theta = per_bin[k] + per_bin[k + 1]
@@ -138,10 +136,13 @@ def _contrast_curves(times: np.ndarray, data: SpikeData, min_bin: float, bin_shr
     t_start, t_stop = data.t_start - isi_min, end + isi_min
     bin_size, bin_min = duration / 2, max(isi_min / 2, min_bin)
     times = np.ascontiguousarray(times, dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    in_time, unit_in_time, last_bin = times[order], unit[order], np.empty(data.n_units, dtype=np.int64)
     sizes, contrast, active = [], [], []
     while bin_size >= bin_min:
         step = bin_size / 2
-        weighted, total, jumps = _contrast_sums(times, unit, np.arange(t_start, t_stop + step, step))
+        weighted, total, jumps = _contrast_sums(in_time, unit_in_time, np.arange(t_start, t_stop + step, step),
+                                                last_bin)
         active.append((weighted / total - 1) / (data.n_units - 1))
         contrast.append(jumps / (2 * times.size))
         sizes.append(bin_size)
