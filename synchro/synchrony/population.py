@@ -83,10 +83,10 @@ class SpikeContrast(AgainstChance):
 
 @jit
 def _contrast_sums(times, unit, edges, last_bin):
-    # One bin size in one pass over the spikes in time order (``times`` sorted, ``unit`` alongside): the integer sums of elephant's contrast
-    # and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin closed): a spike's bin is the
-    # last edge at or before it, capped at the last bin, found by walking the edges forward once.
-    # ``last_bin[u]``: unit u's latest bin so far (its spikes arrive in time order).
+    # One bin size in one pass over the spikes in time order (``times`` sorted, ``unit`` alongside): the integer
+    # sums of elephant's contrast and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin
+    # closed): a spike's bin is the last edge at or before it, capped at the last bin, found by walking the edges
+    # forward once. ``last_bin[u]``: unit u's latest bin so far (its spikes arrive in time order).
     n_edges = edges.size
     n_hist = n_edges - 1
     per_bin = np.zeros(n_hist, dtype=np.int64)
