@@ -217,3 +217,30 @@ def test_report_json_matches_the_shipped_schema_and_the_schema_bites(small_recor
         assert errors and all(e.startswith("rhythms/all/alpha") for e in errors), (change, errors)
     assert schema_errors({**doc, "schema_version": "2.0"})
     assert schema_errors({k: v for k, v in doc.items() if k != "timings"})
+
+
+def test_schema_bites_on_packed_keys_and_synchrony_records(small_recording):
+    """Timings are records, not "analysis (population)" keys, and a synchrony index carries value, chance, z
+    and p: the schema refuses the 2.x shapes."""
+    from conftest import schema_errors
+
+    doc = json.loads(json.dumps(build_report(small_recording, n_surrogates=40, rng=0).to_dict(), allow_nan=False))
+    assert schema_errors({**doc, "timings": {"sttc (all)": 0.1}})
+    sync = json.loads(json.dumps(doc["synchrony"]))
+    sync["all"]["sttc"] = {"value": 0.1, "chance": 0.0, "z": 3.0, "p": 0.0}  # p of a Monte Carlo test is never 0
+    assert schema_errors({**doc, "synchrony": sync})
+    sync["all"] = {"sttc_mean": 0.1, "sttc_z": 3.0}
+    assert schema_errors({**doc, "synchrony": sync})
+
+
+def test_rng_is_an_int_seed_or_a_generator(small_recording):
+    """An int is the recorded seed; a Generator is used as it is, the seed recorded as null with a note; both are
+    passed on to every analysis, so the same seed (or the same Generator state) gives the same report."""
+    by_seed = build_report(small_recording, n_surrogates=40, rng=5)
+    assert by_seed.parameters["seed"] == 5 and by_seed.parameters["seed_note"] is None
+    a = build_report(small_recording, n_surrogates=40, rng=np.random.default_rng(5))
+    b = build_report(small_recording, n_surrogates=40, rng=np.random.default_rng(5))
+    assert a.parameters["seed"] is None and "Generator" in a.parameters["seed_note"]
+    assert a.to_dict()["synchrony"] == b.to_dict()["synchrony"]
+    with pytest.raises(UsageError, match="rng"):
+        build_report(small_recording, n_surrogates=40, rng="five")
