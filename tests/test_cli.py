@@ -95,7 +95,7 @@ def planted_run(files, tmp_path_factory):
 
 def test_verdicts_match_the_planted_rhythms(planted_run):
     doc = planted_run["doc"]
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == "3.0"
     assert doc["input"]["units"] == 200 and doc["input"]["metadata"]["curation"]  # 20 noise units left out
     rhythms = doc["rhythms"]
     assert set(rhythms) == {"all", "exc", "inh"}
@@ -125,7 +125,7 @@ def test_report_json_schema_2_carries_a_verdict_word_per_band(planted_run):
     from synchro.report.pipeline import RHYTHM_FIELDS
 
     doc = planted_run["doc"]
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == "3.0"
     for pop, bands in doc["rhythms"].items():
         assert set(bands) == {"alpha", "gamma"}
         for band, v in bands.items():
@@ -154,14 +154,14 @@ def test_synchrony_of_independent_units_sits_at_its_floor_and_matches_elephant(p
     from elephant.spike_train_synchrony import spike_contrast
 
     inh = planted_run["doc"]["synchrony"]["inh"]
-    assert inh["chi"] == pytest.approx(1 / np.sqrt(40), rel=0.3)
-    assert inh["fano"] == pytest.approx(1.0, abs=0.25)  # Poisson population count
-    assert abs(inh["sttc_mean"]) < 0.02
-    assert planted_run["doc"]["synchrony"]["exc"]["fano"] > 1.3  # 40 Hz co-modulation
+    assert inh["chi"]["value"] == pytest.approx(1 / np.sqrt(40), rel=0.3)
+    assert inh["fano"]["value"] == pytest.approx(1.0, abs=0.25)  # Poisson population count
+    assert abs(inh["sttc"]["value"]) < 0.02
+    assert planted_run["doc"]["synchrony"]["exc"]["fano"]["value"] > 1.3  # 40 Hz co-modulation
     rec = io.read(files["nwb"])
     sub = rec.spikes.select(population="inh")
     trains = [neo.SpikeTrain(t, units="s", t_start=sub.t_start, t_stop=sub.t_stop) for t in sub.trains()]
-    assert inh["spike_contrast"] == pytest.approx(spike_contrast(trains, t_start=sub.t_start * pq.s,
+    assert inh["spike_contrast"]["value"] == pytest.approx(spike_contrast(trains, t_start=sub.t_start * pq.s,
                                                                  t_stop=sub.t_stop * pq.s), rel=1e-9)
 
 

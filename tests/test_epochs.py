@@ -179,7 +179,7 @@ def test_report_has_one_section_per_epoch_with_the_planted_verdicts(by_epoch):
     """The ADn/CA1 case: the whole-session verdict mixes sleep and wake; per epoch, theta is present in wake
     only (the module docstring argues each answer)."""
     doc = by_epoch.to_dict()
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == "3.0"
     assert doc["rhythms"] == {} and doc["parameters"]["sections"] == {"kind": "epoch", "table": "epochs",
                                                                      "column": "tags"}
     sections = doc["sections"]
@@ -228,7 +228,8 @@ def test_trials_give_one_section_per_condition(session):
     # trials' 8 Hz modulation is found in the spectrum averaged over the trials alone (p at its smallest, 1/41,
     # with 40 surrogates, times 2 for Holm).
     sleep = sections["sleep-trial"]["synchrony"]["all"]
-    assert sleep["chi"] == pytest.approx(sleep["chi_floor"], abs=0.01) and sleep["fano"] == pytest.approx(1.0, abs=0.05)
+    assert sleep["chi"]["value"] == pytest.approx(sleep["chi"]["floor"], abs=0.01)
+    assert sleep["fano"]["value"] == pytest.approx(1.0, abs=0.05)
     theta = sections["wake-trial"]["rhythms"]["all"]["theta"]
     assert theta["verdict"] == "present" and theta["peak_hz"] == 8.0
     # PPC1 pairs spikes of different real trials (Vinck et al. 2012): the report passes each condition's rows
@@ -351,7 +352,7 @@ def test_epochs_within_a_window_are_cut_to_it_and_those_outside_are_skipped(sess
                        rng=0)
     assert [(s["label"], s["intervals"], s["observed_duration"]) for s in rep.sections] == \
            [("wake", [[T + 5.0, 2 * T]], T - 5.0)]
-    assert {"analysis": "all analyses", "population": "epoch sleep",
+    assert {"analysis": "all analyses", "section": "sleep", "population": "all", "band": None,
             "reason": f"no observed time of this epoch in {T + 5:g}-{2 * T:g} s"} in rep.skipped
     assert rep.sections[0]["rhythms"]["all"]["theta"]["verdict"] == "present"
 
