@@ -92,7 +92,7 @@ plt.show()
 # remain present.
 
 published = versions["published (net.m numerics)"].spikes
-(shifted,) = surrogate_spikes(published, method="circular_shift", n_surrogates=1, rng=SEED)
+(shifted,) = surrogate_spikes(published, null="circular_shift", n_surrogates=1, rng=SEED)
 panels = {name: rec.spikes for name, rec in versions.items()}
 panels["published, every train shifted"] = shifted
 fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True, layout="constrained")

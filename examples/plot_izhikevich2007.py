@@ -57,9 +57,9 @@ plt.show()
 result = band_verdicts(spikes, discard=0.2, rng=0, bands={"alpha": (8, 13), "beta": (14, 29), "gamma": (30, 80)})
 print(result.summary())
 chi = golomb_chi(spikes.restrict(0.2, None), rng=0)
-sttc = sttc_matrix(spikes.restrict(0.2, None), window=0.005, rng=0)
-print(f"Golomb chi {chi.chi:.3f} (independent units: about {chi.floor_chi:.3f}, z = {chi.z_score:.1f}); "
-      f"mean STTC {sttc.value:.3f} (z = {sttc.z_score:.1f})")
+sttc = sttc_matrix(spikes.restrict(0.2, None), delta_t=0.005, rng=0)
+print(f"Golomb chi {chi.chi:.3f} (independent units: about {chi.floor_chi:.3f}, z = {chi.z:.1f}); "
+      f"mean STTC {sttc.value:.3f} (z = {sttc.z:.1f})")
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 result.plot(ax=ax1, fmax=200)
 sttc.plot(ax=ax2)

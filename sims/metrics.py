@@ -43,7 +43,7 @@ class RunMetrics:
         Hz: a steadier frequency estimate than the peak), ``<band>_p`` (peak-test p-value, Holm-adjusted
         across bands), ``<band>_power_db`` (dB over the aperiodic fit);
         ``chi`` (Golomb chi, 10 ms exponential kernel); ``sttc`` (mean STTC,
-        ``sttc_window``); ``onset_time_s`` (s) and ``onset_height_hz``
+        ``sttc_delta_t``); ``onset_time_s`` (s) and ``onset_height_hz``
         (spikes/s per unit) of the onset transient, the largest peak of the
         population rate in the first ``early_window``. NaN where
         undefined (no spikes).
@@ -130,7 +130,7 @@ def check_windows(duration: float, *, discard: float, early_window: float) -> No
 
 
 def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(), n_surrogates: int = 50,
-                alpha: float = 0.05, discard: float = 0.2, early_window: float = 0.1, sttc_window: float = 0.005,
+                alpha: float = 0.05, discard: float = 0.2, early_window: float = 0.1, sttc_delta_t: float = 0.005,
                 onset_smoothing: float = 0.002, rng=0) -> RunMetrics:
     """Reduce one run to the numbers a sensitivity sweep compares.
 
@@ -155,7 +155,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(),
     early_window : float, default 0.1
         Window of the onset transient and of the per-unit counts kept for
         :func:`synchro.sensitivity.spike_count_divergence` (s).
-    sttc_window : float, default 0.005
+    sttc_delta_t : float, default 0.005
         Coincidence window of the STTC (s).
     onset_smoothing : float, default 0.002
         SD of the Gaussian smoothing the 1 ms population rate before the
@@ -192,7 +192,7 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(),
                            f"{v.name}_centroid_hz": _excess_centroid(rhythm, v.band),
                            f"{v.name}_p": v.p_peak_holm, f"{v.name}_power_db": v.power_db})
         values["chi"] = golomb_chi(steady, n_surrogates=0).chi
-        values["sttc"] = sttc_matrix(steady, window=sttc_window, n_surrogates=0, rng=rng).value
+        values["sttc"] = sttc_matrix(steady, delta_t=sttc_delta_t, n_surrogates=0, rng=rng).value
         values["onset_time_s"], values["onset_height_hz"] = _onset(data, window=early_window, smoothing=onset_smoothing)
     else:
         for band in dict(bands):
@@ -201,6 +201,6 @@ def run_metrics(data: SpikeData, *, bands=DEFAULT_BANDS, estimator=Multitaper(),
         values.update(chi=math.nan, sttc=math.nan, onset_time_s=math.nan, onset_height_hz=math.nan)
     params = {"bands": {k: list(v) for k, v in dict(bands).items()}, "estimator": estimator.to_dict(),
               "null": "circular_shift", "n_surrogates": n_surrogates, "alpha": alpha, "seed": seed, "discard": discard,
-              "early_window": early_window, "sttc_window": sttc_window, "chi_kernel": "exponential 10 ms",
+              "early_window": early_window, "sttc_delta_t": sttc_delta_t, "chi_kernel": "exponential 10 ms",
               "onset_smoothing": onset_smoothing}
     return RunMetrics({k: float(v) for k, v in values.items()}, np.asarray(early, dtype=np.int64), params)

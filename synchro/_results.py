@@ -13,8 +13,8 @@ __all__ = ["Result"]
 class Result:
     """Shared ``to_dict`` of the frozen result dataclasses (NaN becomes None)."""
 
-    method: ClassVar[str]
+    analysis: ClassVar[str]
 
     def to_dict(self) -> dict:
-        """Method name, parameters and values as plain JSON types (NaN and inf as None)."""
-        return jsonable({"method": self.method, **{f.name: getattr(self, f.name) for f in fields(self)}})
+        """Analysis name, parameters and values as plain JSON types (NaN and inf as None)."""
+        return jsonable({"analysis": self.analysis, **{f.name: getattr(self, f.name) for f in fields(self)}})

@@ -50,7 +50,7 @@ from .core.checks.arguments import integer_at_least
 from .errors import UsageError
 
 __all__ = [
-    "SURROGATE_METHODS",
+    "SURROGATE_NULLS",
     "circular_shift",
     "dither",
     "isi_shuffle",
@@ -272,7 +272,7 @@ def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None
 
 def _check_dither_window(data: SpikeData, dither_window) -> float:
     if dither_window is None:
-        raise UsageError("method 'dither' needs dither_window, the half-width of the displacement in seconds "
+        raise UsageError("null 'dither' needs dither_window, the half-width of the displacement in seconds "
                          "(e.g. dither_window=0.025)")
     dither_window = float(dither_window)
     if not (0.0 < dither_window < data.duration):
@@ -345,42 +345,42 @@ def isi_shuffle(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
     return np.minimum(first[:, group] + elapsed, np.nextafter(group_stop, -np.inf)[group])
 
 
-def _dither_method(data, *, n_surrogates, dither_window=None, rng=None):
+def _dither_null(data, *, n_surrogates, dither_window=None, rng=None):
     return dither(data, n_surrogates=n_surrogates, dither_window=dither_window, rng=rng)
 
 
 def _no_window(fn: Callable) -> Callable:
-    def method(data, *, n_surrogates, dither_window=None, rng=None):
+    def draw(data, *, n_surrogates, dither_window=None, rng=None):
         if dither_window is not None:
-            raise UsageError(f"dither_window applies only to method 'dither', not {fn.__name__!r}; leave it out")
+            raise UsageError(f"dither_window applies only to null 'dither', not {fn.__name__!r}; leave it out")
         return fn(data, n_surrogates=n_surrogates, rng=rng)
 
-    return method
+    return draw
 
 
-#: Surrogate methods by name; each takes ``(data, *, n_surrogates, dither_window, rng)``.
-SURROGATE_METHODS: dict[str, Callable[..., np.ndarray]] = {
+#: Surrogate nulls by name; each takes ``(data, *, n_surrogates, dither_window, rng)``.
+SURROGATE_NULLS: dict[str, Callable[..., np.ndarray]] = {
     "circular_shift": _no_window(circular_shift),
-    "dither": _dither_method,
+    "dither": _dither_null,
     "isi_shuffle": _no_window(isi_shuffle),
 }
 
 
-def surrogate_times(data: SpikeData, *, method: str = "circular_shift", n_surrogates: int,
+def surrogate_times(data: SpikeData, *, null: str = "circular_shift", n_surrogates: int,
                     dither_window: float | None = None, rng=None) -> np.ndarray:
-    """Surrogate spike times of every unit, stacked: the dispatcher over :data:`SURROGATE_METHODS`.
+    """Surrogate spike times of every unit, stacked: the dispatcher over :data:`SURROGATE_NULLS`.
 
     Parameters
     ----------
     data : SpikeData
         Spikes to resample.
-    method : {"circular_shift", "dither", "isi_shuffle"}
+    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
         Null model (see the module docstring).
     n_surrogates : int
         Number of surrogates.
     dither_window : float, optional
         Half-width of the dither in seconds; required by, and only allowed
-        with, ``method="dither"``.
+        with, ``null="dither"``.
     rng : numpy.random.Generator, int or None
         Random source.
 
@@ -393,17 +393,16 @@ def surrogate_times(data: SpikeData, *, method: str = "circular_shift", n_surrog
     Raises
     ------
     UsageError
-        Unknown method, bad ``n_surrogates`` or ``dither_window``.
+        Unknown null, bad ``n_surrogates`` or ``dither_window``.
     """
     try:
-        fn = SURROGATE_METHODS[method]
+        fn = SURROGATE_NULLS[null]
     except (KeyError, TypeError):
-        valid = sorted(SURROGATE_METHODS)
-        raise UsageError(f"unknown surrogate method {method!r}; valid methods are {valid}") from None
+        raise UsageError(f"unknown surrogate null {null!r}; valid nulls are {sorted(SURROGATE_NULLS)}") from None
     return fn(data, n_surrogates=n_surrogates, dither_window=dither_window, rng=rng)
 
 
-def surrogate_spikes(data: SpikeData, *, method: str = "circular_shift", n_surrogates: int,
+def surrogate_spikes(data: SpikeData, *, null: str = "circular_shift", n_surrogates: int,
                      dither_window: float | None = None, rng=None) -> list[SpikeData]:
     """Surrogate data sets as a list of :class:`~synchro.core.SpikeData`.
 
@@ -411,12 +410,12 @@ def surrogate_spikes(data: SpikeData, *, method: str = "circular_shift", n_surro
     ----------
     data : SpikeData
         Spikes to resample.
-    method : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
+    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
         Null model (see the module docstring).
     n_surrogates : int
         Number of surrogates.
     dither_window : float, optional
-        Half-width of the dither in seconds (``method="dither"`` only).
+        Half-width of the dither in seconds (``null="dither"`` only).
     rng : numpy.random.Generator, int or None
         Random source; the same seed gives the same list.
 
@@ -431,6 +430,6 @@ def surrogate_spikes(data: SpikeData, *, method: str = "circular_shift", n_surro
     Grün, S. (2009). Data-driven significance estimation for precise spike
     correlation. J. Neurophysiol. 101, 1126-1140.
     """
-    rows = surrogate_times(data, method=method, n_surrogates=n_surrogates, dither_window=dither_window, rng=rng)
+    rows = surrogate_times(data, null=null, n_surrogates=n_surrogates, dither_window=dither_window, rng=rng)
     return [SpikeData(row, data.offsets, data.units, data.t_start, data.t_stop, intervals=data.intervals,
-                      metadata={**data.metadata, "surrogate": method}) for row in rows]
+                      metadata={**data.metadata, "surrogate": null}) for row in rows]

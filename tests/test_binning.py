@@ -51,7 +51,7 @@ def test_every_analysis_that_bins_counts_the_same(on_edges):
     # Spectra and verdicts: the population rate.
     np.testing.assert_allclose(population_rate(data, bin_width=BIN).rate * data.n_units * BIN, counts, rtol=1e-12)
     # Population Fano factor in 1 ms windows: its counts' variance over their mean.
-    fano = population_fano(data, windows=(BIN,))
+    fano = population_fano(data, bin_widths=(BIN,))
     assert fano.fano[0] == pytest.approx(counts.var(ddof=1) / counts.mean(), rel=1e-12)
     # Golomb chi sampled at 1 kHz with a Gaussian kernel far narrower than a sample (no smoothing): chi of the
     # per-unit counts.

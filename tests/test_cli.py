@@ -185,14 +185,14 @@ def test_synchrony_of_independent_units_sits_at_its_floor_and_matches_elephant(p
     from elephant.spike_train_synchrony import spike_contrast
 
     inh = planted_run["doc"]["synchrony"]["inh"]
-    assert inh["chi"] == pytest.approx(1 / np.sqrt(40), rel=0.3)
-    assert inh["fano"] == pytest.approx(1.0, abs=0.25)  # Poisson population count
-    assert abs(inh["sttc_mean"]) < 0.02
-    assert planted_run["doc"]["synchrony"]["exc"]["fano"] > 1.3  # 40 Hz co-modulation
+    assert inh["chi"]["value"] == pytest.approx(1 / np.sqrt(40), rel=0.3)
+    assert inh["fano"]["value"] == pytest.approx(1.0, abs=0.25)  # Poisson population count
+    assert abs(inh["sttc"]["value"]) < 0.02
+    assert planted_run["doc"]["synchrony"]["exc"]["fano"]["value"] > 1.3  # 40 Hz co-modulation
     rec = io.read(files["nwb"])
     sub = rec.spikes.select(population="inh")
     trains = [neo.SpikeTrain(t, units="s", t_start=sub.t_start, t_stop=sub.t_stop) for t in sub.trains()]
-    assert inh["spike_contrast"] == pytest.approx(spike_contrast(trains, t_start=sub.t_start * pq.s,
+    assert inh["spike_contrast"]["value"] == pytest.approx(spike_contrast(trains, t_start=sub.t_start * pq.s,
                                                                  t_stop=sub.t_stop * pq.s), rel=1e-9)
 
 
@@ -217,8 +217,8 @@ def test_report_folder_holds_json_figures_and_html(planted_run):
     assert "http://" not in html and "https://" not in html  # openable offline
     assert (folder / "summary.txt").read_text() in planted_run["stdout"]
     # Every number can be recomputed: each call's function and full keyword arguments are recorded.
-    call = doc["parameters"]["calls"]["rhythms (exc)"]
-    assert call["function"] == "synchro.rhythms.band_verdicts" and call["n_surrogates"] == int(SURROGATES)
+    (call,) = [c for c in doc["parameters"]["calls"] if (c["analysis"], c["population"]) == ("rhythms", "exc")]
+    assert call["function"] == "synchro.rhythms.band_verdicts" and call["parameters"]["n_surrogates"] == int(SURROGATES)
     assert {"numpy", "scipy", "synchro", "python"} <= set(doc["versions"])
     # Nothing written beside the input, no temporary folders left.
     assert sorted(p.name for p in planted_run["work"].iterdir()) == ["synchro-report-planted"]

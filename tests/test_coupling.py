@@ -208,5 +208,5 @@ def test_results_serialise_and_plot(locked):
     for res in (spike_field_coherence(data, sig), spike_phases(data, sig, band=(30, 50)),
                 phase_locking(data, sig, band=(30, 50))):
         d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
-        assert d["method"] == res.method
+        assert d["analysis"] == res.analysis
         assert res.plot().figure is not None

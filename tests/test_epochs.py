@@ -85,7 +85,7 @@ def by_epoch(session):
 
 def _numbers(verdict) -> dict:
     """A band's report.json record from a library BandVerdict, for equality with the report's."""
-    from synchro.report.pipeline import _band_record
+    from synchro.report._analyses import band_record as _band_record
 
     return _band_record(verdict)
 
@@ -202,9 +202,9 @@ def test_report_has_one_section_per_epoch_with_the_planted_verdicts(by_epoch):
 
 def test_window_equals_the_epoch_section_and_keeps_the_recording_bounds(session, by_epoch):
     """An epoch of one interval and --window over it analyse the same data: the same numbers, bit for bit."""
-    rep = analyze_file(session, window=(T, 2 * T), bands=BANDS, n_surrogates=SURROGATES, rng=0)
+    rep = analyze_file(session, time_window=(T, 2 * T), bands=BANDS, n_surrogates=SURROGATES, rng=0)
     wake = by_epoch.sections[1]
-    assert rep.parameters["window"] == [T, 2 * T]
+    assert rep.parameters["time_window"] == [T, 2 * T]
     assert (rep.input["t_start"], rep.input["t_stop"]) == (0.0, 2 * T)
     assert rep.rhythms == wake["rhythms"] and rep.synchrony == wake["synchrony"] and rep.coupling == wake["coupling"]
     assert rep.sections == [] and rep.parameters["sections"] is None
@@ -228,14 +228,16 @@ def test_trials_give_one_section_per_condition(session):
     # trials' 8 Hz modulation is found in the spectrum averaged over the trials alone (p at its smallest, 1/41,
     # with 40 surrogates, times 2 for Holm).
     sleep = sections["sleep-trial"]["synchrony"]["all"]
-    assert sleep["chi"] == pytest.approx(sleep["chi_floor"], abs=0.01) and sleep["fano"] == pytest.approx(1.0, abs=0.05)
+    assert sleep["chi"]["value"] == pytest.approx(sleep["chi"]["floor"], abs=0.01)
+    assert sleep["fano"]["value"] == pytest.approx(1.0, abs=0.05)
     theta = sections["wake-trial"]["rhythms"]["all"]["theta"]
     assert theta["verdict"] == "present" and theta["peak_hz"] == 8.0
     # PPC1 pairs spikes of different real trials (Vinck et al. 2012): the report passes each condition's rows
     # (not merged) to phase_locking, and the locking is the same in every wake trial, so PPC1 is PPC0's value.
     wake = [[a, b] for a, b, r in rows if r["condition"] == "wake-trial"]
-    call = rep.parameters["calls"]["phase_locking (wake-trial: all, theta)"]
-    assert np.asarray(call["trials"]).tolist() == wake
+    (call,) = [c for c in rep.parameters["calls"] if (c["analysis"], c["section"], c["population"], c["band"])
+               == ("phase_locking", "wake-trial", "all", "theta")]
+    assert np.asarray(call["parameters"]["trials"]).tolist() == wake
     assert sections["wake-trial"]["coupling"]["all"]["theta"]["ppc1"] == pytest.approx(0.0625, abs=0.04)
     html = __import__("synchro.report.html", fromlist=["render_html"]).render_html(rep, rep.summary(), [])
     assert html.count('<h3 class="section">Condition ') == 2
@@ -245,7 +247,7 @@ def test_whole_recording_report_is_unchanged_without_the_options(session):
     rep = analyze_file(session, bands=BANDS, n_surrogates=SURROGATES, rng=0)
     doc = rep.to_dict()
     assert doc["sections"] == [] and doc["parameters"]["sections"] is None
-    assert doc["parameters"]["window"] == [0.0, 2 * T] and set(doc["rhythms"]) == {"all"}
+    assert doc["parameters"]["time_window"] == [0.0, 2 * T] and set(doc["rhythms"]) == {"all"}
     assert doc["input"]["interval_tables"]["epochs"] == {"rows": 2, "columns": ["tags"]}
 
 
@@ -264,7 +266,7 @@ def test_cli_seed_gives_the_library_numbers(session, tmp_path):
     lib = band_verdicts(rec.spikes, rng=3, bands=BANDS, n_surrogates=SURROGATES)
     for band in BANDS:
         assert doc["rhythms"]["all"][band] == json.loads(json.dumps(_numbers(lib[band])))
-    assert doc["parameters"]["calls"]["rhythms (all)"]["rng"] == 3
+    assert {c["parameters"]["rng"] for c in doc["parameters"]["calls"] if c["analysis"] == "rhythms"} == {3}
 
 
 def test_simulation_report_equals_the_library_with_its_discard():
@@ -294,7 +296,7 @@ def test_window_crops_on_the_command_line(session, tmp_path):
                                str(tmp_path / "w")])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["parameters"]["window"] == [T, 2 * T] and doc["input"]["t_stop"] == 2 * T
+    assert doc["parameters"]["time_window"] == [T, 2 * T] and doc["input"]["t_stop"] == 2 * T
     assert doc["rhythms"]["all"]["theta"]["verdict"] == "present"
     res = runner.invoke(main, ["analyze", str(session), "--t-start", f"{T:g}", "--t-stop", f"{2 * T:g}", "-q",
                                "-o", str(tmp_path / "b")])
@@ -346,11 +348,11 @@ def test_figures_of_a_sectioned_report_have_one_spectrum_per_section(by_epoch):
 
 
 def test_epochs_within_a_window_are_cut_to_it_and_those_outside_are_skipped(session):
-    rep = analyze_file(session, epochs="epochs", window=(T + 5.0, 2 * T), bands=BANDS, n_surrogates=SURROGATES,
+    rep = analyze_file(session, epochs="epochs", time_window=(T + 5.0, 2 * T), bands=BANDS, n_surrogates=SURROGATES,
                        rng=0)
     assert [(s["label"], s["intervals"], s["observed_duration"]) for s in rep.sections] == \
            [("wake", [[T + 5.0, 2 * T]], T - 5.0)]
-    assert {"analysis": "all analyses", "population": "epoch sleep",
+    assert {"analysis": "all analyses", "section": "sleep", "population": "all", "band": None,
             "reason": f"no observed time of this epoch in {T + 5:g}-{2 * T:g} s"} in rep.skipped
     assert rep.sections[0]["rhythms"]["all"]["theta"]["verdict"] == "present"
 

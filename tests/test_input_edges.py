@@ -83,10 +83,10 @@ def test_all_units_silent_but_one_leaves_pairwise_synchrony_undetermined(tmp_pat
     doc = json.loads(out)
     sync = doc["synchrony"]["all"]
     # SPIKE-sync and spike contrast said 0.000 and STTC null without a reason: values of nothing compared.
-    for key in ("chi", "sttc_mean", "spike_sync", "spike_contrast"):
+    for key in ("chi", "sttc", "spike_sync", "spike_contrast"):
         assert sync.get(key) is None, key
     assert _reasons(doc, "undetermined: 1 of 5 units have spikes")
-    assert sync["fano"] == pytest.approx(sync["fano"]) and np.isfinite(sync["fano"])  # one train has a Fano factor
+    assert np.isfinite(sync["fano"]["value"])  # one train has a Fano factor
     for v in doc["rhythms"]["all"].values():
         # Circular shifts of one train leave the spectrum as it is: no independence test, as for one unit.
         assert v["single_unit"] is True and v["p_independent"] is None

@@ -32,14 +32,22 @@ def test_parse_bands():
             parse_bands(bad)
 
 
+def _call(doc: dict, analysis: str, population: str) -> dict:
+    """The recorded call of one analysis of one population (outside sections)."""
+    (call,) = [c for c in doc["parameters"]["calls"] if (c["analysis"], c["population"], c["section"], c["band"])
+               == (analysis, population, None, None)]
+    return call
+
+
 def test_same_seed_same_report_and_every_number_recomputable(session, report):
     again = build_report(session, n_surrogates=49, rng=11).to_dict()
     first = report.to_dict()
     for key in ("rhythms", "synchrony", "coupling", "parameters", "skipped"):
         assert again[key] == first[key]
     # The recorded call reproduces the verdicts when run alone, outside the report.
-    call = dict(first["parameters"]["calls"]["rhythms (inh)"])
-    assert call.pop("function") == "synchro.rhythms.band_verdicts"
+    record = _call(first, "rhythms", "inh")
+    assert record["function"] == "synchro.rhythms.band_verdicts"
+    call = dict(record["parameters"])
     call["bands"] = {k: tuple(v) for k, v in call["bands"].items()}
     estimator = dict(call.pop("estimator"))  # recorded as its to_dict(): name and fields
     call["estimator"] = {"welch": rhythms.Welch, "multitaper": rhythms.Multitaper}[estimator.pop("name")](**estimator)
@@ -54,8 +62,8 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
         assert alone[band].peak_hz == recorded["peak_hz"]
     # Every analysis gets the seed itself (rng=11, as a notebook would pass it), and another seed gives other
     # surrogates.
-    seeds = {first["parameters"]["calls"][f"{a} ({p})"]["rng"] for a in ("rhythms", "chi", "sttc", "spike_sync")
-             for p in ("all", "exc", "inh")}
+    seeds = {_call(first, a, p)["parameters"]["rng"]
+             for a in ("rhythms", "chi", "sttc", "spike_sync", "spike_contrast", "fano") for p in ("all", "exc", "inh")}
     assert seeds == {11}
     other = build_report(session, n_surrogates=49, rng=12).to_dict()
     assert other["rhythms"]["inh"]["alpha"]["p_independent"] != first["rhythms"]["inh"]["alpha"]["p_independent"]
@@ -71,7 +79,14 @@ def test_json_is_strict_and_carries_the_required_fields(report):
     for bands in doc["rhythms"].values():
         for v in bands.values():
             assert v["verdict"] in rhythms.VERDICTS and v["present"] is (v["verdict"] == "present")
-    assert {"chi", "sttc_mean", "spike_sync", "spike_contrast", "fano"} <= set(doc["synchrony"]["all"])
+    assert set(doc["synchrony"]["all"]) == {"chi", "sttc", "spike_sync", "spike_contrast", "fano"}
+    for name, index in doc["synchrony"]["all"].items():
+        # Every index against its chance level, computed by default (20 surrogates: p is at least 1/21).
+        assert index["chance"] is not None and 1 / 21 <= index["p"] <= 1, name
+    assert doc["parameters"]["synchrony_null"]["n_surrogates"] == 20
+    # Structured records, not "analysis (population)" keys.
+    (sttc,) = [t for t in doc["timings"] if (t["analysis"], t["population"]) == ("sttc", "exc")]
+    assert set(sttc) == {"analysis", "section", "population", "band", "seconds"} and sttc["seconds"] >= 0
     assert {"ppc", "plv", "preferred_phase"} <= set(doc["coupling"]["inh"]["alpha"])
     assert doc["parameters"]["bands"] == {"alpha": [8.0, 13.0], "gamma": [30.0, 80.0]}
 
@@ -90,15 +105,15 @@ def test_what_the_data_cannot_support_is_skipped_with_a_reason():
     slow = Signal(gen.standard_normal(600), 150.0, name="LFP")
     report = build_report(Recording(spikes, {"LFP": slow}), n_surrogates=40)
     assert set(report.coupling["all"]) == {"alpha"}
-    reasons = {(s["analysis"], s["population"]): s["reason"] for s in report.skipped}
-    assert "too slow for a band up to 80 Hz" in reasons[("phase_locking", "all, gamma")]
+    reasons = {(s["analysis"], s["population"], s["band"]): s["reason"] for s in report.skipped}
+    assert "too slow for a band up to 80 Hz" in reasons[("phase_locking", "all", "gamma")]
 
 
 def test_simulations_drop_their_onset_and_empty_windows_are_refused():
     gen = np.random.default_rng(4)
     spikes = SpikeData.from_trains([np.sort(gen.uniform(0, 2, 30)) for _ in range(4)], t_stop=2.0)
     report = build_report(Recording(spikes, metadata={"simulator": "brian2"}), n_surrogates=40)
-    assert report.parameters["window"] == [0.2, 2.0] and report.data.t_start == 0.2
+    assert report.parameters["time_window"] == [0.2, 2.0] and report.data.t_start == 0.2
     silent = SpikeData.from_trains([np.empty(0)] * 3, t_stop=2.0)
     with pytest.raises(NothingToAnalyseError, match="no spikes in 0-2 s"):
         build_report(Recording(silent))
@@ -204,3 +219,30 @@ def test_report_json_matches_the_shipped_schema_and_the_schema_bites(small_recor
         assert errors and all(e.startswith("rhythms/all/alpha") for e in errors), (change, errors)
     assert schema_errors({**doc, "schema_version": "2.0"})
     assert schema_errors({k: v for k, v in doc.items() if k != "timings"})
+
+
+def test_schema_bites_on_packed_keys_and_synchrony_records(small_recording):
+    """Timings are records, not "analysis (population)" keys, and a synchrony index carries value, chance, z
+    and p: the schema refuses the 2.x shapes."""
+    from conftest import schema_errors
+
+    doc = json.loads(json.dumps(build_report(small_recording, n_surrogates=40, rng=0).to_dict(), allow_nan=False))
+    assert schema_errors({**doc, "timings": {"sttc (all)": 0.1}})
+    sync = json.loads(json.dumps(doc["synchrony"]))
+    sync["all"]["sttc"] = {"value": 0.1, "chance": 0.0, "z": 3.0, "p": 0.0}  # p of a Monte Carlo test is never 0
+    assert schema_errors({**doc, "synchrony": sync})
+    sync["all"] = {"sttc_mean": 0.1, "sttc_z": 3.0}
+    assert schema_errors({**doc, "synchrony": sync})
+
+
+def test_rng_is_an_int_seed_or_a_generator(small_recording):
+    """An int is the recorded seed; a Generator is used as it is, the seed recorded as null with a note; both are
+    passed on to every analysis, so the same seed (or the same Generator state) gives the same report."""
+    by_seed = build_report(small_recording, n_surrogates=40, rng=5)
+    assert by_seed.parameters["seed"] == 5 and by_seed.parameters["seed_note"] is None
+    a = build_report(small_recording, n_surrogates=40, rng=np.random.default_rng(5))
+    b = build_report(small_recording, n_surrogates=40, rng=np.random.default_rng(5))
+    assert a.parameters["seed"] is None and "Generator" in a.parameters["seed_note"]
+    assert a.to_dict()["synchrony"] == b.to_dict()["synchrony"]
+    with pytest.raises(UsageError, match="rng"):
+        build_report(small_recording, n_surrogates=40, rng="five")

@@ -48,7 +48,7 @@ def test_demo_simulates_writes_nwb_and_reports(demo):
     import json
 
     doc = json.loads((folder / "report" / "report.json").read_text())
-    assert doc["parameters"]["window"] == [pytest.approx(0.2), pytest.approx(2.0)]  # onset transient dropped
+    assert doc["parameters"]["time_window"] == [pytest.approx(0.2), pytest.approx(2.0)]  # onset transient dropped
     assert set(doc["rhythms"]) == {"all", "exc", "inh"} and doc["input"]["field"]["name"] == "field_proxy"
     assert doc["coupling"]["exc"]["gamma"]["n_spikes"] > 1000
     # The page opens with the answer: the sentence of every population and band, as report.json words it.

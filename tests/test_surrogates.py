@@ -7,7 +7,7 @@ from scipy import stats
 from synchro.core import SpikeData
 from synchro.errors import UsageError
 from synchro.surrogates import (
-    SURROGATE_METHODS,
+    SURROGATE_NULLS,
     circular_shift,
     dither,
     isi_shuffle,
@@ -40,10 +40,10 @@ def _circular_isis(train, duration):
     return np.sort(np.diff(np.concatenate([train, train[:1] + duration])))
 
 
-@pytest.mark.parametrize("method,kw", [("circular_shift", {}), ("dither", {"dither_window": 0.02}),
+@pytest.mark.parametrize("null,kw", [("circular_shift", {}), ("dither", {"dither_window": 0.02}),
                                        ("isi_shuffle", {})])
-def test_layout_bounds_counts_and_valid_spikedata(data, method, kw):
-    rows = surrogate_times(data, method=method, n_surrogates=25, rng=3, **kw)
+def test_layout_bounds_counts_and_valid_spikedata(data, null, kw):
+    rows = surrogate_times(data, null=null, n_surrogates=25, rng=3, **kw)
     assert rows.shape == (25, data.n_spikes)
     assert rows.min() >= T0 and rows.max() < T1
     for row in rows:
@@ -116,10 +116,10 @@ def test_isi_shuffle_places_train_uniformly():
 
 
 def test_seeding_is_reproducible(data):
-    for method, kw in [("circular_shift", {}), ("dither", {"dither_window": 0.01}), ("isi_shuffle", {})]:
-        a = surrogate_times(data, method=method, n_surrogates=3, rng=11, **kw)
-        b = surrogate_times(data, method=method, n_surrogates=3, rng=np.random.default_rng(11), **kw)
-        c = surrogate_times(data, method=method, n_surrogates=3, rng=12, **kw)
+    for null, kw in [("circular_shift", {}), ("dither", {"dither_window": 0.01}), ("isi_shuffle", {})]:
+        a = surrogate_times(data, null=null, n_surrogates=3, rng=11, **kw)
+        b = surrogate_times(data, null=null, n_surrogates=3, rng=np.random.default_rng(11), **kw)
+        c = surrogate_times(data, null=null, n_surrogates=3, rng=12, **kw)
         assert np.array_equal(a, b) and not np.array_equal(a, c)
     gen, seed = seeded_rng(None)
     assert isinstance(seed, int) and gen.random() == np.random.default_rng(seed).random()
@@ -136,18 +136,18 @@ def test_surrogate_spikes_returns_spikedata(data):
 
 def test_errors_name_the_fix(data):
     with pytest.raises(UsageError, match="circular_shift.*dither.*isi_shuffle"):
-        surrogate_spikes(data, method="jitter", n_surrogates=2)
+        surrogate_spikes(data, null="jitter", n_surrogates=2)
     with pytest.raises(UsageError, match="dither_window"):
-        surrogate_spikes(data, method="dither", n_surrogates=2)
-    with pytest.raises(UsageError, match="only to method 'dither'"):
-        surrogate_spikes(data, method="isi_shuffle", n_surrogates=2, dither_window=0.01)
+        surrogate_spikes(data, null="dither", n_surrogates=2)
+    with pytest.raises(UsageError, match="only to null 'dither'"):
+        surrogate_spikes(data, null="isi_shuffle", n_surrogates=2, dither_window=0.01)
     with pytest.raises(UsageError, match="between 0 and the recording duration"):
         dither(data, n_surrogates=2, dither_window=10.0)
     with pytest.raises(UsageError, match="positive integer"):
         circular_shift(data, n_surrogates=0)
     with pytest.raises(UsageError, match="rng"):
         seeded_rng("seed")
-    assert sorted(SURROGATE_METHODS) == ["circular_shift", "dither", "isi_shuffle"]
+    assert sorted(SURROGATE_NULLS) == ["circular_shift", "dither", "isi_shuffle"]
 
 
 # Time support: observation intervals with gaps -------------------------------------------------------------------
@@ -175,19 +175,19 @@ def test_without_gaps_the_surrogates_are_unchanged(data):
                 "dither": ["0x1.026571da8723ap+1", "0x1.6857e185e9e22p+2", "0x1.bdf7e3b5c95a6p+1"],
                 "isi_shuffle": ["0x1.0169ecd2fd0e8p+1", "0x1.2fa798d2d9260p+2", "0x1.84c4dbeb882d3p+2"]}
     whole = SpikeData(data.times, data.offsets, data.units, T0, T1, intervals=[[T0, T1]])
-    for method, hexes in expected.items():
-        kw = {"dither_window": 0.02} if method == "dither" else {}
-        rows = surrogate_times(data, method=method, n_surrogates=5, rng=3, **kw)
-        assert [float(x).hex() for x in rows[2, picks]] == hexes, method
-        np.testing.assert_array_equal(surrogate_times(whole, method=method, n_surrogates=5, rng=3, **kw), rows)
+    for null, hexes in expected.items():
+        kw = {"dither_window": 0.02} if null == "dither" else {}
+        rows = surrogate_times(data, null=null, n_surrogates=5, rng=3, **kw)
+        assert [float(x).hex() for x in rows[2, picks]] == hexes, null
+        np.testing.assert_array_equal(surrogate_times(whole, null=null, n_surrogates=5, rng=3, **kw), rows)
 
 
-@pytest.mark.parametrize("method,kw", [("circular_shift", {}), ("dither", {"dither_window": 0.2}),
+@pytest.mark.parametrize("null,kw", [("circular_shift", {}), ("dither", {"dither_window": 0.2}),
                                        ("isi_shuffle", {})])
-def test_surrogates_stay_in_the_observed_intervals(gapped, method, kw):
+def test_surrogates_stay_in_the_observed_intervals(gapped, null, kw):
     # Before time support every null spread spikes over [t_start, t_stop): into the gaps, where nothing was
     # observed (circular shift put about a fifth of them there). Now each unit keeps its count in every interval.
-    rows = surrogate_times(gapped, method=method, n_surrogates=30, rng=5, **kw)
+    rows = surrogate_times(gapped, null=null, n_surrogates=30, rng=5, **kw)
     k = np.searchsorted(GAPPED[:, 0], rows, side="right") - 1
     assert np.all((k >= 0) & (rows < GAPPED[np.maximum(k, 0), 1]))
     want = _interval_counts(gapped.times, gapped.offsets)

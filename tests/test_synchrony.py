@@ -74,7 +74,7 @@ def test_sttc_equals_elephant_with_rtol_zero(dataset, request, monkeypatch):
     data, trains = request.getfixturevalue(dataset)
     elephant_sttc = _elephant_sttc_rtol0(monkeypatch)
     sts = _neo(trains)
-    ours = sttc_matrix(data, window=0.005, n_surrogates=0).matrix
+    ours = sttc_matrix(data, delta_t=0.005, n_surrogates=0).matrix
     ref = np.array([[elephant_sttc(a, b, dt=0.005 * pq.s) for b in sts] for a in sts])
     assert np.array_equal(np.isnan(ours), np.isnan(ref))
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12, equal_nan=True)
@@ -86,7 +86,7 @@ def test_sttc_elephant_default_rtol_widens_the_window_late_in_a_recording():
 
     a, b = np.array([2000.0, 2001.0]), np.array([2000.006, 2001.006])
     data = SpikeData.from_trains([a, b], t_start=1990.0, t_stop=2010.0)
-    ours = sttc_matrix(data, window=0.005, n_surrogates=0).value
+    ours = sttc_matrix(data, delta_t=0.005, n_surrogates=0).value
     theirs = spike_time_tiling_coefficient(*_neo([a, b], 1990.0, 2010.0), dt=0.005 * pq.s)
     assert ours == pytest.approx((0 - 0.001) / (1 - 0), abs=1e-12)  # P = 0, T = 20 ms / 20 s
     assert theirs == pytest.approx(1.0)
@@ -113,9 +113,9 @@ def test_sttc_counts_a_spike_exactly_window_away(monkeypatch):
     data = SpikeData.from_trains([a, b, c], t_stop=1.0)
     expected = np.array([[1.0, sttc_ab, sttc_ac], [sttc_ab, 1.0, sttc_bc], [sttc_ac, sttc_bc, 1.0]])
     # The all-pairs kernel (global time order) and the sampled-pairs kernel (merge of each pair) both.
-    full = sttc_matrix(data, window=w, n_surrogates=0)
+    full = sttc_matrix(data, delta_t=w, n_surrogates=0)
     np.testing.assert_allclose(full.matrix, expected, rtol=0, atol=1e-15)
-    sampled = sttc_matrix(data, window=w, max_units=2, n_pairs=3, n_surrogates=0, rng=0)
+    sampled = sttc_matrix(data, delta_t=w, max_units=2, n_pairs=3, n_surrogates=0, rng=0)
     assert sampled.pairs_sampled and sampled.pairs.tolist() == [[0, 1], [0, 2], [1, 2]]
     np.testing.assert_allclose(sampled.pair_values, [sttc_ab, sttc_ac, sttc_bc], rtol=0, atol=1e-15)
     # elephant agrees on the boundary, with rtol 0 and with its default rtol (1e-5 |t| < 1e-5 s is far
@@ -146,10 +146,10 @@ def test_sttc_surrogate_baseline_separates_correlated_from_independent():
                                     for _ in range(12)], t_stop=T)
     null_ind = sttc_matrix(independent, n_surrogates=30, rng=5)
     null_sh = sttc_matrix(shared, n_surrogates=30, rng=5)
-    assert abs(null_ind.z_score) < 4 and abs(null_ind.null_mean) < 0.02
-    assert null_sh.z_score > 20 and null_sh.value > 0.8
+    assert abs(null_ind.z) < 4 and abs(null_ind.chance) < 0.02
+    assert null_sh.z > 20 and null_sh.value > 0.8
     assert (null_sh.null, null_sh.n_surrogates, null_sh.seed) == ("circular_shift", 30, 5)
-    assert sttc_matrix(shared, n_surrogates=30, rng=5).null_sd == null_sh.null_sd  # seeded
+    assert sttc_matrix(shared, n_surrogates=30, rng=5).chance_sd == null_sh.chance_sd  # seeded
 
 
 def test_pair_plan_inverts_the_upper_triangle_index():
@@ -238,14 +238,14 @@ def test_correlation_matrix_equals_elephant(dataset, binary, request):
 
 def test_population_fano_poisson_and_synchronous():
     rng = np.random.default_rng(4)
-    pois = population_fano(SpikeData.from_trains(_poisson(rng, 50, 10.0), t_stop=T), windows=(0.005, 0.01, 0.05))
-    # sd of a sample Fano factor of Poisson counts is about sqrt(2 / n_windows): <= 0.063 here
+    pois = population_fano(SpikeData.from_trains(_poisson(rng, 50, 10.0), t_stop=T), bin_widths=(0.005, 0.01, 0.05))
+    # sd of a sample Fano factor of Poisson counts is about sqrt(2 / n_bins): <= 0.063 here
     np.testing.assert_allclose(pois.fano, 1.0, atol=0.25)
-    assert list(pois.n_windows) == [2000, 1000, 200]
+    assert list(pois.n_bins) == [2000, 1000, 200]
     common = np.sort(rng.uniform(0, T, 100))
-    sync = population_fano(SpikeData.from_trains([common] * 20, t_stop=T), windows=(0.01,))
+    sync = population_fano(SpikeData.from_trains([common] * 20, t_stop=T), bin_widths=(0.01,))
     assert sync.fano[0] > 15  # each event brings 20 spikes: Fano about 20
-    regular = population_fano(SpikeData.from_trains([np.arange(0.005, T, 0.01)], t_stop=T), windows=(0.01,))
+    regular = population_fano(SpikeData.from_trains([np.arange(0.005, T, 0.01)], t_stop=T), bin_widths=(0.01,))
     assert regular.fano[0] == 0.0
 
 
@@ -268,7 +268,7 @@ def test_golomb_chi_known_answers():
                      n_surrogates=10, rng=1)
     assert ind.floor_chi_squared == 1 / n and ind.floor_chi == pytest.approx(n ** -0.5)
     assert ind.chi_squared == pytest.approx(1 / n, rel=0.2)
-    assert abs(ind.z_score) < 4 and ind.null_mean == pytest.approx(ind.floor_chi, rel=0.1)
+    assert abs(ind.z) < 4 and ind.chance == pytest.approx(ind.floor_chi, rel=0.1)
     v = rng.normal(size=(20000, 1))
     assert golomb_chi(Signal(np.repeat(v, 8, axis=1), 1000.0), n_surrogates=0).chi == pytest.approx(1.0)
     noise = golomb_chi(Signal(rng.normal(size=(20000, 40)), 1000.0), n_surrogates=5, rng=2)
@@ -280,9 +280,9 @@ def test_golomb_chi_sees_shared_input_above_surrogates():
     common = np.sort(rng.uniform(0, T, 80))
     trains = [np.sort(np.concatenate([common[rng.random(80) < 0.5], rng.uniform(0, T, 40)])) for _ in range(30)]
     res = golomb_chi(SpikeData.from_trains(trains, t_stop=T), n_surrogates=10, rng=3)
-    assert res.chi > 2 * res.floor_chi and res.z_score > 10
+    assert res.chi > 2 * res.floor_chi and res.z > 10
     d = res.to_dict()
-    assert d["method"] == "golomb_chi" and d["seed"] == 3 and d["null"] == "circular_shift"
+    assert d["analysis"] == "golomb_chi" and d["seed"] == 3 and d["null"] == "circular_shift"
     json.dumps(d, allow_nan=False)
 
 
@@ -291,7 +291,7 @@ def test_results_serialise_to_strict_json(mixed):
     for res in (sttc_matrix(data, n_surrogates=0), spike_sync_matrix(data), spike_contrast(data),
                 correlation_matrix(data), population_fano(data), kuramoto_order(data)):
         d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
-        assert d["method"] == res.method
+        assert d["analysis"] == res.analysis
 
 
 def test_results_plot():
@@ -309,11 +309,11 @@ def test_results_plot():
 def test_bad_input_raises_specific_errors():
     t = np.array([1.0, 2.0])
     two = SpikeData.from_trains([t, t + 0.5], t_stop=T)
-    with pytest.raises(UsageError, match="window"):
-        sttc_matrix(two, window=0)
+    with pytest.raises(UsageError, match="delta_t"):
+        sttc_matrix(two, delta_t=0)
     with pytest.raises(UsageError, match="kernel"):
         golomb_chi(two, kernel="boxcar")
-    with pytest.raises(UsageError, match="surrogate method"):
+    with pytest.raises(UsageError, match="surrogate null"):
         sttc_matrix(two, null="shuffle", n_surrogates=2)
     with pytest.raises(UsageError, match="n_surrogates"):
         sttc_matrix(two, n_surrogates=-1)
@@ -323,8 +323,8 @@ def test_bad_input_raises_specific_errors():
         spike_contrast(SpikeData.from_trains([[1.0], [2.0]], t_stop=T))
     with pytest.raises(UsageError, match="bin_shrink_factor"):
         spike_contrast(two, bin_shrink_factor=1.5)
-    with pytest.raises(UsageError, match="window"):
-        population_fano(two, windows=(6.0,))
+    with pytest.raises(UsageError, match="bin width"):
+        population_fano(two, bin_widths=(6.0,))
     with pytest.raises(TypeError, match="SpikeData"):
         sttc_matrix([t, t])
 
@@ -346,7 +346,7 @@ def test_cross_checks_hold_with_t_start_not_zero(mixed, monkeypatch):
     sts = _neo(trains, t_start=offset, t_stop=offset + T)
     elephant_sttc = _elephant_sttc_rtol0(monkeypatch)
     ref = np.array([[elephant_sttc(a, b, dt=0.005 * pq.s) for b in sts] for a in sts])
-    np.testing.assert_allclose(sttc_matrix(data, window=0.005, n_surrogates=0).matrix, ref, rtol=0, atol=1e-12,
+    np.testing.assert_allclose(sttc_matrix(data, delta_t=0.005, n_surrogates=0).matrix, ref, rtol=0, atol=1e-12,
                                equal_nan=True)
     pyspike = [spk.SpikeTrain(t, edges=(offset, offset + T)) for t in trains]
     assert spike_sync(data).value == pytest.approx(spk.spike_sync(pyspike), abs=1e-12)

@@ -185,7 +185,7 @@ def test_sttc_tiles_stop_at_a_gap():
     data = SpikeData.from_trains([[0.998, 2.5], [0.5, 2.501]], t_stop=3.0, intervals=[[0, 1], [2, 3]])
     ta, tb, pa, pb = 0.0085, 0.01, 0.5, 0.5
     expected = 0.5 * ((pa - tb) / (1 - pa * tb) + (pb - ta) / (1 - pb * ta))
-    assert sttc_matrix(data, window=0.005, n_surrogates=0).matrix[0, 1] == pytest.approx(expected, abs=1e-12)
+    assert sttc_matrix(data, delta_t=0.005, n_surrogates=0).matrix[0, 1] == pytest.approx(expected, abs=1e-12)
     # A gap shorter than the window: a tile covers the observed time on both sides of it, not the gap.
     tiles = _kernels.tiled_fractions_in_support(np.array([0.999]), np.array([0, 1]),
                                                 np.array([[0.0, 1.0], [1.002, 3.0]]), 0.005)
@@ -244,9 +244,9 @@ def test_binned_measures_say_when_observed_time_is_too_short():
     with pytest.raises(NothingToAnalyseError, match="inside the observation intervals"):
         correlation_matrix(data, bin_width=0.3)
     with pytest.raises(NothingToAnalyseError, match="inside the observation intervals"):
-        population_fano(data, windows=[0.3])
+        population_fano(data, bin_widths=[0.3])
     with pytest.raises(UsageError, match="in 10 s"):
-        population_fano(data, windows=[6.0])
+        population_fano(data, bin_widths=[6.0])
 
 
 # PPC over real trials ---------------------------------------------------------------------------------------

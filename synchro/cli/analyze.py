@@ -68,8 +68,8 @@ def _time_window(ctx, param, value):
               help="Surrogates per band test (rhythm verdicts: bootstrap spectra of the peak test and circular "
                    "shifts of the independence test); at least enough for Holm to reach alpha 0.05 across the "
                    "bands (40 for two bands).")
-@click.option("--synchrony-surrogates", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Surrogates for the z-scores of chi and STTC (0: none; each costs as much as the index).")
+@click.option("--synchrony-surrogates", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Circular-shift surrogates of the chance level, z and p of every synchrony index (0: none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every random draw (recorded in the report).")
 @click.option("--time-unit", type=click.Choice(["s", "ms", "us", "samples"]), default=None,

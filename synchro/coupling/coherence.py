@@ -51,7 +51,7 @@ class SpikeFieldCoherence(Result):
         Analysed span in seconds.
     """
 
-    method: ClassVar[str] = "spike_field_coherence"
+    analysis: ClassVar[str] = "spike_field_coherence"
     freqs: np.ndarray
     coherence: np.ndarray
     pooled: np.ndarray

@@ -45,7 +45,7 @@ class SpikePhases(Result):
         its edge margins).
     """
 
-    method: ClassVar[str] = "spike_phases"
+    analysis: ClassVar[str] = "spike_phases"
     phases: np.ndarray
     times: np.ndarray
     offsets: np.ndarray
@@ -222,7 +222,7 @@ class PhaseLocking(Result):
         Spikes left out: without a phase, or outside every trial.
     """
 
-    method: ClassVar[str] = "phase_locking"
+    analysis: ClassVar[str] = "phase_locking"
     n_spikes: np.ndarray
     plv: np.ndarray
     ppc0: np.ndarray

@@ -64,7 +64,7 @@ def _figure(n_rows: int, n_cols: int = 1, *, height: float = 3.0, width: float =
 
 
 def _shown_window(report) -> tuple[float, float]:
-    t0, t1 = report.parameters["window"]
+    t0, t1 = report.parameters["time_window"]
     return t0, min(t1, t0 + SHOWN_SECONDS)
 
 
@@ -120,8 +120,8 @@ def _sttc(report):
     pop = next(p for p in report.panels if ("sttc", p) in report.results)
     fig, axes = _figure(1, height=6.0, width=7.0)
     report.results[("sttc", pop)].plot(ax=axes[0, 0])
-    window_ms = report.parameters["calls"][f"sttc ({pop})"]["window"] * 1e3
-    axes[0, 0].set_title(f"STTC, {plain_label(pop)} ({window_ms:g} ms window)", loc="left")
+    delta_ms = report.results[("sttc", pop)].delta_t * 1e3
+    axes[0, 0].set_title(f"STTC, {plain_label(pop)} (\u0394t {delta_ms:g} ms)", loc="left")
     return fig
 
 

@@ -4,7 +4,14 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
-Schema 3.0 (from 2.1): the recorded calls (``parameters.calls``) name the
+Schema 3.0 (from 2.1): every synchrony index is an object ``{value, chance,
+z, p}`` (chi adds ``floor``) against its circular-shift null
+(``parameters.synchrony_null``; ``chi_z``, ``sttc_mean``, ``sttc_z`` are
+gone); ``timings``, ``parameters.calls`` and ``skipped`` are lists of
+records with ``analysis``, ``section``, ``population`` and ``band`` fields
+instead of keys like ``"sttc (wake: exc)"``; ``parameters.window`` is
+``time_window``, ``fano_window`` is ``fano_bin_width``, with
+``sttc_delta_t`` and ``seed_note`` (why ``seed`` is null); the recorded calls name the
 spectral estimator as ``estimator`` (``{"name": "welch", "nperseg", "noverlap",
 "window"}`` or ``{"name": "multitaper", "nw", "adaptive"}``) instead of
 ``method``/``nperseg``/``noverlap``/``nw``/``adaptive``, and the population
@@ -69,13 +76,16 @@ class Report:
         surrogates; None for one unit), ``fit_p_value`` (the background's
         goodness of fit) and ``single_unit``.
     synchrony : dict
-        ``synchrony[population]``: ``chi``, ``sttc_mean``, ``spike_sync``,
-        ``spike_contrast``, ``fano`` and their z-scores where computed.
+        ``synchrony[population][index]`` for ``chi``, ``sttc``,
+        ``spike_sync``, ``spike_contrast``, ``fano``: ``value``, ``chance``
+        (mean over the surrogates), ``z``, ``p`` (one-sided Monte Carlo),
+        each None when undetermined; chi adds ``floor`` (``1/sqrt(N)``).
     coupling : dict
         ``coupling[population][band]``: ``ppc``, ``plv``,
         ``preferred_phase`` (rad), ``rayleigh_p``, ``n_spikes``.
     skipped : list of dict
-        ``{"analysis", "population", "reason"}`` for every analysis not run.
+        ``{"analysis", "section", "population", "band", "reason"}`` for
+        every analysis not run (section and band None where they do not apply).
     sections : list of dict
         With epochs or trial conditions, one per label, in order of first
         appearance: ``kind`` (``"epoch"`` or ``"condition"``), ``label``,
@@ -86,8 +96,8 @@ class Report:
         the top level. Empty without epochs or trials.
     generator : dict
         Program, version, time of creation (UTC) and platform.
-    timings : dict
-        Seconds spent in each step.
+    timings : list of dict
+        ``{"analysis", "section", "population", "band", "seconds"}`` per step.
     data : SpikeData
         The spikes analysed (for figures; not serialised).
     results : dict
@@ -104,7 +114,7 @@ class Report:
     skipped: list
     sections: list
     generator: dict
-    timings: dict
+    timings: list
     data: SpikeData = field(repr=False, compare=False)
     results: dict = field(repr=False, compare=False)
 

@@ -25,7 +25,7 @@ every analysis of every population and recorded in its parameters
 ``band_verdicts(data, rng=S)`` on the same data with the same options give
 the same numbers. The data analysed are the recording's spikes, minus the
 first 0.2 s of a simulation (``parameters.discard``) and cut to
-``parameters.window``.
+``parameters.time_window``.
 
 With ``epochs=`` (CLI ``--epochs``) or ``trials=`` (``--trials``), the
 analyses run once per epoch label or trial condition, on the spikes of
@@ -37,10 +37,8 @@ per label.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import platform
 import sys
-import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -53,13 +51,26 @@ import numpy as np
 
 from .. import __version__
 from ..core import Recording, SpikeData, intersect_intervals, split_by_intervals
+from ..core.checks.arguments import integer_at_least
 from ..errors import (
-    InvalidDataError,
     NothingToAnalyseError,
     NotInFileError,
     RecordingBoundsError,
     SynchroWarning,
     UsageError,
+)
+from ._analyses import (
+    FANO_BIN_WIDTH,
+    FIELD_SIGNALS,
+    NULL_PAIRS,
+    RHYTHM_FIELDS,
+    STTC_DELTA_T,
+    SYNCHRONY_SURROGATES,
+    Run,
+    analyse,
+    pick_field,
+    population_counts,
+    populations_of,
 )
 from .model import Report
 
@@ -72,17 +83,8 @@ DEFAULT_BANDS = {"alpha": (8.0, 13.0), "gamma": (30.0, 80.0)}
 #: Family-wise error rate of the band verdicts (Holm across bands), for each of the two tests.
 ALPHA = 0.05
 
-#: Signals used as the field for spike-field coupling, in order of preference.
-FIELD_SIGNALS = ("LFP", "field_proxy")
-
 #: Onset discarded from simulations (s): the network's start-up transient is not a rhythm.
 SIMULATION_DISCARD = 0.2
-
-#: Coincidence window of the STTC (s).
-STTC_WINDOW = 0.005
-
-#: Counting window of the population Fano factor (s).
-FANO_WINDOW = 0.01
 
 #: Longest window analysed at once (s): 2**28 bins of 1 ms (about 75 h), 2 GiB per rate array. Longer bounds
 #: are a unit mix-up far more often than a recording (t_stop=1e20 overflowed the binning), and would not fit in
@@ -150,52 +152,10 @@ def _sha256(*paths: Path) -> str:
     return h.hexdigest()
 
 
-class _Run:
-    """State of one report being built: settings, results and the skipped list."""
-
-    def __init__(self, *, bands, n_surrogates, sync_surrogates, seed, alpha, progress):
-        self.bands = bands
-        self.n_surrogates = n_surrogates
-        self.sync_surrogates = sync_surrogates
-        self.seed = seed
-        self.alpha = alpha
-        self.progress = progress or (lambda _name: nullcontext())
-        self.skipped: list[dict] = []
-        self.results: dict = {}
-        self.timings: dict[str, float] = {}
-        self.calls: dict[str, dict] = {}
-        self.prefix = ""  # "LABEL: " while a section (epoch, condition) is analysed
-
-
-    def step(self, analysis: str, population: str, fn: Callable, data, *args, **kwargs):
-        """Run ``fn(data, *args, **kwargs)``, recording its full keyword parameters; on data it cannot
-        support, record the analysis as skipped and return None."""
-        population = self.prefix + population
-        name = f"{analysis} ({population})"
-        bound = inspect.signature(fn).bind(data, *args, **kwargs)
-        bound.apply_defaults()
-        self.calls[name] = {"function": f"{fn.__module__}.{fn.__name__}",
-                            **{k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}}
-        t0 = time.perf_counter()
-        try:
-            with self.progress(name):
-                result = fn(data, *args, **kwargs)
-        except (InvalidDataError, NothingToAnalyseError) as err:
-            self.skip(analysis, population, str(err))
-            return None
-        finally:
-            self.timings[name] = round(time.perf_counter() - t0, 4)
-        self.results[(analysis, population)] = result
-        return result
-
-    def skip(self, analysis: str, population: str, reason: str) -> None:
-        self.skipped.append({"analysis": analysis, "population": population, "reason": reason})
-
-
 def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float]] | None = None,
-                 n_surrogates: int = 200, synchrony_surrogates: int = 0, rng: int | None = 0, alpha: float = ALPHA,
-                 population_column: str = "population", discard: float | None = None,
-                 window: tuple[float, float] | None = None, epochs: str | None = None,
+                 n_surrogates: int = 200, synchrony_surrogates: int = SYNCHRONY_SURROGATES, rng=0,
+                 alpha: float = ALPHA, population_column: str = "population", discard: float | None = None,
+                 time_window: tuple[float, float] | None = None, epochs: str | None = None,
                  epoch_column: str | None = None, trials: str | None = None,
                  source: Mapping | None = None, progress: Callable | None = None) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
@@ -211,16 +171,18 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         Surrogates of the independence test and bootstrap spectra of the
         peak test, per population (rhythm verdicts); at least
         :func:`synchro.rhythms.min_surrogates` for the bands and ``alpha``.
-    synchrony_surrogates : int, default 0
-        Circular-shift surrogates for the z-scores of Golomb chi and STTC;
-        0 leaves them out (each surrogate costs as much as the index itself:
-        about 1 s per STTC matrix of 1000 units). Chi's floor for
+    synchrony_surrogates : int, default 20
+        Circular-shift surrogates of the chance level, z and p of every
+        synchrony index (chi, STTC, SPIKE-synchronization, spike contrast,
+        population Fano factor); 0 leaves them undetermined. Chi's floor for
         independent units, ``1/sqrt(N)``, is always reported.
-    rng : int or None, default 0
+    rng : int, numpy.random.Generator or None, default 0
         Seed of every random draw, passed as ``rng`` to every analysis as it
         is: ``band_verdicts(data, rng=seed)`` in a notebook gives the
-        report's numbers for the same data and options. ``None`` draws one,
-        recorded in the report.
+        report's numbers for the same data and options. ``None`` draws a
+        seed, recorded in the report; a Generator is used as it is (the
+        report's seed is then null, with a note: its state is the caller's
+        to record).
     alpha : float, default 0.05
         Significance level of the band verdicts (Holm-corrected across bands).
     population_column : str, default "population"
@@ -230,8 +192,9 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         Seconds dropped from the start of the recording before analysis;
         by default the first 0.2 s of simulated time for simulations
         (recording metadata names a ``simulator``; their start-up transient
-        is no rhythm) and nothing for recordings or when ``window`` is given.
-    window : (float, float), optional
+        is no rhythm) and nothing for recordings or when ``time_window`` is
+        given.
+    time_window : (float, float), optional
         Start and stop (s) of the part of the recording analysed (CLI
         ``--window START:STOP``); it must lie inside the recording's bounds,
         which stay what they are.
@@ -276,20 +239,20 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     from ..rhythms import VERDICT_RULES, check_surrogates
 
     check_surrogates(n_surrogates, len(bands), alpha)  # before any analysis runs
-    seed = int(np.random.SeedSequence().entropy % 2**63) if rng is None else int(rng)
+    rng, seed = _seed(rng)
     spikes = recording.spikes
     if population_column != "population" and population_column not in spikes.units:
         raise UsageError(f"no unit column {population_column!r} for --population-column; "
                          f"columns are {list(spikes.units.columns)}")
     spec = _section_spec(recording, epochs, epoch_column, trials)  # options checked before any analysis
     if discard is None:  # simulations start at 0 s; their first 0.2 s is start-up, not dynamics
-        simulated = "simulator" in recording.metadata and window is None
+        simulated = "simulator" in recording.metadata and time_window is None
         discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if simulated else 0.0
     if not 0 <= discard < spikes.duration:
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
-    if window is not None:
-        data = _crop(data, window, spikes)
+    if time_window is not None:
+        data = _crop(data, time_window, spikes)
     if data.duration > MAX_DURATION:
         raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
                                    f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
@@ -297,35 +260,38 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
                                     "check --t-start/--t-stop/--window and the curation filter (--quality all)")
-    run = _Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, seed=seed, alpha=alpha,
+    synchrony_surrogates = integer_at_least("synchrony_surrogates", synchrony_surrogates, 0)
+    run = Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, rng=rng, alpha=alpha,
                progress=progress)
-    field, field_info = _pick_field(recording, run)
+    field, field_info = pick_field(recording, run)
 
     sections = []
     if spec is None:
-        whole = _analyse(run, data, field, field_info, population_column, rates=True)
+        whole = analyse(run, data, field, field_info, population_column, rates=True)
         found = whole["rhythms"] or whole["synchrony"] or whole["coupling"]
     else:
         kind, table, column = spec
-        whole = {"populations": _counts(_populations(data, population_column)), "rhythms": {}, "synchrony": {},
-                 "coupling": {}}
+        whole = {"populations": population_counts(populations_of(data, population_column)), "rhythms": {},
+                 "synchrony": {}, "coupling": {}}
         parts = split_by_intervals(data, table, column)
         labels = table.labels(column)
         rows = Counter(labels)
         for label in table.groups(column):
             if label not in parts:
-                run.skip("all analyses", f"{kind} {label}", f"no observed time of this {kind} in "
-                         f"{data.t_start:g}-{data.t_stop:g} s")
+                run.section = label
+                run.skip("all analyses", "all", f"no observed time of this {kind} in {data.t_start:g}-"
+                         f"{data.t_stop:g} s")
+                run.section = None
         outer, found = run.skipped, False
         for label, part in parts.items():
-            run.skipped, run.prefix = [], f"{label}: "
+            run.skipped, run.section = [], label
             trials = _trials_of(table.intervals[labels == label], part) if kind == "condition" else None
-            result = _analyse(run, part, field, field_info, population_column, rates=False, trials=trials)
+            result = analyse(run, part, field, field_info, population_column, rates=False, trials=trials)
             found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
             sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
                              "n_rows": int(rows[label]), "intervals": part.support.tolist(),
                              "observed_duration": part.observed_duration, **result, "skipped": run.skipped})
-        run.skipped, run.prefix = outer, ""
+        run.skipped, run.section = outer, None
     if not found:
         reasons = "; ".join(f"{s['analysis']}: {s['reason']}"
                             for s in [*run.skipped, *(x for sec in sections for x in sec["skipped"])][:3])
@@ -342,9 +308,11 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     }
     inp.setdefault("name", "recording")
     parameters = {
-        "seed": seed, "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
-        "synchrony_surrogates": run.sync_surrogates, "fano_window": FANO_WINDOW, "discard": discard,
-        "window": [data.t_start, data.t_stop], "population_column": population_column,
+        "seed": seed, "seed_note": None if seed is not None else "a numpy Generator was passed as rng: its state is "
+        "the caller's to record", "bands": bands, "alpha": alpha, "n_surrogates": run.n_surrogates,
+        "synchrony_null": {"null": "circular_shift", "n_surrogates": run.sync_surrogates, "null_pairs": NULL_PAIRS},
+        "sttc_delta_t": STTC_DELTA_T, "fano_bin_width": FANO_BIN_WIDTH, "discard": discard,
+        "time_window": [data.t_start, data.t_stop], "population_column": population_column,
         "sections": None if spec is None else {"kind": spec[0], "table": spec[1].name, "column": spec[2]},
         "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,
     }
@@ -353,6 +321,17 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
                   synchrony=whole["synchrony"], coupling=whole["coupling"], skipped=run.skipped, sections=sections,
                   generator=generator, timings=run.timings, data=data, results=run.results)
+
+
+def _seed(rng) -> tuple[int | np.random.Generator, int | None]:
+    """The rng every analysis gets (an int seed, or the caller's Generator) and the seed the report records."""
+    if isinstance(rng, np.random.Generator):
+        return rng, None
+    if rng is None:
+        rng = int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise UsageError(f"rng must be an int seed, a numpy Generator or None; got {type(rng).__name__}")
+    return int(rng), int(rng)
 
 
 def _trials_of(rows: np.ndarray, part: SpikeData) -> np.ndarray | None:
@@ -425,46 +404,6 @@ def _crop(data: SpikeData, window, spikes: SpikeData) -> SpikeData:
     return data.restrict(a, b)
 
 
-def _populations(data: SpikeData, column: str) -> dict[str, SpikeData]:
-    """``"all"`` and each value of the population column, as SpikeData."""
-    pops = {"all": data}
-    for name in data.populations(column):
-        # A population literally called "all" must not replace the whole set.
-        pops[name if name != "all" else f"{column}=all"] = data.select(population=name, column=column)
-    return pops
-
-
-def _counts(pops: dict[str, SpikeData]) -> dict:
-    """Units, spikes and mean rate per unit over the observed time (Hz) of each population."""
-    return {name: {"units": sub.n_units, "spikes": sub.n_spikes,
-                   "rate_hz": sub.n_spikes / sub.observed_duration / max(sub.n_units, 1)} for name, sub in pops.items()}
-
-
-def _analyse(run: _Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
-             trials: np.ndarray | None = None) -> dict:
-    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``.
-
-    ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
-    """
-    from .. import spectral
-
-    pops = _populations(data, population_column)
-    rhythms, synchrony, coupling = {}, {}, {}
-    for pop, sub in pops.items():
-        if sub.n_spikes == 0:
-            run.skip("all analyses", pop, "no spikes in this population")
-            continue
-        if rates:  # for the rates figure; sections' rates have gaps and are not drawn
-            run.step("rates", pop, spectral.population_rate, sub)
-        if (r := _rhythms(run, pop, sub)) is not None:
-            rhythms[pop] = r
-        if s := _synchrony(run, pop, sub):
-            synchrony[pop] = s
-        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"], trials)):
-            coupling[pop] = c
-    return {"populations": _counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling}
-
-
 def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,
                  sampling_rate: float | None = None, t_start: float | None = None, t_stop: float | None = None,
                  quality: str | None = "exclude-noise", columns=None, progress: Callable | None = None,
@@ -481,8 +420,8 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
     progress : callable, optional
         As in :func:`build_report`.
     **options
-        Passed to :func:`build_report` (``bands``, ``n_surrogates``, ``rng``,
-        ``alpha``, ``population_column``, ``discard``, ``window``,
+        Passed to :func:`build_report` (``bands``, ``n_surrogates``,
+        ``synchrony_surrogates``, ``rng``, ``alpha``, ``population_column``, ``discard``, ``time_window``,
         ``epochs``, ``epoch_column``, ``trials``).
 
     Returns
@@ -507,109 +446,3 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
               "warnings": [str(w.message) for w in caught if issubclass(w.category, SynchroWarning)]}
     return build_report(recording, source=source, progress=progress, **options)
 
-
-# The analyses ------------------------------------------------------------------------------------------------
-
-def _pick_field(recording: Recording, run: _Run):
-    for name in FIELD_SIGNALS:
-        if name in recording.signals:
-            signal = recording.signals[name]
-            return signal, {"name": name, "fs": signal.fs, "channels": signal.n_channels, "channel": 0,
-                            "units": signal.units, "t_start": signal.t_start, "t_stop": signal.t_stop}
-    run.skip("coupling", "all", "no field signal: the input holds no LFP or field_proxy "
-             "(give --lfp PATH-IN-FILE to pick an ElectricalSeries)")
-    return None, None
-
-
-def _rhythms(run: _Run, pop: str, data: SpikeData):
-    from .. import rhythms
-
-    result = run.step("rhythms", pop, rhythms.band_verdicts, data, bands=run.bands, n_surrogates=run.n_surrogates,
-                      alpha=run.alpha, rng=run.seed)
-    if result is None:
-        return None
-    return {band: _band_record(result[band]) for band in run.bands}
-
-
-#: Per-band fields of ``rhythms[population][band]`` in report.json, in order (docs/report-schema.md).
-RHYTHM_FIELDS = ("present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",
-                 "p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value", "overshoot",
-                 "single_unit")
-
-
-def _band_record(v) -> dict:
-    """One band's verdict as report.json carries it: the word, its sentence, the peak and both tests."""
-    record = {name: getattr(v, name) for name in RHYTHM_FIELDS if name != "sentence"}
-    record["present"] = bool(v.present)
-    record["sentence"] = v.sentence()
-    return {name: record[name] for name in RHYTHM_FIELDS}
-
-
-def _defined(run: _Run, analysis: str, pop: str, value, why: str) -> float | None:
-    """``value`` as a float, or None with ``why`` recorded in ``skipped``: an undefined statistic (NaN: one
-    spike, one unit, no variance) is reported as undetermined with its reason, never as a number."""
-    if value is None or not np.isfinite(value):
-        run.skip(analysis, pop, f"undetermined: {why}")
-        return None
-    return float(value)
-
-
-def _synchrony(run: _Run, pop: str, data: SpikeData) -> dict:
-    from .. import synchrony
-
-    out: dict = {}
-    if data.n_units < 2:
-        run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
-        return out
-    baseline = dict(n_surrogates=run.sync_surrogates)
-    n_active = int(np.count_nonzero(data.spike_counts))
-    if n_active < 2:
-        # Pairwise measures compare units' spikes: with one unit firing, SPIKE-synchronization and spike contrast
-        # return 0 and STTC NaN, values that would read as "no synchrony" where there is nothing to compare.
-        run.skip("pairwise synchrony (chi, sttc, spike_sync, spike_contrast)", pop,
-                 f"undetermined: {n_active} of {data.n_units} units have spikes; synchrony compares at least two")
-    else:
-        if (r := run.step("chi", pop, synchrony.golomb_chi, data, **baseline,
-                          rng=run.seed)) is not None:
-            out.update(chi=_defined(run, "chi", pop, r.chi, "the population trace or the units' traces have no "
-                                    "variance"), chi_z=r.z_score, chi_floor=r.floor_chi)
-        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, window=STTC_WINDOW, **baseline,
-                          rng=run.seed)) is not None:
-            out.update(sttc_mean=_defined(run, "sttc", pop, r.value, "no unit pair with spikes in both units"),
-                       sttc_z=r.z_score)
-        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data,
-                          rng=run.seed)) is not None:
-            out.update(spike_sync=_defined(run, "spike_sync", pop, r.value, "no spike with a partner to match"))
-        if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data)) is not None:
-            out.update(spike_contrast=_defined(run, "spike_contrast", pop, r.value, "no bin size with activity"))
-    if (r := run.step("fano", pop, synchrony.population_fano, data, windows=(FANO_WINDOW,))) is not None:
-        out.update(fano=_defined(run, "fano", pop, r.fano[0], f"no spikes in any {FANO_WINDOW * 1e3:g} ms window"))
-    return out
-
-
-def _coupling(run: _Run, pop: str, data: SpikeData, field, channel: int, trials=None) -> dict:
-    from .. import coupling
-
-    out = {}
-    for band, (lo, hi) in run.bands.items():
-        r = run.step("phase_locking", f"{pop}, {band}", coupling.phase_locking, data, field, band=(lo, hi),
-                     channel=channel, trials=trials)
-        if r is not None:
-            where, n = f"{pop}, {band}", r.population_n_spikes
-            if n < 2:
-                # With one spike the PLV is 1 and the phase is that spike's: numbers, but no locking to speak of.
-                run.skip("phase_locking", where, f"undetermined: {n} spike(s) with a field phase; phase locking "
-                         "needs at least 2")
-                out[band] = {"ppc": None, "ppc1": None, "plv": None, "preferred_phase": None, "rayleigh_p": None,
-                             "n_spikes": n}
-                continue
-            out[band] = {"ppc": _defined(run, "ppc", where, r.population_ppc0, "no pair of spikes"),
-                         "ppc1": _defined(run, "ppc1", where, r.population_ppc1,
-                                          "needs spikes of at least two units (pairs across units)"),
-                         "plv": r.population_plv, "preferred_phase": r.population_preferred_phase,
-                         "rayleigh_p": r.population_rayleigh_p, "n_spikes": n}
-            # Phase histograms for the figures; filtering one field channel again costs milliseconds.
-            run.step("phases", f"{pop}, {band}", coupling.spike_phases, data, field, band=(lo, hi), channel=channel)
-    # Pooled coherence only: the per-unit spectra would cost seconds and the report shows the pooled curve.
-    run.step("coherence", pop, coupling.spike_field_coherence, data, field, channel=channel, per_unit=False)
-    return out

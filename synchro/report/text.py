@@ -10,6 +10,10 @@ __all__ = ["render_text"]
 
 WIDTH = 80
 
+#: Synchrony indices of report.json in the order the summary lists them, with their names there.
+SYNCHRONY_LABELS = {"chi": "chi", "sttc": "STTC", "spike_sync": "SPIKE-sync", "spike_contrast": "spike contrast",
+                    "fano": "Fano"}
+
 
 def _num(value, fmt: str = ".3g") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -54,7 +58,7 @@ def render_text(report) -> str:
     counts = ", ".join(f"{p['units']} {name}" for name, p in pops.items() if name != "all")
     lines = _wrap("", f"{inp['name']}: {inp['units']} units" + (f" ({counts})" if counts else "")
                   + f", {inp['spikes']:,} spikes, {inp['t_start']:g}-{inp['t_stop']:g} s")
-    window = par["window"]
+    window = par["time_window"]
     n = par["n_surrogates"]
     left_out = f" (first {par['discard']:g} s left out: simulation start-up)" if par.get("discard") else ""
     lines += _wrap("", f"analysed {window[0]:g}-{window[1]:g} s{left_out}; seed {par['seed']}; each band tested twice: "
@@ -84,7 +88,8 @@ def _skipped(skipped: list[dict]) -> list[str]:
     """The "Skipped" block: one wrapped line per analysis that could not run, and why (nothing when none)."""
     lines = ["", "Skipped"] if skipped else []
     for s in skipped:
-        lines += _wrap("  ", f"{s['analysis']} ({s['population']}): {s['reason']}")
+        where = ", ".join(x for x in (s["population"], s.get("band")) if x)
+        lines += _wrap("  ", f"{s['analysis']} ({where}): {s['reason']}")
     return lines
 
 
@@ -124,19 +129,19 @@ def _results(par: dict, inp: dict, rhythms: dict, synchrony: dict, coupling: dic
         lines += _wrap("  ", "peak/bg: spectrum over the aperiodic background at the peak; present = a peak "
                              "above the background (p peak) and power beyond independent units (p indep)")
     if synchrony:
-        with_z = par["synchrony_surrogates"] > 0
-        lines += [""] + _wrap("", f"Synchrony (chi floor = 1/sqrt(N) for independent units; Fano factor of "
-                                  f"{par['fano_window'] * 1e3:g} ms population counts"
-                              + (f"; z against {par['synchrony_surrogates']} circular shifts)" if with_z else ")"))
+        null = par["synchrony_null"]
+        lines += [""] + _wrap("", f"Synchrony (each index against its chance level: the mean over "
+                                  f"{null['n_surrogates']} {null['null'].replace('_', '-')} surrogates; z in their sd, "
+                                  f"one-sided p; Fano factor of {par['fano_bin_width'] * 1e3:g} ms population "
+                                  "counts; chi floor = 1/sqrt(N) for independent units)")
         rows = []
-        for pop, s in synchrony.items():
-            z = [_num(s.get("chi_z"), ".1f"), _num(s.get("sttc_z"), ".1f")] if with_z else []
-            rows.append([pop, _num(s.get("chi"), ".3f"), _num(s.get("chi_floor"), ".3f"), *z[:1],
-                         _num(s.get("sttc_mean"), ".3f"), *z[1:], _num(s.get("spike_sync"), ".3f"),
-                         _num(s.get("spike_contrast"), ".3f"), _num(s.get("fano"), ".3g")])
-        z_chi, z_sttc = (["chi z"], ["STTC z"]) if with_z else ([], [])
-        lines += _table(["population", "chi", "floor", *z_chi, "STTC", *z_sttc, "SPIKE-sync", "contrast",
-                         "Fano"], rows)
+        for pop, indices in synchrony.items():
+            for key, label in SYNCHRONY_LABELS.items():
+                if key in indices:
+                    v = indices[key]
+                    rows.append([pop, label, _num(v["value"], ".3f"), _num(v["chance"], ".3f"), _num(v["z"], ".1f"),
+                                 format_p(v["p"]), _num(v.get("floor"), ".3f")])
+        lines += _table(["population", "index", "value", "chance", "z", "p", "floor"], rows)
     if coupling:
         field = inp["field"]
         lines += ["", f"Spike-field coupling ({field['name']}, channel {field['channel']})"]

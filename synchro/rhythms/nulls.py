@@ -84,7 +84,7 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
             counts = np.zeros((stop - start, n))
             _shifted_counts(bins, column, first, length, shifts[start:stop], counts)
         else:
-            times = surrogate_times(data, method=null, n_surrogates=stop - start, dither_window=dither_window,
+            times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window,
                                     rng=gen)
             counts = binned_counts(times, data.t_start, prep.bin_width, n)
         out.append(prep.plan.psd(prep.rates(counts))[0])

@@ -11,7 +11,7 @@ from ..aperiodic import MIN_PEAK_HEIGHT, fit_aperiodic, peak_test, simulate_back
 from ..core import SpikeData
 from ..errors import UsageError
 from ..spectral import Multitaper, PreparedRate, Welch, prepare_rate
-from ..surrogates import SURROGATE_METHODS, monte_carlo_p, seeded_rng
+from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng
 from .nulls import null_spectra, shot_noise_envelope
 from .results import BandVerdict, RhythmResult
 
@@ -171,8 +171,8 @@ def _check_observed_resolution(prep: PreparedRate, freqs: np.ndarray, fit_range)
 
 
 def _validate(null, n_surrogates, alpha, n_bands):
-    if null not in SURROGATE_METHODS:
-        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_METHODS)}")
+    if null not in SURROGATE_NULLS:
+        raise UsageError(f"unknown null {null!r}; valid nulls are {sorted(SURROGATE_NULLS)}")
     alpha = float(alpha)
     check_surrogates(n_surrogates, n_bands, alpha)
     return alpha

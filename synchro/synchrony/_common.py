@@ -1,4 +1,4 @@
-"""What the synchrony measures share: observed-time bins, surrogate baselines, pair sampling, matrix plots."""
+"""What the synchrony measures share: observed-time bins, chance levels, populations, pair sampling, matrix plots."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._plotting import new_axes
+from .._results import Result
 from ..core import SpikeData
-from ..core.checks.arguments import integer_at_least
+from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
+from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng, surrogate_times
 
 __all__: list[str] = []
 
@@ -45,41 +47,91 @@ def too_few_bins(data: SpikeData, what: str, n_whole: int, n_observed: int, fix:
     return UsageError(f"{what} leaves {n_whole} bin(s) in {data.duration:g} s; {fix}")
 
 
-# Surrogate baselines ------------------------------------------------------------
+# Chance levels -------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Baseline:
-    null_mean: float
-    null_sd: float
-    z_score: float
+class AgainstChance(Result):
+    """Where a synchrony index stands against its surrogate null: the fields every index shares.
+
+    Attributes
+    ----------
+    chance : float or ndarray
+        Mean of the index over the surrogates: its value when units are
+        aligned only by chance (NaN when ``n_surrogates == 0``).
+    chance_sd : float or ndarray
+        Standard deviation of the index over the surrogates (ddof=1).
+    z : float or None
+        ``(observed - chance) / chance_sd``; None (NaN in arrays) when the
+        null has no spread or too few finite draws: undetermined, not 0.
+    p : float or ndarray
+        One-sided Monte Carlo p-value, ``(1 + #{null >= observed}) /
+        (1 + n)`` over the finite draws (:func:`synchro.surrogates.monte_carlo_p`);
+        NaN without surrogates or for an undefined index.
+    null : str
+        Surrogate null (:data:`synchro.surrogates.SURROGATE_NULLS`).
+    n_surrogates : int
+        Surrogates drawn.
+    dither_window : float or None
+        Half-width of the dither in seconds (``null="dither"`` only).
+    seed : int or None
+        Seed of the random generator (None when a Generator was passed).
+    """
+
+    chance: float | np.ndarray
+    chance_sd: float | np.ndarray
+    z: float | np.ndarray | None
+    p: float | np.ndarray
+    null: str
+    n_surrogates: int
+    dither_window: float | None
+    seed: int | None
 
 
-def baseline(value: float, draw_null: Callable[[], float], n_surrogates: int) -> Baseline:
-    """Mean, sd and z-score of ``value`` against ``n_surrogates`` draws of the null statistic."""
-    if n_surrogates == 0:
-        return Baseline(np.nan, np.nan, np.nan)
-    null_values = np.array([draw_null() for _ in range(n_surrogates)])
-    finite = np.isfinite(null_values)
-    mean = float(null_values[finite].mean()) if finite.any() else np.nan
-    sd = float(null_values[finite].std(ddof=1)) if finite.sum() > 1 else np.nan
-    return Baseline(mean, sd, float((value - mean) / sd) if sd > 0 else np.nan)
+def chance_fields(observed, draw: Callable[[], object], n_surrogates: int, *, null: str, dither_window, seed) -> dict:
+    """The :class:`AgainstChance` fields of ``observed`` (a float, or an array of several indices) against
+    ``n_surrogates`` calls of ``draw()`` (the same statistic on one surrogate each)."""
+    observed = np.asarray(observed, dtype=np.float64)
+    draws = np.array([draw() for _ in range(n_surrogates)], dtype=np.float64).reshape(n_surrogates,
+                                                                                       *observed.shape)
+    finite = np.isfinite(draws)
+    n_finite = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chance = np.where(n_finite > 0, np.where(finite, draws, 0.0).sum(axis=0) / np.maximum(n_finite, 1), np.nan)
+        spread = np.where(finite, draws - chance, 0.0)
+        sd = np.where(n_finite > 1, np.sqrt((spread ** 2).sum(axis=0) / np.maximum(n_finite - 1, 1)), np.nan)
+        z = np.where(sd > 0, (observed - chance) / sd, np.nan)
+    flat_draws, flat_finite = draws.reshape(n_surrogates, observed.size), finite.reshape(n_surrogates, observed.size)
+    p = np.array([monte_carlo_p(flat_draws[flat_finite[:, k], k], o) if n_finite.flat[k] else np.nan
+                  for k, o in enumerate(observed.ravel())]).reshape(observed.shape)
+    if observed.ndim == 0:
+        chance, sd, p = float(chance), float(sd), float(p)
+        z = float(z) if np.isfinite(z) else None
+    return {"chance": chance, "chance_sd": sd, "z": z, "p": p, "null": null, "n_surrogates": n_surrogates,
+            "dither_window": None if dither_window is None else float(dither_window), "seed": seed}
 
 
-def spike_null(statistic: Callable[[np.ndarray], float], data: SpikeData, null: str, dither_window, gen):
+def spike_null(statistic: Callable[[np.ndarray], object], data: SpikeData, null: str, dither_window, gen):
     """A draw of ``statistic`` on one surrogate's spike times (in ``data``'s layout)."""
-    from ..surrogates import SURROGATE_METHODS, surrogate_times
-
-    if null not in SURROGATE_METHODS:
-        raise UsageError(f"unknown surrogate method {null!r}; valid methods are {sorted(SURROGATE_METHODS)}")
+    if null not in SURROGATE_NULLS:
+        raise UsageError(f"unknown surrogate null {null!r}; valid nulls are {sorted(SURROGATE_NULLS)}")
     # One surrogate per draw from the same generator: memory stays at one copy of the spikes.
-    return lambda: statistic(surrogate_times(data, method=null, n_surrogates=1, dither_window=dither_window,
+    return lambda: statistic(surrogate_times(data, null=null, n_surrogates=1, dither_window=dither_window,
                                              rng=gen)[0])
 
 
-def seeded(rng):
-    from ..surrogates import seeded_rng
+def check_null(n_surrogates, rng) -> tuple[int, np.random.Generator, int | None]:
+    """``n_surrogates`` checked, and the generator with the seed to record."""
+    return (integer_at_least("n_surrogates", n_surrogates, 0), *seeded_rng(rng))
 
-    return seeded_rng(rng)
+
+# Populations -------------------------------------------------------------------------
+
+def select_population(data, population: str | None, population_column: str, min_units: int = 1) -> SpikeData:
+    """``data`` checked, restricted to the units whose ``population_column`` is ``population`` (all when None)."""
+    data = require_spikes(data)
+    if population is not None:
+        data = data.select(population=population, column=population_column)
+    return require_spikes(data, min_units)
 
 
 # Pair selection -------------------------------------------------------------------
@@ -94,6 +146,16 @@ def pair_plan(n: int, max_units: int, n_pairs: int, gen) -> tuple[np.ndarray, np
     i = n - 2 - np.floor(np.sqrt(-8.0 * k + 4.0 * n * (n - 1) - 7) / 2.0 - 0.5).astype(np.int64)
     j = k + i + 1 - total + (n - i) * (n - i - 1) // 2
     return i, j
+
+
+def pair_sample(n: int, n_pairs: int, gen) -> tuple[np.ndarray, np.ndarray] | None:
+    """None when ``n`` units have at most ``n_pairs`` pairs, else a uniform sample of ``n_pairs`` distinct pairs."""
+    return None if n * (n - 1) // 2 <= n_pairs else pair_plan(n, 1, n_pairs, gen)
+
+
+def n_pairs_of(n: int, plan) -> int:
+    """Pairs of ``n`` units in ``plan`` (all of them when None)."""
+    return n * (n - 1) // 2 if plan is None else plan[0].size
 
 
 def check_pair_args(max_units, n_pairs) -> tuple[int, int]:

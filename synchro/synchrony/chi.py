@@ -9,15 +9,16 @@ from typing import ClassVar
 import numpy as np
 
 from .._plotting import new_axes
-from .._results import Result
 from ..core import Signal, SpikeData
 from ..core.binning import bin_index, n_whole_bins
-from ..core.checks.arguments import integer_at_least, positive_seconds, require_spikes
+from ..core.checks.arguments import positive_seconds
 from ..errors import NothingToAnalyseError, UsageError
 from ._common import (
-    baseline,
+    AgainstChance,
+    chance_fields,
+    check_null,
     run_concat,
-    seeded,
+    select_population,
     spike_null,
     too_few_bins,
 )
@@ -31,8 +32,8 @@ _KERNELS = ("exponential", "gaussian")
 # Golomb chi ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class GolombChi(Result):
-    """Golomb's synchrony measure chi.
+class GolombChi(AgainstChance):
+    """Golomb's synchrony measure chi, against chance.
 
     Attributes
     ----------
@@ -57,17 +58,11 @@ class GolombChi(Result):
         Kernel time constant or Gaussian sd in seconds (NaN for signals).
     fs : float
         Sampling rate of the traces in Hz.
-    null_mean, null_sd, z_score : float
-        Surrogate baseline of chi (NaN when ``n_surrogates == 0``).
-    null : str
-        Surrogate method.
-    n_surrogates : int
-        Number of surrogates.
-    seed : int or None
-        Seed of the random generator (None when a Generator was passed).
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        chi against its surrogate null (:class:`AgainstChance`).
     """
 
-    method: ClassVar[str] = "golomb_chi"
+    analysis: ClassVar[str] = "golomb_chi"
     chi: float
     chi_squared: float
     floor_chi: float
@@ -78,15 +73,9 @@ class GolombChi(Result):
     kernel: str
     tau: float
     fs: float
-    null_mean: float
-    null_sd: float
-    z_score: float
-    null: str
-    n_surrogates: int
-    seed: int | None
 
     def plot(self, ax=None):
-        """Bar of chi beside the independent-unit floor and the surrogate mean +- sd.
+        """Bar of chi beside its chance level (surrogate mean +- sd) and the independent-unit floor.
 
         Parameters
         ----------
@@ -99,8 +88,8 @@ class GolombChi(Result):
             The axes drawn on.
         """
         ax = new_axes(ax)
-        ax.bar(["chi", "null", "1/sqrt(N)"], [self.chi, self.null_mean, self.floor_chi],
-               yerr=[0, self.null_sd if np.isfinite(self.null_sd) else 0, 0], color=["C0", "C7", "C1"])
+        ax.bar(["chi", "chance", "1/sqrt(N)"], [self.chi, self.chance, self.floor_chi],
+               yerr=[0, self.chance_sd if np.isfinite(self.chance_sd) else 0, 0], color=["C0", "C7", "C1"])
         ax.set_ylabel("chi")
         ax.set_title(f"Golomb chi ({self.source}, N={self.n_units})")
         return ax
@@ -113,41 +102,58 @@ def _chi_squared_of_traces(traces: np.ndarray) -> float:
     return float(pop.var() / denom) if denom > 0 else np.nan
 
 
-def _filtered_spike_chi2(times, offsets, t_start, n_samples, fs, kernel, tau, runs, chunk=256) -> float:
-    """chi^2 of kernel-filtered trains sampled at ``fs``, built in chunks of units to bound memory.
+class _FilteredTrains:
+    """Kernel-filtered trains sampled at ``fs``: the two variances of chi^2, each from spike times in the data's
+    layout. Only samples in ``runs`` (``[first, stop)`` sample indices) count, each run filtered on its own so no
+    kernel reaches across a gap."""
 
-    Only samples in ``runs`` (``[first, stop)`` sample indices) count, each
-    run filtered on its own so no kernel reaches across a gap.
-    """
-    from scipy.ndimage import gaussian_filter1d
-    from scipy.signal import lfilter
+    def __init__(self, offsets, t_start, n_samples, fs, kernel, tau, runs):
+        self.offsets, self.t_start, self.n_samples, self.fs, self.runs = offsets, t_start, n_samples, fs, runs
+        self.kernel, self.tau = kernel, tau
+        self.n_units = offsets.size - 1
 
-    def smooth(x):
-        if kernel == "exponential":
+    def smooth(self, x):
+        from scipy.ndimage import gaussian_filter1d
+        from scipy.signal import lfilter
+
+        if self.kernel == "exponential":
             # Causal exponential kernel exp(-t / tau) as a one-pole recursion.
-            return lfilter([1.0], [1.0, -math.exp(-1.0 / (tau * fs))], x, axis=-1)
-        return gaussian_filter1d(x, sigma=tau * fs, axis=-1, mode="constant", truncate=4.0)
+            return lfilter([1.0], [1.0, -math.exp(-1.0 / (self.tau * self.fs))], x, axis=-1)
+        return gaussian_filter1d(x, sigma=self.tau * self.fs, axis=-1, mode="constant", truncate=4.0)
 
-    n_units = offsets.size - 1
-    idx = bin_index(times, t_start, 1.0 / fs)
-    unit = np.repeat(np.arange(n_units), np.diff(offsets))
-    weight = (idx < n_samples).astype(np.float64)  # spikes in a last partial bin are left out with it
-    idx = np.minimum(idx, n_samples - 1)
-    var_sum = 0.0
-    for a in range(0, n_units, chunk):
-        b = min(a + chunk, n_units)
-        sel = slice(offsets[a], offsets[b])
-        counts = np.bincount((unit[sel] - a) * n_samples + idx[sel], weights=weight[sel], minlength=(b - a) * n_samples)
-        var_sum += run_concat(counts.reshape(b - a, n_samples), runs, smooth).var(axis=1).sum()
-    # The kernel is linear: filtering the mean count equals the mean of the filtered trains.
-    pop = run_concat(np.bincount(idx, weights=weight, minlength=n_samples) / n_units, runs, smooth)
-    mean_var = var_sum / n_units
-    return float(pop.var() / mean_var) if mean_var > 0 else np.nan
+    def _bins(self, times):
+        idx = bin_index(times, self.t_start, 1.0 / self.fs)
+        weight = (idx < self.n_samples).astype(np.float64)  # spikes in a last partial bin are left out with it
+        return np.minimum(idx, self.n_samples - 1), weight
+
+    def unit_variance(self, times, chunk=256) -> float:
+        """Mean over units of each filtered train's variance, built in chunks of units to bound memory."""
+        idx, weight = self._bins(times)
+        n, offsets = self.n_samples, self.offsets
+        unit = np.repeat(np.arange(self.n_units), np.diff(offsets))
+        var_sum = 0.0
+        for a in range(0, self.n_units, chunk):
+            b = min(a + chunk, self.n_units)
+            sel = slice(offsets[a], offsets[b])
+            counts = np.bincount((unit[sel] - a) * n + idx[sel], weights=weight[sel], minlength=(b - a) * n)
+            var_sum += run_concat(counts.reshape(b - a, n), self.runs, self.smooth).var(axis=1).sum()
+        return var_sum / self.n_units
+
+    def population_variance(self, times) -> float:
+        """Variance of the mean filtered train."""
+        idx, weight = self._bins(times)
+        # The kernel is linear: filtering the mean count equals the mean of the filtered trains.
+        return run_concat(np.bincount(idx, weights=weight, minlength=self.n_samples) / self.n_units, self.runs,
+                          self.smooth).var()
+
+
+def _chi(population_variance: float, unit_variance: float) -> float:
+    return math.sqrt(population_variance / unit_variance) if unit_variance > 0 else np.nan
 
 
 def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: float = 0.01, fs: float = 1000.0,
                null: str = "circular_shift", n_surrogates: int = 20, dither_window: float | None = None,
-               rng=None) -> GolombChi:
+               rng=None, population: str | None = None, population_column: str = "population") -> GolombChi:
     """Golomb's chi: the share of single-unit variance that the population mean keeps.
 
     ``chi^2 = var_t(mean_i V_i(t)) / mean_i var_t(V_i(t))`` over units ``i``.
@@ -173,15 +179,20 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     fs : float, default 1000.0
         Sampling rate of the filtered trains in Hz (1 ms samples).
     null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
-        Surrogate method for spikes. For a Signal each channel is shifted
-        circularly by its own random number of samples (only
-        ``"circular_shift"`` applies).
+        Surrogate null of the chance level for spikes. For a Signal each
+        channel is shifted circularly by its own random number of samples
+        (only ``"circular_shift"`` applies).
     n_surrogates : int, default 20
-        Surrogates for the baseline; 0 skips it (baseline fields are NaN).
+        Surrogates; 0 leaves the chance level, z and p undetermined.
     dither_window : float, optional
         Half-width in seconds for ``null="dither"``.
     rng : numpy.random.Generator, int or None
         Random source; the seed is recorded.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value
+        (spikes only).
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -198,11 +209,12 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     neurons with heterogeneity. Phys. Rev. E 48, 4810-4814.
     Golomb, D. (2007). Neuronal synchrony measures. Scholarpedia 2(1):1347.
     """
-    n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
-    gen, seed = seeded(rng)
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
     if isinstance(data, Signal):
         if data.n_channels < 2:
             raise NothingToAnalyseError("golomb_chi needs a signal with at least two channels (one per unit)")
+        if population is not None:
+            raise UsageError("population selects units of spike data; a Signal's channels have no unit table")
         if null != "circular_shift" or dither_window is not None:
             raise UsageError(f"for a Signal only null='circular_shift' (without dither_window) applies; got {null!r}")
         traces = np.ascontiguousarray(data.data.T)
@@ -215,7 +227,7 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             cols = (np.arange(traces.shape[1]) - shifts[:, None]) % traces.shape[1]
             return math.sqrt(_chi_squared_of_traces(np.take_along_axis(traces, cols, axis=1)))
     else:
-        data = require_spikes(data)
+        data = select_population(data, population, population_column)
         if kernel not in _KERNELS:
             raise UsageError(f"kernel must be one of {list(_KERNELS)}; got {kernel!r}")
         tau, fs = positive_seconds("tau", tau), float(fs)
@@ -232,15 +244,23 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             raise too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
                                 "raise fs")
 
-        def spike_chi2(times):
-            return _filtered_spike_chi2(times, np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau,
-                                        runs)
+        trains = _FilteredTrains(np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau, runs)
+        times = np.asarray(data.times)
+        unit_variance = trains.unit_variance(times)
+        chi2 = trains.population_variance(times) / unit_variance if unit_variance > 0 else np.nan
+        if null == "circular_shift":
+            # A circular shift moves each unit's trace in time: its variance is the data's but for one kernel
+            # length at the wrap (tau in T), so only the population trace is rebuilt per surrogate (milliseconds
+            # instead of filtering every unit again; test_synchrony checks the two nulls agree).
+            def statistic(t):
+                return _chi(trains.population_variance(t), unit_variance)
+        else:  # dither and ISI shuffles change each train's own variance
+            def statistic(t):
+                return _chi(trains.population_variance(t), trains.unit_variance(t))
 
-        chi2 = spike_chi2(np.asarray(data.times))
-        draw_null = spike_null(lambda t: math.sqrt(spike_chi2(t)), data, null, dither_window, gen)
-    base = baseline(math.sqrt(chi2), draw_null, n_surrogates)
+        draw_null = spike_null(statistic, data, null, dither_window, gen)
     return GolombChi(chi=math.sqrt(chi2), chi_squared=chi2, floor_chi=1 / math.sqrt(n_units),
                      floor_chi_squared=1 / n_units, n_units=n_units, n_silent=n_silent,
                      source="signal" if isinstance(data, Signal) else "spikes", kernel=kernel, tau=tau, fs=fs,
-                     null_mean=base.null_mean, null_sd=base.null_sd, z_score=base.z_score, null=null,
-                     n_surrogates=n_surrogates, seed=seed)
+                     **chance_fields(math.sqrt(chi2), draw_null, n_surrogates, null=null, dither_window=dither_window,
+                                     seed=seed))

@@ -10,10 +10,11 @@ import numpy as np
 from .._results import Result
 from ..core import SpikeData, interval_index
 from ..core.binning import elephant_bins
-from ..core.checks.arguments import positive_seconds, require_spikes
+from ..core.checks.arguments import positive_seconds
 from ._common import (
     pair_mean,
     plot_matrix,
+    select_population,
     too_few_bins,
 )
 
@@ -42,7 +43,7 @@ class CorrelationMatrix(Result):
         Whether counts were clipped to 0/1 per bin.
     """
 
-    method: ClassVar[str] = "correlation_matrix"
+    analysis: ClassVar[str] = "correlation_matrix"
     matrix: np.ndarray
     value: float
     n_pairs: int
@@ -66,7 +67,8 @@ class CorrelationMatrix(Result):
         return plot_matrix(self.matrix, ax, "correlation coefficient")
 
 
-def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: bool = False) -> CorrelationMatrix:
+def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: bool = False,
+                       population: str | None = None, population_column: str = "population") -> CorrelationMatrix:
     """Pearson correlation coefficients of spike counts in bins of ``bin_width``.
 
     Equals ``elephant.spike_train_correlation.correlation_coefficient`` of a
@@ -85,6 +87,10 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
         adds no shared empty bins.
     binary : bool, default False
         Clip counts to 1 per bin before correlating.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -92,7 +98,7 @@ def correlation_matrix(data: SpikeData, *, bin_width: float = 0.001, binary: boo
     """
     from scipy import sparse
 
-    data = require_spikes(data, 2)
+    data = select_population(data, population, population_column, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     idx, n_bins = elephant_bins(np.asarray(data.times), data.t_start, data.t_stop, bin_width)
     runs = data.observed_bins(bin_width, n_bins)

@@ -1,4 +1,4 @@
-"""Pairwise spike-timing synchrony: STTC and SPIKE-synchronization, every pair or a seeded sample of pairs."""
+"""Pairwise spike-timing synchrony: STTC of every pair or of a seeded sample of pairs, against chance."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
-from .._results import Result
-from ..core import SpikeData, interval_index
-from ..core.checks import unit_offsets
-from ..core.checks.arguments import integer_at_least, positive_seconds, require_spikes
+from ..core import SpikeData
+from ..core.checks.arguments import integer_at_least, positive_seconds
 from ._common import (
-    baseline,
+    AgainstChance,
+    chance_fields,
+    check_null,
     check_pair_args,
+    n_pairs_of,
     pair_fields,
     pair_mean,
     pair_plan,
+    pair_sample,
     plot_matrix,
-    seeded,
+    select_population,
     spike_null,
 )
 
-__all__ = ["Sttc", "SpikeSyncMatrix", "SpikeSync", "sttc_matrix", "spike_sync_matrix", "spike_sync",
-           "MAX_UNITS_ALL_PAIRS"]
+__all__ = ["Sttc", "sttc_matrix", "MAX_UNITS_ALL_PAIRS"]
 
 
 #: Largest population for which pairwise measures compute every pair by default.
@@ -34,8 +34,8 @@ MAX_UNITS_ALL_PAIRS = 5000
 # STTC ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Sttc(Result):
-    """Spike time tiling coefficients of a population.
+class Sttc(AgainstChance):
+    """Spike time tiling coefficients of a population, against chance.
 
     Attributes
     ----------
@@ -54,13 +54,15 @@ class Sttc(Result):
         True when ``n_units > max_units`` and a random sample was used.
     n_units, n_silent : int
         Units, and units without spikes (excluded).
-    window : float
-        Coincidence window in seconds (``|dt| <= window``).
-    null_mean, null_sd, z_score, null, n_surrogates, seed
-        Surrogate baseline of ``value`` (see :class:`GolombChi`).
+    delta_t : float
+        Coincidence window in seconds (``|dt| <= delta_t``).
+    null_pairs : int
+        Pairs on which the null was computed.
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        The mean STTC against its surrogate null (:class:`AgainstChance`).
     """
 
-    method: ClassVar[str] = "sttc"
+    analysis: ClassVar[str] = "sttc"
     value: float
     matrix: np.ndarray | None
     pairs: np.ndarray
@@ -69,13 +71,8 @@ class Sttc(Result):
     pairs_sampled: bool
     n_units: int
     n_silent: int
-    window: float
-    null_mean: float
-    null_sd: float
-    z_score: float
-    null: str
-    n_surrogates: int
-    seed: int | None
+    delta_t: float
+    null_pairs: int
 
     def plot(self, ax=None):
         """The STTC matrix (or a note when pairs were sampled).
@@ -93,42 +90,52 @@ class Sttc(Result):
         return plot_matrix(self.matrix, ax, "STTC")
 
 
-def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_UNITS_ALL_PAIRS,
+def sttc_matrix(data: SpikeData, *, delta_t: float = 0.005, max_units: int = MAX_UNITS_ALL_PAIRS,
                 n_pairs: int = 100_000, null: str = "circular_shift", n_surrogates: int = 20,
-                dither_window: float | None = None, rng=None) -> Sttc:
-    """Spike time tiling coefficient (STTC) of every pair of units.
+                dither_window: float | None = None, null_pairs: int = 1000, rng=None, population: str | None = None,
+                population_column: str = "population") -> Sttc:
+    """Spike time tiling coefficient (STTC) of every pair of units, and its chance level.
 
     ``STTC = 1/2 [(P_A - T_B) / (1 - P_A T_B) + (P_B - T_A) / (1 - P_B T_A)]``
-    where ``P_A`` is the share of A's spikes within ``|dt| <= window`` of a
-    spike of B and ``T_A`` the share of the recording within ``window`` of a
-    spike of A (computed once per train). Equal to elephant's
+    where ``P_A`` is the share of A's spikes within ``|dt| <= delta_t`` of a
+    spike of B and ``T_A`` the share of the recording within ``delta_t`` of
+    a spike of A (computed once per train). Equal to elephant's
     ``spike_time_tiling_coefficient`` with ``np.isclose``'s ``rtol`` set to 0
     (elephant's default ``rtol`` widens the window with absolute time).
 
     With gaps in the observation intervals, ``T_A`` is the share of the
-    *observed* time within ``window`` of a spike of A: each spike's tile
-    ``[t - window, t + window]`` is cut to the support, so tile time in a gap
-    does not count, just as elephant cuts tiles at the recording's ends.
+    *observed* time within ``delta_t`` of a spike of A: each spike's tile
+    ``[t - delta_t, t + delta_t]`` is cut to the support, so tile time in a
+    gap does not count, just as elephant cuts tiles at the recording's ends.
     ``P_A`` is unchanged (spikes lie in observed time).
 
     Parameters
     ----------
     data : SpikeData
         Spikes of at least two units.
-    window : float, default 0.005
-        Coincidence window ``dt`` in seconds.
+    delta_t : float, default 0.005
+        Coincidence window Δt in seconds (Cutts & Eglen 2014).
     max_units : int, default 5000
         Largest population for which every pair is computed.
     n_pairs : int, default 100000
         Pairs sampled (uniformly, distinct, seeded) above ``max_units``.
     null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
-        Surrogate method for the baseline of the mean STTC.
+        Surrogate null of the chance level (:mod:`synchro.surrogates`).
     n_surrogates : int, default 20
-        Surrogates; 0 skips the baseline.
+        Surrogates; 0 leaves the chance level, z and p undetermined.
     dither_window : float, optional
         Half-width in seconds for ``null="dither"``.
+    null_pairs : int, default 1000
+        Pairs on which the null is computed: all pairs when there are no
+        more, else a seeded uniform sample of this many; ``z`` and ``p``
+        then compare the data and the surrogates on the same pairs, and
+        ``chance`` estimates the null mean over all pairs.
     rng : numpy.random.Generator, int or None
         Random source for pair sampling and surrogates.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -142,271 +149,31 @@ def sttc_matrix(data: SpikeData, *, window: float = 0.005, max_units: int = MAX_
     """
     from .. import _kernels
 
-    data = require_spikes(data, 2)
-    window = positive_seconds("window", window)
+    data = select_population(data, population, population_column, 2)
+    delta_t = positive_seconds("delta_t", delta_t)
     max_units, n_pairs = check_pair_args(max_units, n_pairs)
-    n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
-    gen, seed = seeded(rng)
+    null_pairs = integer_at_least("null_pairs", null_pairs, 1)
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
     offsets = np.array(data.offsets)  # writable copies: numba compiles read-only arrays separately
     plan = pair_plan(data.n_units, max_units, n_pairs, gen)
-
+    null_plan = pair_sample(data.n_units, null_pairs, gen)
     support = np.array(data.support)
 
-    def compute(times):
+    def compute(times, plan):
         if data.has_gaps:
-            tiled = _kernels.tiled_fractions_in_support(times, offsets, support, window)
+            tiled = _kernels.tiled_fractions_in_support(times, offsets, support, delta_t)
         else:  # elephant's edge rule, summed in elephant's order
-            tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, window)
+            tiled = _kernels.tiled_fractions(times, offsets, data.t_start, data.t_stop, delta_t)
         if plan is None:
-            return _kernels.sttc_matrix(times, offsets, np.argsort(times, kind="stable"), tiled, window)
-        return _kernels.sttc_pairs(times, offsets, tiled, window, plan[0], plan[1])
+            return _kernels.sttc_matrix(times, offsets, np.argsort(times, kind="stable"), tiled, delta_t)
+        return _kernels.sttc_pairs(times, offsets, tiled, delta_t, plan[0], plan[1])
 
-    values = compute(np.array(data.times))
+    times = np.array(data.times)
+    values = compute(times, plan)
     value, n_valid = pair_mean(values)
-    base = baseline(value, spike_null(lambda t: pair_mean(compute(t))[0], data, null, dither_window, gen),
-                     n_surrogates)
+    tested = value if null_plan is None and plan is None else pair_mean(compute(times, null_plan))[0]
+    draw = spike_null(lambda t: pair_mean(compute(t, null_plan))[0], data, null, dither_window, gen)
     return Sttc(value=value, **pair_fields(plan, values), n_pairs=n_valid, n_units=data.n_units,
-                n_silent=int((data.spike_counts == 0).sum()), window=window, null_mean=base.null_mean,
-                null_sd=base.null_sd, z_score=base.z_score, null=null, n_surrogates=n_surrogates, seed=seed)
-
-
-# SPIKE-synchronization ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SpikeSync(Result):
-    """Multivariate SPIKE-synchronization of a population.
-
-    Attributes
-    ----------
-    value : float
-        Total coincidences over total spikes, summed over pairs (PySpike's
-        ``spike_sync``); 1 for identical trains.
-    n_pairs : int
-        Pairs summed.
-    pairs_sampled : bool
-        True when pairs were sampled (``n_units > max_units``).
-    n_units : int
-        Units, silent ones included (as in PySpike, their partners' spikes
-        count as uncoincident).
-    max_tau : float or None
-        Upper bound of the coincidence window in seconds (None: unbounded).
-    """
-
-    method: ClassVar[str] = "spike_sync"
-    value: float
-    n_pairs: int
-    pairs_sampled: bool
-    n_units: int
-    max_tau: float | None
-
-    def plot(self, ax=None):
-        """A single bar of the SPIKE-synchronization value.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes or None, optional
-            Axes to draw on; None (default) creates a new figure and axes.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-            The axes drawn on.
-        """
-        ax = new_axes(ax)
-        ax.bar(["SPIKE-sync"], [self.value])
-        ax.set_ylim(0, 1)
-        return ax
-
-
-@dataclass(frozen=True)
-class SpikeSyncMatrix(Result):
-    """SPIKE-synchronization of every pair and of the population.
-
-    Attributes
-    ----------
-    matrix : ndarray or None
-        ``(n_units, n_units)`` pair values (coincidences / spikes of the
-        pair; 1 when neither unit fired; 1 on the diagonal), None when pairs
-        were sampled.
-    pairs : ndarray of int, shape (k, 2)
-        Sampled pairs (empty when all pairs were computed).
-    pair_values : ndarray, shape (k,)
-        Values of the sampled pairs.
-    value, n_pairs, pairs_sampled, n_units, max_tau
-        As in :class:`SpikeSync`.
-    """
-
-    method: ClassVar[str] = "spike_sync_matrix"
-    value: float
-    matrix: np.ndarray | None
-    pairs: np.ndarray
-    pair_values: np.ndarray
-    n_pairs: int
-    pairs_sampled: bool
-    n_units: int
-    max_tau: float | None
-
-    def plot(self, ax=None):
-        """The pair matrix (or a note when pairs were sampled).
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes or None, optional
-            Axes to draw on; None (default) creates a new figure and axes.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-            The axes drawn on.
-        """
-        return plot_matrix(self.matrix, ax, "SPIKE-synchronization")
-
-
-def _observed_pieces(times: np.ndarray, offsets: np.ndarray, support: np.ndarray):
-    """The spikes of each observation interval in the grouped layout: (times, offsets, interval length) per interval."""
-    if len(support) == 1:
-        return [(times, offsets, float(support[0, 1] - support[0, 0]))]
-    n_units = offsets.size - 1
-    unit = np.repeat(np.arange(n_units), np.diff(offsets))
-    piece = interval_index(times, support)
-    # A stable sort by (interval, unit) keeps each unit's spikes in time order.
-    order = np.argsort(piece * n_units + unit, kind="stable")
-    bounds = np.searchsorted(piece[order], np.arange(len(support) + 1))
-    out = []
-    for k in range(len(support)):
-        sel = order[bounds[k]:bounds[k + 1]]
-        out.append((times[sel], unit_offsets(unit[sel], n_units), float(support[k, 1] - support[k, 0])))
-    return out
-
-
-def _spike_sync_counts(data: SpikeData, max_tau, max_units, n_pairs, rng):
-    from .. import _kernels
-
-    data = require_spikes(data, 2)
-    max_units, n_pairs = check_pair_args(max_units, n_pairs)
-    cap = np.inf if max_tau is None else 2.0 * positive_seconds("max_tau", max_tau)
-    times, offsets = np.array(data.times), np.array(data.offsets)  # writable, like the deduplicated copy
-    dup = np.flatnonzero(np.diff(times) == 0) + 1
-    dup = dup[~np.isin(dup, offsets)]
-    if dup.size:
-        # PySpike drops repeated times within a train (np.unique); so do we.
-        keep = np.ones(times.size, dtype=bool)
-        keep[dup] = False
-        offsets = unit_offsets(data.unit_index[keep], data.n_units)
-        times = times[keep]
-    gen, _ = seeded(rng)
-    plan = pair_plan(data.n_units, max_units, n_pairs, gen)
-    # Each observation interval is a recording of its own (a gap is neither an interval nor silence):
-    # coincidences and spikes add up over intervals, as they add up over pairs.
-    coinc = mult = 0.0
-    for p_times, p_offsets, length in _observed_pieces(times, offsets, np.array(data.support)):
-        true_max = min(length, cap)
-        if plan is None:
-            half = _kernels.spike_sync_matrix(p_times, p_offsets, np.argsort(p_times, kind="stable"), true_max)
-            counts = np.diff(p_offsets).astype(np.float64)
-            p_coinc, p_mult = half + half.T, counts[:, None] + counts[None, :]
-            np.fill_diagonal(p_mult, 0.0)
-        else:
-            p_coinc, p_mult = _kernels.spike_sync_pairs(p_times, p_offsets, true_max, plan[0], plan[1])
-        coinc, mult = coinc + p_coinc, mult + p_mult
-    return data, plan, coinc, mult
-
-
-def _n_pairs(n: int, plan) -> int:
-    return n * (n - 1) // 2 if plan is None else plan[0].size
-
-
-def _sync_value(coinc, mult) -> float:
-    total = mult.sum()
-    # Each unordered pair appears twice in the matrix; the ratio is unchanged.
-    return float(coinc.sum() / total) if total > 0 else 1.0
-
-
-def spike_sync(data: SpikeData, *, max_tau: float | None = None, max_units: int = MAX_UNITS_ALL_PAIRS,
-               n_pairs: int = 100_000, rng=None) -> SpikeSync:
-    """Multivariate SPIKE-synchronization (Kreuz et al. 2015), as PySpike's ``spike_sync``.
-
-    Each spike is coincident with the nearest spike of another train when
-    their distance is below an adaptive window: half the smallest of the
-    intervals around the two spikes (PySpike's ``MRTS=0``). The population
-    value is the sum of coincidences over the sum of spikes across all pairs.
-
-    With gaps in the observation intervals, each interval is treated as a
-    recording of its own (PySpike's definition with the interval as
-    ``[t_start, t_end]``): an interval between spikes across a gap is not
-    observed, so it counts as missing, like the interval before a train's
-    first spike, and no coincidence reaches across a gap. Coincidences and
-    spikes are summed over intervals as PySpike sums them over pairs, so the
-    value is total coincidences over total spikes.
-
-    Parameters
-    ----------
-    data : SpikeData
-        Spikes of at least two units (repeated times within a train are
-        dropped, as PySpike does).
-    max_tau : float, optional
-        PySpike's ``max_tau`` in seconds, with PySpike 0.9's semantics: a
-        missing interval (before a train's first or after its last spike)
-        counts as ``min(duration, 2 max_tau)`` instead of the duration (of
-        the observation interval, with gaps);
-        windows between spikes are not capped. None (default) as in PySpike.
-    max_units, n_pairs, rng
-        Pair sampling above ``max_units`` units (see :func:`sttc_matrix`).
-
-    Returns
-    -------
-    SpikeSync
-
-    References
-    ----------
-    Kreuz, T., Mulansky, M. & Bozanic, N. (2015). SPIKY: a graphical user
-    interface for monitoring spike train synchrony. J. Neurophysiol. 113,
-    3432-3445.
-    Mulansky, M. & Kreuz, T. (2016). PySpike - A Python library for
-    analyzing spike train synchrony. SoftwareX 5, 183-189.
-    """
-    data, plan, coinc, mult = _spike_sync_counts(data, max_tau, max_units, n_pairs, rng)
-    return SpikeSync(value=_sync_value(coinc, mult), n_pairs=_n_pairs(data.n_units, plan),
-                     pairs_sampled=plan is not None, n_units=data.n_units, max_tau=max_tau)
-
-
-def spike_sync_matrix(data: SpikeData, *, max_tau: float | None = None, max_units: int = MAX_UNITS_ALL_PAIRS,
-                      n_pairs: int = 100_000, rng=None) -> SpikeSyncMatrix:
-    """SPIKE-synchronization of every pair, as PySpike's ``spike_sync_matrix``, plus the population value.
-
-    Definitions as in :func:`spike_sync` (gaps included); a pair's value is
-    its coincidences over its spikes (1 when neither unit fired).
-
-    Parameters
-    ----------
-    data : SpikeData
-        Spikes of at least two units (repeated times within a train are
-        dropped, as PySpike does).
-    max_tau : float, optional
-        PySpike's ``max_tau`` in seconds, as in :func:`spike_sync`; None
-        (default) as in PySpike.
-    max_units : int, default 5000
-        Largest number of units for which every pair is computed; above it,
-        ``n_pairs`` random pairs are sampled and ``matrix`` is None (see
-        :func:`sttc_matrix`).
-    n_pairs : int, default 100000
-        Number of pairs sampled above ``max_units`` units.
-    rng : numpy.random.Generator, int or None
-        Random source for pair sampling.
-
-    Returns
-    -------
-    SpikeSyncMatrix
-
-    References
-    ----------
-    Kreuz, T., Mulansky, M. & Bozanic, N. (2015). J. Neurophysiol. 113, 3432-3445.
-    """
-    data, plan, coinc, mult = _spike_sync_counts(data, max_tau, max_units, n_pairs, rng)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(mult > 0, coinc / np.where(mult > 0, mult, 1.0), 1.0)
-    if plan is None:
-        np.fill_diagonal(values, 1.0)
-    n = data.n_units
-    return SpikeSyncMatrix(value=_sync_value(coinc, mult), **pair_fields(plan, values), n_pairs=_n_pairs(n, plan),
-                           n_units=n, max_tau=max_tau)
+                n_silent=int((data.spike_counts == 0).sum()), delta_t=delta_t,
+                null_pairs=n_pairs_of(data.n_units, null_plan),
+                **chance_fields(tested, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))

@@ -12,10 +12,16 @@ from .._plotting import new_axes
 from .._results import Result
 from ..core import SpikeData, interval_index
 from ..core.binning import bin_index, n_whole_bins
-from ..core.checks.arguments import positive_seconds, require_spikes
+from ..core.checks.arguments import positive_seconds
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
+from ..surrogates import jit
 from ._common import (
+    AgainstChance,
+    chance_fields,
+    check_null,
     run_concat,
+    select_population,
+    spike_null,
     too_few_bins,
 )
 
@@ -25,8 +31,8 @@ __all__ = ["SpikeContrast", "PopulationFano", "KuramotoOrder", "spike_contrast",
 # Spike contrast ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SpikeContrast(Result):
-    """Spike contrast (Ciba et al. 2018).
+class SpikeContrast(AgainstChance):
+    """Spike contrast (Ciba et al. 2018), against chance.
 
     Attributes
     ----------
@@ -40,9 +46,11 @@ class SpikeContrast(Result):
         Smallest bin allowed, in seconds.
     bin_shrink_factor : float
         Factor between successive bin sizes.
+    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
+        ``value`` against its surrogate null (:class:`AgainstChance`).
     """
 
-    method: ClassVar[str] = "spike_contrast"
+    analysis: ClassVar[str] = "spike_contrast"
     value: float
     bin_sizes: np.ndarray
     contrast: np.ndarray
@@ -73,8 +81,79 @@ class SpikeContrast(Result):
         return ax
 
 
-def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor: float = 0.9) -> SpikeContrast:
-    """Spike contrast synchrony, as ``elephant.spike_train_synchrony.spike_contrast``.
+@jit
+def _contrast_sums(times, unit, edges, last_bin):
+    # One bin size in one pass over the spikes in time order (``times`` sorted, ``unit`` alongside): the integer
+    # sums of elephant's contrast and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin
+    # closed): a spike's bin is the last edge at or before it, capped at the last bin, found by walking the edges
+    # forward once. ``last_bin[u]``: unit u's latest bin so far (its spikes arrive in time order).
+    n_edges = edges.size
+    n_hist = n_edges - 1
+    per_bin = np.zeros(n_hist, dtype=np.int64)
+    present = np.zeros(n_hist, dtype=np.int64)
+    both = np.zeros(n_hist, dtype=np.int64)
+    last_bin[:] = -1
+    g = 0
+    for i in range(times.size):
+        t = times[i]
+        while g + 1 < n_edges and edges[g + 1] <= t:
+            g += 1
+        h = min(g, n_hist - 1)
+        per_bin[h] += 1
+        u = unit[i]
+        previous = last_bin[u]
+        if h != previous:  # the unit's first spike in bin h
+            present[h] += 1
+            if previous >= 0 and previous == h - 1:  # present in bins h - 1 and h
+                both[previous] += 1
+            last_bin[u] = h
+    weighted = total = jumps = 0
+    for k in range(n_hist - 1):
+        theta = per_bin[k] + per_bin[k + 1]
+        weighted += (present[k] + present[k + 1] - both[k]) * theta
+        total += theta
+        if k > 0:
+            jumps += abs(theta - per_bin[k - 1] - per_bin[k])
+    return weighted, total, jumps
+
+
+def _contrast_curves(times: np.ndarray, data: SpikeData, min_bin: float, bin_shrink_factor: float):
+    """Bin sizes, contrast and active-train curves of spike times in ``data``'s layout."""
+    unit = np.asarray(data.unit_index)
+    within = np.diff(unit) == 0
+    duration, end = data.duration, data.t_stop
+    if data.has_gaps:
+        sup = data.support
+        piece = interval_index(times, sup)
+        within &= np.diff(piece) == 0  # an interval across a gap was not observed
+        unobserved_before = sup[:, 0] - data.t_start - np.concatenate([[0.0], np.cumsum(sup[:-1, 1] - sup[:-1, 0])])
+        times, duration = times - unobserved_before[piece], data.observed_duration
+        end = data.t_start + duration
+    if not within.any():
+        raise InvalidDataError("spike contrast needs a unit with at least two spikes in one observation interval; "
+                               "every unit has at most one")
+    isi_min = float(np.diff(times)[within].min())
+    t_start, t_stop = data.t_start - isi_min, end + isi_min
+    bin_size, bin_min = duration / 2, max(isi_min / 2, min_bin)
+    times = np.ascontiguousarray(times, dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    in_time, unit_in_time, last_bin = times[order], unit[order], np.empty(data.n_units, dtype=np.int64)
+    sizes, contrast, active = [], [], []
+    while bin_size >= bin_min:
+        step = bin_size / 2
+        weighted, total, jumps = _contrast_sums(in_time, unit_in_time, np.arange(t_start, t_stop + step, step),
+                                                last_bin)
+        active.append((weighted / total - 1) / (data.n_units - 1))
+        contrast.append(jumps / (2 * times.size))
+        sizes.append(bin_size)
+        bin_size *= bin_shrink_factor
+    return np.array(sizes), np.array(contrast), np.array(active)
+
+
+def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor: float = 0.9,
+                   null: str = "circular_shift", n_surrogates: int = 20, dither_window: float | None = None, rng=None,
+                   population: str | None = None, population_column: str = "population") -> SpikeContrast:
+    """Spike contrast synchrony, as ``elephant.spike_train_synchrony.spike_contrast``, and its chance level.
 
     Bins of half-overlapping width (largest ``duration / 2``) shrink by
     ``bin_shrink_factor`` down to ``max(min ISI / 2, min_bin)``; at each size
@@ -97,6 +176,18 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
         Smallest bin size in seconds.
     bin_shrink_factor : float, default 0.9
         In (0, 1).
+    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
+        Surrogate null of the chance level (:mod:`synchro.surrogates`).
+    n_surrogates : int, default 20
+        Surrogates; 0 leaves the chance level, z and p undetermined.
+    dither_window : float, optional
+        Half-width in seconds for ``null="dither"``.
+    rng : numpy.random.Generator, int or None
+        Random source of the surrogates; the seed is recorded.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -108,82 +199,58 @@ def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor:
     Spike-contrast: a novel time scale independent and multivariate measure
     of spike train synchrony. J. Neurosci. Methods 293, 136-143.
     """
-    data = require_spikes(data, 2)
+    data = select_population(data, population, population_column, 2)
     min_bin = positive_seconds("min_bin", min_bin)
     if not 0.0 < bin_shrink_factor < 1.0:
         raise UsageError(f"bin_shrink_factor must lie in (0, 1); got {bin_shrink_factor!r}")
-    times, unit = np.asarray(data.times), np.asarray(data.unit_index)
-    within = np.diff(unit) == 0
-    duration, end = data.duration, data.t_stop
-    if data.has_gaps:
-        sup = data.support
-        piece = interval_index(times, sup)
-        within &= np.diff(piece) == 0  # an interval across a gap was not observed
-        unobserved_before = sup[:, 0] - data.t_start - np.concatenate([[0.0], np.cumsum(sup[:-1, 1] - sup[:-1, 0])])
-        times, duration = times - unobserved_before[piece], data.observed_duration
-        end = data.t_start + duration
-    if not within.any():
-        raise InvalidDataError("spike contrast needs a unit with at least two spikes in one observation interval; "
-                               "every unit has at most one")
-    isi_min = float(np.diff(times)[within].min())
-    t_start, t_stop = data.t_start - isi_min, end + isi_min
-    bin_size, bin_min = duration / 2, max(isi_min / 2, min_bin)
-    sizes, contrast, active = [], [], []
-    while bin_size >= bin_min:
-        step = bin_size / 2
-        edges = np.arange(t_start, t_stop + step, step)
-        n_hist = edges.size - 1
-        # np.histogram's rule: [e_k, e_k+1), the last bin closed.
-        h = np.minimum(np.searchsorted(edges, times, side="right") - 1, n_hist - 1)
-        per_bin = np.bincount(h, minlength=n_hist)
-        theta = per_bin[:-1] + per_bin[1:]
-        # Active trains per overlapping bin k (histogram bins k and k+1): presence in k, in k+1, minus both.
-        key = unit * n_hist + h
-        first = np.ones(key.size, dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        present_unit, present_bin = unit[first], h[first]
-        pres = np.bincount(present_bin, minlength=n_hist)
-        both = (present_unit[1:] == present_unit[:-1]) & (present_bin[1:] == present_bin[:-1] + 1)
-        n_both = np.bincount(present_bin[:-1][both], minlength=n_hist)[:-1]
-        n_active = pres[:-1] + pres[1:] - n_both
-        active.append((np.sum(n_active * theta) / np.sum(theta) - 1) / (data.n_units - 1))
-        contrast.append(np.sum(np.abs(np.diff(theta))) / (2 * times.size))
-        sizes.append(bin_size)
-        bin_size *= bin_shrink_factor
-    contrast_a, active_a = np.array(contrast), np.array(active)
-    curve = contrast_a * active_a
-    return SpikeContrast(value=float(curve.max()), bin_sizes=np.array(sizes), contrast=contrast_a,
-                         active_spiketrains=active_a, synchrony_curve=curve, min_bin=min_bin,
-                         bin_shrink_factor=float(bin_shrink_factor))
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
+    sizes, contrast, active = _contrast_curves(np.asarray(data.times), data, min_bin, bin_shrink_factor)
+    curve = contrast * active
+    value = float(curve.max())
+
+    def statistic(t):
+        c, a = _contrast_curves(t, data, min_bin, bin_shrink_factor)[1:]
+        return float((c * a).max())
+
+    draw = spike_null(statistic, data, null, dither_window, gen)
+    return SpikeContrast(value=value, bin_sizes=sizes, contrast=contrast, active_spiketrains=active,
+                         synchrony_curve=curve, min_bin=min_bin, bin_shrink_factor=float(bin_shrink_factor),
+                         **chance_fields(value, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
 
 
 # Population Fano factor ---------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PopulationFano(Result):
-    """Fano factor of the population spike count per counting window.
+class PopulationFano(AgainstChance):
+    """Fano factor of the population spike count per bin width, against chance.
 
     Attributes
     ----------
-    windows : ndarray
-        Window widths in seconds.
+    bin_widths : ndarray
+        Widths of the counting bins in seconds.
     fano : ndarray
-        ``var / mean`` of the population count per window (sample variance,
-        ddof=1); 1 for a Poisson population, larger when units fire together.
+        ``var / mean`` of the population count per bin width (sample
+        variance, ddof=1); 1 for a Poisson population, larger when units
+        fire together.
     mean_count : ndarray
-        Mean population count per window.
-    n_windows : ndarray of int
-        Whole windows counted.
+        Mean population count per bin, for each width.
+    n_bins : ndarray of int
+        Whole bins counted, for each width.
+    chance, chance_sd, z, p : ndarray
+        ``fano`` against its surrogate null, one entry per bin width (NaN
+        where undetermined).
+    null, n_surrogates, dither_window, seed
+        The null (:class:`AgainstChance`).
     """
 
-    method: ClassVar[str] = "population_fano"
-    windows: np.ndarray
+    analysis: ClassVar[str] = "population_fano"
+    bin_widths: np.ndarray
     fano: np.ndarray
     mean_count: np.ndarray
-    n_windows: np.ndarray
+    n_bins: np.ndarray
 
     def plot(self, ax=None):
-        """Fano factor against window width, with the Poisson value 1.
+        """Fano factor against bin width, with its chance level and the Poisson value 1.
 
         Parameters
         ----------
@@ -196,25 +263,58 @@ class PopulationFano(Result):
             The axes drawn on.
         """
         ax = new_axes(ax)
-        ax.semilogx(self.windows, self.fano, "o-")
+        ax.semilogx(self.bin_widths, self.fano, "o-", label="data")
+        ax.semilogx(self.bin_widths, self.chance, "s:", color="C7", label="chance")
         ax.axhline(1.0, color="C7", ls="--", label="Poisson")
-        ax.set_xlabel("window (s)")
+        ax.set_xlabel("bin width (s)")
         ax.set_ylabel("Fano factor")
         ax.legend()
         return ax
 
 
-def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1)) -> PopulationFano:
-    """Fano factor of the population spike count in consecutive windows of each width.
+def _fano(times: np.ndarray, data: SpikeData, widths: np.ndarray):
+    """Fano factor, mean count and number of whole bins of the population counts, per bin width."""
+    fano, mean, count = [], [], []
+    for w in widths:
+        n = n_whole_bins(data.duration, w)
+        idx = bin_index(times, data.t_start, w)
+        counts = run_concat(np.bincount(idx[idx < n], minlength=n), data.observed_bins(w, n))
+        if counts.size < 2:
+            raise too_few_bins(data, f"bin width {w:g} s", n, counts.size, "use narrower bins")
+        m = counts.mean()
+        fano.append(counts.var(ddof=1) / m if m > 0 else np.nan)
+        mean.append(m)
+        count.append(counts.size)
+    return np.array(fano), np.array(mean), np.array(count)
+
+
+def population_fano(data: SpikeData, *, bin_widths=(0.001, 0.005, 0.01, 0.05, 0.1), null: str = "circular_shift",
+                    n_surrogates: int = 20, dither_window: float | None = None, rng=None,
+                    population: str | None = None, population_column: str = "population") -> PopulationFano:
+    """Fano factor of the population spike count in consecutive bins of each width, and its chance level.
 
     Parameters
     ----------
     data : SpikeData
         Spikes of the population.
-    windows : sequence of float, default (0.001, 0.005, 0.01, 0.05, 0.1)
-        Window widths in seconds; windows start at ``t_start`` and a last
-        partial window is dropped. With gaps in the observation intervals
-        only whole windows inside them count.
+    bin_widths : sequence of float, default (0.001, 0.005, 0.01, 0.05, 0.1)
+        Bin widths in seconds; bins start at ``t_start`` and a last partial
+        bin is dropped. With gaps in the observation intervals only whole
+        bins inside them count.
+    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
+        Surrogate null of the chance level (:mod:`synchro.surrogates`):
+        circular shifts keep each unit's own count variance, so the chance
+        level is the Fano factor of units that share nothing.
+    n_surrogates : int, default 20
+        Surrogates; 0 leaves the chance level, z and p undetermined.
+    dither_window : float, optional
+        Half-width in seconds for ``null="dither"``.
+    rng : numpy.random.Generator, int or None
+        Random source of the surrogates; the seed is recorded.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -225,21 +325,13 @@ def population_fano(data: SpikeData, *, windows=(0.001, 0.005, 0.01, 0.05, 0.1))
     Churchland, M. M. et al. (2010). Stimulus onset quenches neural
     variability. Nat. Neurosci. 13, 369-378.
     """
-    data = require_spikes(data)
-    widths = np.array([positive_seconds("window", w) for w in np.atleast_1d(windows)])
-    times = np.asarray(data.times)
-    fano, mean, count = [], [], []
-    for w in widths:
-        n = n_whole_bins(data.duration, w)
-        idx = bin_index(times, data.t_start, w)
-        counts = run_concat(np.bincount(idx[idx < n], minlength=n), data.observed_bins(w, n))
-        if counts.size < 2:
-            raise too_few_bins(data, f"window {w:g} s", n, counts.size, "use shorter windows")
-        m = counts.mean()
-        fano.append(counts.var(ddof=1) / m if m > 0 else np.nan)
-        mean.append(m)
-        count.append(counts.size)
-    return PopulationFano(windows=widths, fano=np.array(fano), mean_count=np.array(mean), n_windows=np.array(count))
+    data = select_population(data, population, population_column)
+    widths = np.array([positive_seconds("bin_width", w) for w in np.atleast_1d(bin_widths)])
+    n_surrogates, gen, seed = check_null(n_surrogates, rng)
+    fano, mean, count = _fano(np.asarray(data.times), data, widths)
+    draw = spike_null(lambda t: _fano(t, data, widths)[0], data, null, dither_window, gen)
+    return PopulationFano(bin_widths=widths, fano=fano, mean_count=mean, n_bins=count,
+                          **chance_fields(fano, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
 
 
 # Kuramoto order -----------------------------------------------------------------------
@@ -268,7 +360,7 @@ class KuramotoOrder(Result):
         Spacing of the time grid in seconds.
     """
 
-    method: ClassVar[str] = "kuramoto_order"
+    analysis: ClassVar[str] = "kuramoto_order"
     value: float
     r_squared_unbiased: float
     r_uncorrected: float
@@ -295,7 +387,8 @@ class KuramotoOrder(Result):
         return ax
 
 
-def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrder:
+def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001, population: str | None = None,
+                   population_column: str = "population") -> KuramotoOrder:
     """Kuramoto order parameter from phases interpolated between spikes.
 
     Each unit's phase advances by 2 pi linearly from one spike to the next
@@ -317,6 +410,10 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
         At least two units with two or more spikes.
     bin_width : float, default 0.001
         Time grid step in seconds.
+    population : str, optional
+        Analyse only the units whose ``population_column`` holds this value.
+    population_column : str, default "population"
+        Unit-table column of ``population``.
 
     Returns
     -------
@@ -330,7 +427,7 @@ def kuramoto_order(data: SpikeData, *, bin_width: float = 0.001) -> KuramotoOrde
     """
     from .. import _kernels
 
-    data = require_spikes(data, 2)
+    data = select_population(data, population, population_column, 2)
     bin_width = positive_seconds("bin_width", bin_width)
     n_grid = n_whole_bins(data.duration, bin_width)
     times = np.array(data.times)

@@ -1,0 +1,235 @@
+"""What one report analyses, and how each result enters report.json: the per-population steps of the pipeline.
+
+:class:`Run` holds a report's settings while it is built, runs each analysis
+(recording its call, time and, on data it cannot support, why it was
+skipped, as structured records), and the ``analyse_*`` helpers turn each
+library result into its report.json record.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+
+import numpy as np
+
+from ..core import Recording, SpikeData
+from ..errors import InvalidDataError, NothingToAnalyseError
+
+__all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
+           "Run", "analyse", "band_record", "pick_field", "populations_of", "population_counts"]
+
+#: Signals used as the field for spike-field coupling, in order of preference.
+FIELD_SIGNALS = ("LFP", "field_proxy")
+#: Coincidence window of the STTC, Δt (s).
+STTC_DELTA_T = 0.005
+
+#: Counting bin width of the population Fano factor (s).
+FANO_BIN_WIDTH = 0.01
+
+#: Circular-shift surrogates of every synchrony index's chance level, per population: p is at least 1/21. On W1
+#: (1000 units, 10 s) all five nulls of the three populations cost about a second (benchmarks/bench_analyze.py).
+SYNCHRONY_SURROGATES = 20
+
+#: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
+NULL_PAIRS = 1000
+
+class Run:
+    """State of one report being built: settings, results and the skipped list."""
+
+    def __init__(self, *, bands, n_surrogates, sync_surrogates, rng, alpha, progress):
+        self.bands = bands
+        self.n_surrogates = n_surrogates
+        self.sync_surrogates = sync_surrogates
+        self.rng = rng  # the int seed, or the caller's Generator
+        self.alpha = alpha
+        self.progress = progress or (lambda _name: nullcontext())
+        self.skipped: list[dict] = []
+        self.results: dict = {}
+        self.timings: list[dict] = []
+        self.calls: list[dict] = []
+        self.section = None  # the label while a section (epoch, condition) is analysed
+
+    def where(self, analysis: str, population: str, band: str | None = None) -> dict:
+        """The structured place of one analysis: analysis, section (or None), population and band (or None)."""
+        return {"analysis": analysis, "section": self.section, "population": population, "band": band}
+
+    def step(self, analysis: str, population: str, fn: Callable, data, *args, name: str | None = None, **kwargs):
+        """Run ``fn(data, *args, **kwargs)`` (for the band called ``name``, if any), recording its full keyword
+        parameters; on data it cannot support, record the analysis as skipped and return None."""
+        band = name
+        where = self.where(analysis, population, band)
+        bound = inspect.signature(fn).bind(data, *args, **kwargs)
+        bound.apply_defaults()
+        self.calls.append({**where, "function": f"{fn.__module__}.{fn.__name__}",
+                           "parameters": {k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}})
+        panel = population if self.section is None else f"{self.section}: {population}"
+        t0 = time.perf_counter()
+        try:
+            with self.progress(f"{analysis} ({panel}{'' if band is None else ', ' + band})"):
+                result = fn(data, *args, **kwargs)
+        except (InvalidDataError, NothingToAnalyseError) as err:
+            self.skip(analysis, population, str(err), band=band)
+            return None
+        finally:
+            self.timings.append({**where, "seconds": round(time.perf_counter() - t0, 4)})
+        self.results[(analysis, panel if band is None else f"{panel}, {band}")] = result
+        return result
+
+    def skip(self, analysis: str, population: str, reason: str, band: str | None = None) -> None:
+        self.skipped.append({**self.where(analysis, population, band), "reason": reason})
+
+
+def populations_of(data: SpikeData, column: str) -> dict[str, SpikeData]:
+    """``"all"`` and each value of the population column, as SpikeData."""
+    pops = {"all": data}
+    for name in data.populations(column):
+        # A population literally called "all" must not replace the whole set.
+        pops[name if name != "all" else f"{column}=all"] = data.select(population=name, column=column)
+    return pops
+
+
+def population_counts(pops: dict[str, SpikeData]) -> dict:
+    """Units, spikes and mean rate per unit over the observed time (Hz) of each population."""
+    return {name: {"units": sub.n_units, "spikes": sub.n_spikes,
+                   "rate_hz": sub.n_spikes / sub.observed_duration / max(sub.n_units, 1)} for name, sub in pops.items()}
+
+
+def analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
+             trials: np.ndarray | None = None) -> dict:
+    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``.
+
+    ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
+    """
+    from .. import spectral
+
+    pops = populations_of(data, population_column)
+    rhythms, synchrony, coupling = {}, {}, {}
+    for pop, sub in pops.items():
+        if sub.n_spikes == 0:
+            run.skip("all analyses", pop, "no spikes in this population")
+            continue
+        if rates:  # for the rates figure; sections' rates have gaps and are not drawn
+            run.step("rates", pop, spectral.population_rate, sub)
+        if (r := _rhythms(run, pop, sub)) is not None:
+            rhythms[pop] = r
+        if s := _synchrony(run, pop, sub):
+            synchrony[pop] = s
+        if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"], trials)):
+            coupling[pop] = c
+    return {"populations": population_counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling}
+
+
+def pick_field(recording: Recording, run: Run):
+    for name in FIELD_SIGNALS:
+        if name in recording.signals:
+            signal = recording.signals[name]
+            return signal, {"name": name, "fs": signal.fs, "channels": signal.n_channels, "channel": 0,
+                            "units": signal.units, "t_start": signal.t_start, "t_stop": signal.t_stop}
+    run.skip("coupling", "all", "no field signal: the input holds no LFP or field_proxy "
+             "(give --lfp PATH-IN-FILE to pick an ElectricalSeries)")
+    return None, None
+
+
+def _rhythms(run: Run, pop: str, data: SpikeData):
+    from .. import rhythms
+
+    result = run.step("rhythms", pop, rhythms.band_verdicts, data, bands=run.bands, n_surrogates=run.n_surrogates,
+                      alpha=run.alpha, rng=run.rng)
+    if result is None:
+        return None
+    return {band: band_record(result[band]) for band in run.bands}
+
+
+#: Per-band fields of ``rhythms[population][band]`` in report.json, in order (docs/report-schema.md).
+RHYTHM_FIELDS = ("present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",
+                 "p_peak", "p_peak_holm", "p_independent", "p_independent_holm", "fit_p_value", "overshoot",
+                 "single_unit")
+
+
+def band_record(v) -> dict:
+    """One band's verdict as report.json carries it: the word, its sentence, the peak and both tests."""
+    record = {name: getattr(v, name) for name in RHYTHM_FIELDS if name != "sentence"}
+    record["present"] = bool(v.present)
+    record["sentence"] = v.sentence()
+    return {name: record[name] for name in RHYTHM_FIELDS}
+
+
+def _defined(run: Run, analysis: str, pop: str, value, why: str, band: str | None = None) -> float | None:
+    """``value`` as a float, or None with ``why`` recorded in ``skipped``: an undefined statistic (NaN: one
+    spike, one unit, no variance) is reported as undetermined with its reason, never as a number."""
+    if value is None or not np.isfinite(value):
+        run.skip(analysis, pop, f"undetermined: {why}", band=band)
+        return None
+    return float(value)
+
+
+def _against_chance(run: Run, analysis: str, pop: str, value, result, why: str) -> dict:
+    """One synchrony index as report.json carries it: its value, chance level, z and p (each None when
+    undetermined)."""
+    def first(x):  # Fano's fields are arrays over bin widths; the report uses one width
+        return None if x is None else float(np.ravel(x)[0])
+
+    return {"value": _defined(run, analysis, pop, value, why), "chance": first(result.chance), "z": first(result.z),
+            "p": first(result.p)}
+
+
+def _synchrony(run: Run, pop: str, data: SpikeData) -> dict:
+    from .. import synchrony
+
+    out: dict = {}
+    if data.n_units < 2:
+        run.skip("synchrony", pop, f"needs at least 2 units; this population has {data.n_units}")
+        return out
+    null = dict(n_surrogates=run.sync_surrogates, rng=run.rng)
+    n_active = int(np.count_nonzero(data.spike_counts))
+    if n_active < 2:
+        # Pairwise measures compare units' spikes: with one unit firing, SPIKE-synchronization and spike contrast
+        # return 0 and STTC NaN, values that would read as "no synchrony" where there is nothing to compare.
+        run.skip("pairwise synchrony (chi, sttc, spike_sync, spike_contrast)", pop,
+                 f"undetermined: {n_active} of {data.n_units} units have spikes; synchrony compares at least two")
+    else:
+        if (r := run.step("chi", pop, synchrony.golomb_chi, data, **null)) is not None:
+            out["chi"] = {**_against_chance(run, "chi", pop, r.chi, r, "the population trace or the units' traces "
+                                            "have no variance"), "floor": r.floor_chi}
+        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, delta_t=STTC_DELTA_T, null_pairs=NULL_PAIRS,
+                          **null)) is not None:
+            out["sttc"] = _against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units")
+        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, null_pairs=NULL_PAIRS, **null)) is not None:
+            out["spike_sync"] = _against_chance(run, "spike_sync", pop, r.value, r, "no spike with a partner to match")
+        if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data, **null)) is not None:
+            out["spike_contrast"] = _against_chance(run, "spike_contrast", pop, r.value, r, "no bin size with activity")
+    if (r := run.step("fano", pop, synchrony.population_fano, data, bin_widths=(FANO_BIN_WIDTH,), **null)) is not None:
+        out["fano"] = _against_chance(run, "fano", pop, r.fano[0], r,
+                                      f"no spikes in any {FANO_BIN_WIDTH * 1e3:g} ms bin")
+    return out
+
+
+def _coupling(run: Run, pop: str, data: SpikeData, field, channel: int, trials=None) -> dict:
+    from .. import coupling
+
+    out = {}
+    for band, (lo, hi) in run.bands.items():
+        r = run.step("phase_locking", pop, coupling.phase_locking, data, field, band=(lo, hi), channel=channel,
+                     trials=trials, name=band)
+        if r is not None:
+            n = r.population_n_spikes
+            if n < 2:
+                # With one spike the PLV is 1 and the phase is that spike's: numbers, but no locking to speak of.
+                run.skip("phase_locking", pop, f"undetermined: {n} spike(s) with a field phase; phase locking "
+                         "needs at least 2", band=band)
+                out[band] = {"ppc": None, "ppc1": None, "plv": None, "preferred_phase": None, "rayleigh_p": None,
+                             "n_spikes": n}
+                continue
+            out[band] = {"ppc": _defined(run, "ppc", pop, r.population_ppc0, "no pair of spikes", band),
+                         "ppc1": _defined(run, "ppc1", pop, r.population_ppc1,
+                                          "needs spikes of at least two units (pairs across units)", band),
+                         "plv": r.population_plv, "preferred_phase": r.population_preferred_phase,
+                         "rayleigh_p": r.population_rayleigh_p, "n_spikes": n}
+            # Phase histograms for the figures; filtering one field channel again costs milliseconds.
+            run.step("phases", pop, coupling.spike_phases, data, field, band=(lo, hi), channel=channel, name=band)
+    # Pooled coherence only: the per-unit spectra would cost seconds and the report shows the pooled curve.
+    run.step("coherence", pop, coupling.spike_field_coherence, data, field, channel=channel, per_unit=False)
+    return out
