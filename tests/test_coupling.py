@@ -210,3 +210,11 @@ def test_results_serialise_and_plot(locked):
         d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
         assert d["analysis"] == res.analysis
         assert res.plot().figure is not None
+
+
+def test_coherence_of_a_signal_shorter_than_a_welch_segment_is_a_signal_error():
+    """Five 1 ms samples shared with the spikes cannot hold one 8-sample Welch segment: the default Welch() must say
+    so as a SignalError (the report then skips coupling), not as a usage error about an nperseg nobody passed."""
+    data = SpikeData.from_trains([[0.0005, 0.002, 0.004]], t_stop=0.005)
+    with pytest.raises(SignalError, match="share only 5 samples.*at least 8"):
+        spike_field_coherence(data, Signal(np.arange(5.0), 1000.0, name="LFP"))

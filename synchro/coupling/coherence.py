@@ -12,7 +12,7 @@ from .._results import Result
 from ..core import Signal, SpikeData, interval_index
 from ..core.binning import elephant_bins
 from ..errors import SignalError, UsageError
-from ..spectral import Multitaper, Welch, check_estimator
+from ..spectral import MIN_NPERSEG, Multitaper, Welch, check_estimator
 from .field import align_field
 
 __all__ = ["SpikeFieldCoherence", "spike_field_coherence"]
@@ -162,6 +162,9 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, estimator: Welch |
     n = y.size
     longest = int((runs[:, 1] - runs[:, 0]).max())
     nperseg = min(int(round(1.0 / width)), longest) if not welch or estimator.nperseg is None else estimator.nperseg
+    if nperseg < MIN_NPERSEG:
+        raise SignalError(f"spikes and signal {signal.name!r} share only {longest} samples of {width:g} s in one "
+                          f"stretch; spike-field coherence needs at least {MIN_NPERSEG}; use a longer signal")
     if nperseg > longest:
         where = "shared by spikes and signal" if len(runs) == 1 and longest == n else \
             "in the longest observed stretch shared by spikes and signal"

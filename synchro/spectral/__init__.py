@@ -33,7 +33,7 @@ Modules: :mod:`~synchro.spectral.rate` (selection, binning, the rate),
 series), :mod:`~synchro.spectral.spectrum` (the rate spectrum).
 """
 
-from .estimators import EstimatorPlan, Multitaper, Welch, check_estimator
+from .estimators import MIN_NPERSEG, EstimatorPlan, Multitaper, Welch, check_estimator
 from .rate import (
     MAX_SPECTRAL_BIN_WIDTH,
     PopulationRate,
@@ -58,6 +58,7 @@ __all__ = [
     "PreparedRate",
     "prepare_rate",
     "check_estimator",
+    "MIN_NPERSEG",
     "select_spikes",
     "rate_bins",
     "observed_runs",

@@ -17,7 +17,10 @@ from scipy import fft, signal
 
 from ..errors import UsageError
 
-__all__ = ["Welch", "Multitaper", "EstimatorPlan", "check_estimator"]
+__all__ = ["Welch", "Multitaper", "EstimatorPlan", "check_estimator", "MIN_NPERSEG"]
+
+#: Fewest samples in a Welch segment (a shorter segment resolves no band of interest).
+MIN_NPERSEG = 8
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Welch:
 
     def __post_init__(self):
         if self.nperseg is not None:
-            object.__setattr__(self, "nperseg", _count("nperseg", self.nperseg, 8, "Welch(nperseg=1000)"))
+            object.__setattr__(self, "nperseg", _count("nperseg", self.nperseg, MIN_NPERSEG, "Welch(nperseg=1000)"))
         if self.noverlap is not None:
             object.__setattr__(self, "noverlap", _count("noverlap", self.noverlap, 0, "Welch(noverlap=500)"))
             if self.nperseg is not None and self.noverlap >= self.nperseg:
@@ -98,8 +101,8 @@ class Welch:
         longest = n_samples if runs is None else int(np.max(runs[:, 1] - runs[:, 0]))
         nperseg = _default_nperseg(fs, runs) if self.nperseg is None else self.nperseg
         nperseg = min(nperseg, longest)  # at least one segment: in the record, or in its longest observed run
-        if nperseg < 8:
-            raise UsageError(f"nperseg must be at least 8 samples; got {nperseg}" + (
+        if nperseg < MIN_NPERSEG:
+            raise UsageError(f"nperseg must be at least {MIN_NPERSEG} samples; got {nperseg}" + (
                 "" if runs is None else f" (the longest observed stretch holds {longest} bins)"))
         noverlap = nperseg // 2 if self.noverlap is None else self.noverlap
         if not 0 <= noverlap < nperseg:
