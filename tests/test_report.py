@@ -1,5 +1,6 @@
 """The report layer in process: band parsing, seeds and reproducibility, skipping, atomic output folders."""
 
+import importlib
 import json
 
 import numpy as np
@@ -65,6 +66,12 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
     seeds = {_call(first, a, p)["parameters"]["rng"]
              for a in ("rhythms", "chi", "sttc", "spike_sync", "spike_contrast", "fano") for p in ("all", "exc", "inh")}
     assert seeds == {11}
+    # Every recorded function is named by the path a user imports, whichever module of its package defines it.
+    functions = {c["analysis"]: c["function"] for c in first["parameters"]["calls"]}
+    assert functions["sttc"] == "synchro.synchrony.sttc_matrix"
+    for path in functions.values():
+        module, _, name = path.rpartition(".")
+        assert getattr(importlib.import_module(module), name).__name__ == name and module.count(".") == 1, path
     other = build_report(session, n_surrogates=49, rng=12).to_dict()
     assert other["rhythms"]["inh"]["alpha"]["p_independent"] != first["rhythms"]["inh"]["alpha"]["p_independent"]
 

@@ -40,10 +40,3 @@ from ._peaks import MIN_PEAK_HEIGHT, BackgroundSimulation, PeakTest, peak_test, 
 
 __all__ = ["AperiodicFit", "BackgroundSimulation", "PeakTest", "fit_aperiodic", "peak_test", "simulate_background",
            "MIN_PEAK_HEIGHT", "EXCLUDE_ABOVE"]
-
-# The public names' home is this package, whichever module defines them (what reports record as a call's function).
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith(__name__ + "."):
-        _obj.__module__ = __name__
-del _name, _obj

@@ -9,6 +9,7 @@ library result into its report.json record.
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -35,6 +36,22 @@ SYNCHRONY_SURROGATES = 20
 
 #: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
 NULL_PAIRS = 1000
+
+
+def import_path(fn: Callable) -> str:
+    """``package.name`` of ``fn`` as a user imports it: the highest package that still exports it.
+
+    ``synchro.synchrony.pairwise.sttc_matrix`` is recorded as ``synchro.synchrony.sttc_matrix``, whichever
+    module of the package defines it, so a recorded call names the public path.
+    """
+    parts = fn.__module__.split(".")
+    home = fn.__module__
+    for k in range(len(parts) - 1, 0, -1):
+        package = sys.modules.get(".".join(parts[:k]))
+        if package is None or getattr(package, fn.__name__, None) is not fn:
+            break
+        home = package.__name__
+    return f"{home}.{fn.__name__}"
 
 class Run:
     """State of one report being built: settings, results and the skipped list."""
@@ -63,7 +80,7 @@ class Run:
         where = self.where(analysis, population, band)
         bound = inspect.signature(fn).bind(data, *args, **kwargs)
         bound.apply_defaults()
-        self.calls.append({**where, "function": f"{fn.__module__}.{fn.__name__}",
+        self.calls.append({**where, "function": import_path(fn),
                            "parameters": {k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}})
         panel = population if self.section is None else f"{self.section}: {population}"
         t0 = time.perf_counter()
