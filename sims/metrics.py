@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synchro._json import jsonable
-from synchro._plotting import new_axes
 from synchro.core import SpikeData
 from synchro.errors import UsageError
+from synchro.plotting import new_axes
+from synchro.results import jsonable
 from synchro.rhythms import DEFAULT_BANDS, band_verdicts, check_surrogates
 from synchro.spectral import Multitaper, population_rate
 from synchro.synchrony import golomb_chi, sttc_matrix

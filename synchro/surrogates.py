@@ -47,6 +47,7 @@ import numpy as np
 
 from .core import SpikeData, interval_index
 from .core.checks.arguments import integer_at_least
+from .core.compiled import jit
 from .errors import UsageError
 
 __all__ = [
@@ -109,22 +110,6 @@ def seeded_rng(rng) -> tuple[np.random.Generator, int | None]:
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
         raise UsageError(f"rng must be a numpy Generator, an int seed or None; got {type(rng).__name__}")
     return np.random.default_rng(int(rng)), int(rng)
-
-
-def jit(fn: Callable) -> Callable:
-    """Compile ``fn`` with numba on first use (cached on disk), so importing synchro never pays for it."""
-    compiled = None
-
-    def call(*args):
-        nonlocal compiled
-        if compiled is None:
-            import numba
-
-            compiled = numba.njit(cache=True, nogil=True)(fn)
-        return compiled(*args)
-
-    call.__wrapped__ = fn
-    return call
 
 
 @jit

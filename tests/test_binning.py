@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from synchro import SpikeData
-from synchro.core.binning import EDGE_TOLERANCE, bin_index, binned_counts, elephant_bins, n_whole_bins
+from synchro.core.binning import (
+    EDGE_TOLERANCE,
+    bin_index,
+    binned_counts,
+    elephant_bins,
+    histogram_index,
+    n_whole_bins,
+)
 from synchro.spectral import population_rate
 from synchro.synchrony import golomb_chi, population_fano
 
@@ -58,3 +65,15 @@ def test_every_analysis_that_bins_counts_the_same(on_edges):
     per_unit = np.array([np.bincount(k, minlength=2000) for k in meant], dtype=float)
     chi = np.sqrt(per_unit.mean(axis=0).var() / per_unit.var(axis=1).mean())
     assert golomb_chi(data, kernel="gaussian", tau=1e-6, fs=1 / BIN).chi == pytest.approx(chi, rel=1e-12)
+
+
+def test_histogram_index_places_spikes_as_numpy_histogram_does():
+    """Spike contrast's rule (elephant bins it with np.histogram): counts per bin equal np.histogram's, spikes on an
+    inner edge go to the bin it opens, and a spike on the last edge stays in the last (closed) bin."""
+
+    rng = np.random.default_rng(5)
+    edges = np.arange(0.0, 1.0 + 0.125, 0.125)  # dyadic: every edge is exact
+    times = np.sort(np.concatenate([rng.uniform(0, 1, 500), edges]))
+    idx = histogram_index(times, edges)
+    np.testing.assert_array_equal(np.bincount(idx, minlength=edges.size - 1), np.histogram(times, edges)[0])
+    assert idx[np.searchsorted(times, 0.25)] == 2 and idx[-1] == edges.size - 2

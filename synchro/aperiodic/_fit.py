@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._json import jsonable
-from .._plotting import new_axes
 from ..errors import UsageError
+from ..plotting import new_axes
+from ..results import jsonable
 from ._model import Model, fit_loss, levenberg_marquardt, log_bias, log_spread
 
 #: Peak exclusion level of the fit, in log-spreads above the model.

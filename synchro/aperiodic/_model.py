@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..surrogates import jit
+from ..core.compiled import jit
 
 # Bounds of the shared part: exponent chi and log10 knee frequency (Hz).
 _CHI_BOUNDS = (0.0, 6.0)

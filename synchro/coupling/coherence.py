@@ -7,11 +7,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
-from .._results import Result
 from ..core import Signal, SpikeData, interval_index
 from ..core.binning import elephant_bins
 from ..errors import SignalError, UsageError
+from ..plotting import new_axes
+from ..results import Result
 from ..spectral import MIN_NPERSEG, Multitaper, Welch, check_estimator
 from .field import align_field
 

@@ -7,12 +7,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
-from .._results import Result
 from ..core import Signal, SpikeData, interval_index
 from ..core.checks import unit_offsets
 from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, SignalError, UsageError
+from ..plotting import new_axes
+from ..results import Result
 from .field import align_field
 
 __all__ = ["SpikePhases", "PhaseLocking", "spike_phases", "phase_locking"]

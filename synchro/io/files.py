@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._json import jsonable
 from ..errors import InputNotFoundError, InvalidDataError, UnreadableInputError, UsageError
+from ..results import jsonable
 
 __all__ = ["check_input_path", "check_input_folder", "atomic_output", "remove_temporaries", "to_json", "from_json"]
 
@@ -150,7 +150,7 @@ def atomic_output(path, *, overwrite: bool):
 
 
 def to_json(value, *, allow_nan: bool = False) -> str:
-    """JSON text of ``value`` for a file, through the one conversion, ``synchro._json.jsonable``.
+    """JSON text of ``value`` for a file, through the one conversion, :func:`synchro.results.jsonable`.
 
     Parameters
     ----------

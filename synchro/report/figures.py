@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._plotting import plain_label
+from ..plotting import plain_label
 
 __all__ = ["FIGURES", "draw_figures", "save_figures", "population_colors"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .._plotting import strip_control
+from ..plotting import strip_control
 
 __all__ = ["render_html"]
 

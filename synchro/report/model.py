@@ -37,8 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._json import jsonable
 from ..core import SpikeData
+from ..results import jsonable
 
 __all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "jsonable"]
 

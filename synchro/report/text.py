@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .._plotting import format_p, strip_control
+from ..plotting import format_p, strip_control
 
 __all__ = ["render_text"]
 

@@ -10,8 +10,9 @@ import numpy as np
 
 from ..core import interval_index
 from ..core.binning import binned_counts
+from ..core.compiled import jit
 from ..spectral import PreparedRate, spike_bins
-from ..surrogates import jit, surrogate_times
+from ..surrogates import surrogate_times
 
 __all__ = ["null_spectra", "shot_noise_envelope", "ENVELOPE_WIDTH"]
 

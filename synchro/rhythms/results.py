@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._json import jsonable
-from .._plotting import format_p, new_axes, plain_label
 from ..aperiodic import AperiodicFit
+from ..plotting import format_p, new_axes, plain_label
+from ..results import jsonable
 from ..spectral import RateSpectrum
 
 __all__ = ["BandVerdict", "RhythmResult"]

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._json import jsonable
-from .._plotting import new_axes
 from ..errors import UsageError
+from ..plotting import new_axes
+from ..results import jsonable
 
 __all__ = ["MetricSensitivity", "RhythmRobustness", "Sensitivity"]
 

@@ -65,10 +65,3 @@ __all__ = [
     "check_spectral_bin_width",
     "spike_bins",
 ]
-
-# The public names' home is this package, whichever module defines them (what reports record as a call's function).
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith(__name__ + "."):
-        _obj.__module__ = __name__
-del _name, _obj

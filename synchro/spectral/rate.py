@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._plotting import new_axes
 from ..core import SpikeData, interval_index
 from ..core.binning import bin_index, binned_counts, n_whole_bins
 from ..core.checks.arguments import positive_seconds, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
+from ..plotting import new_axes
 
 __all__ = [
     "PopulationRate",

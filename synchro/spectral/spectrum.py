@@ -8,11 +8,11 @@ from functools import cached_property
 import numpy as np
 from scipy import stats
 
-from .._json import jsonable
-from .._plotting import new_axes
 from ..core import SpikeData, interval_index
 from ..core.binning import binned_counts
 from ..errors import UsageError
+from ..plotting import new_axes
+from ..results import jsonable
 from .estimators import EstimatorPlan, Multitaper, Welch, check_estimator
 from .rate import check_spectral_bin_width, observed_runs, rate_bins, select_spikes
 

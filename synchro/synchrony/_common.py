@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._plotting import new_axes
-from .._results import Result
 from ..core import SpikeData
 from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
+from ..plotting import new_axes
+from ..results import Result
 from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng, surrogate_times
 
 __all__: list[str] = []

@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
 from ..core import Signal, SpikeData
 from ..core.binning import bin_index, n_whole_bins
 from ..core.checks.arguments import positive_seconds
 from ..errors import NothingToAnalyseError, UsageError
+from ..plotting import new_axes
 from ._common import (
     AgainstChance,
     chance_fields,

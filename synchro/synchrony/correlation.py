@@ -7,10 +7,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._results import Result
 from ..core import SpikeData, interval_index
 from ..core.binning import elephant_bins
 from ..core.checks.arguments import positive_seconds
+from ..results import Result
 from ._common import (
     pair_mean,
     plot_matrix,

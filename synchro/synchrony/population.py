@@ -8,13 +8,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
-from .._results import Result
 from ..core import SpikeData, interval_index
-from ..core.binning import bin_index, n_whole_bins
+from ..core.binning import bin_index, histogram_index, n_whole_bins
 from ..core.checks.arguments import positive_seconds
+from ..core.compiled import jit
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
-from ..surrogates import jit
+from ..plotting import new_axes
+from ..results import Result
 from ._common import (
     AgainstChance,
     chance_fields,
@@ -82,23 +82,16 @@ class SpikeContrast(AgainstChance):
 
 
 @jit
-def _contrast_sums(times, unit, edges, last_bin):
-    # One bin size in one pass over the spikes in time order (``times`` sorted, ``unit`` alongside): the integer
-    # sums of elephant's contrast and active-train terms. Bins follow np.histogram ([e_k, e_k+1), the last bin
-    # closed): a spike's bin is the last edge at or before it, capped at the last bin, found by walking the edges
-    # forward once. ``last_bin[u]``: unit u's latest bin so far (its spikes arrive in time order).
-    n_edges = edges.size
-    n_hist = n_edges - 1
+def _contrast_sums(bins, unit, n_hist, last_bin):
+    # One bin size in one pass over the spikes in time order (``bins`` from core.binning.histogram_index, ``unit``
+    # alongside): the integer sums of elephant's contrast and active-train terms. ``last_bin[u]``: unit u's latest
+    # bin so far (its spikes arrive in time order).
     per_bin = np.zeros(n_hist, dtype=np.int64)
     present = np.zeros(n_hist, dtype=np.int64)
     both = np.zeros(n_hist, dtype=np.int64)
     last_bin[:] = -1
-    g = 0
-    for i in range(times.size):
-        t = times[i]
-        while g + 1 < n_edges and edges[g + 1] <= t:
-            g += 1
-        h = min(g, n_hist - 1)
+    for i in range(bins.size):
+        h = bins[i]
         per_bin[h] += 1
         u = unit[i]
         previous = last_bin[u]
@@ -141,7 +134,8 @@ def _contrast_curves(times: np.ndarray, data: SpikeData, min_bin: float, bin_shr
     sizes, contrast, active = [], [], []
     while bin_size >= bin_min:
         step = bin_size / 2
-        weighted, total, jumps = _contrast_sums(in_time, unit_in_time, np.arange(t_start, t_stop + step, step),
+        edges = np.arange(t_start, t_stop + step, step)
+        weighted, total, jumps = _contrast_sums(histogram_index(in_time, edges), unit_in_time, edges.size - 1,
                                                 last_bin)
         active.append((weighted / total - 1) / (data.n_units - 1))
         contrast.append(jumps / (2 * times.size))

@@ -7,10 +7,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._plotting import new_axes
 from ..core import SpikeData, interval_index
 from ..core.checks import unit_offsets
 from ..core.checks.arguments import integer_at_least, positive_seconds
+from ..plotting import new_axes
 from ._common import (
     AgainstChance,
     chance_fields,

@@ -1,14 +1,19 @@
-"""One conversion to JSON values, shared by every result's ``to_dict()`` and every JSON synchro writes."""
+"""What every analysis result shares: ``to_dict()`` as plain JSON values, by one conversion.
+
+:func:`jsonable` is the one conversion to JSON values, used by every result's ``to_dict()`` and by every JSON
+file synchro writes; :class:`Result` is the base of the frozen result dataclasses.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import fields
+from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["jsonable"]
+__all__ = ["Result", "jsonable"]
 
 
 def jsonable(value: Any, *, allow_nan: bool = False) -> Any:
@@ -48,3 +53,13 @@ def jsonable(value: Any, *, allow_nan: bool = False) -> Any:
     if callable(getattr(value, "to_dict", None)):  # e.g. a spectral estimator given as an argument
         return jsonable(value.to_dict(), allow_nan=allow_nan)
     return str(value)
+
+
+class Result:
+    """Shared ``to_dict`` of the frozen result dataclasses (NaN becomes None)."""
+
+    analysis: ClassVar[str]
+
+    def to_dict(self) -> dict:
+        """Analysis name, parameters and values as plain JSON types (NaN and inf as None)."""
+        return jsonable({"analysis": self.analysis, **{f.name: getattr(self, f.name) for f in fields(self)}})

@@ -1,0 +1,35 @@
+"""numba compilation on first use: the one wrapper every numba kernel of synchro's analyses goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["jit"]
+
+
+def jit(fn: Callable) -> Callable:
+    """Compile ``fn`` with numba on first use (cached on disk), so importing synchro never pays for it.
+
+    Parameters
+    ----------
+    fn : callable
+        A function numba's ``njit`` can compile (numpy arrays and scalars in, out).
+
+    Returns
+    -------
+    callable
+        A wrapper that compiles ``fn`` (``nopython``, ``nogil``, cached) at its first call and then calls the
+        compiled function; ``__wrapped__`` is the plain Python ``fn``.
+    """
+    compiled = None
+
+    def call(*args):
+        nonlocal compiled
+        if compiled is None:
+            import numba
+
+            compiled = numba.njit(cache=True, nogil=True)(fn)
+        return compiled(*args)
+
+    call.__wrapped__ = fn
+    return call
