@@ -73,14 +73,44 @@ SEVERITY = (EXIT_INTERNAL, UnreadableInputError.exit_code, InvalidDataError.exit
 
 
 def most_severe(codes) -> int:
-    """The exit code of a batch: 0 when every file succeeded, else the most severe in :data:`SEVERITY` order."""
+    """The exit code of a batch: 0 when every file succeeded, else the most severe in :data:`SEVERITY` order.
+
+    Parameters
+    ----------
+    codes : iterable of int
+        Exit code of each input of the batch (0 for a success).
+
+    Returns
+    -------
+    int
+        0 when every code is 0, else the nonzero code that comes first in
+        :data:`SEVERITY`.
+
+    Raises
+    ------
+    ValueError
+        A nonzero code that is not in :data:`SEVERITY`.
+    """
     failed = [c for c in codes if c]
     return min(failed, key=SEVERITY.index) if failed else 0
 
 
 @dataclass(frozen=True)
 class Failure:
-    """One input's failure, as a worker process hands it back: exit code, one-line message, traceback text."""
+    """One input's failure, as a worker process hands it back: exit code, one-line message, traceback text.
+
+    Attributes
+    ----------
+    code : int
+        Exit code of the failure: the error's ``exit_code`` for a
+        :class:`~synchro.errors.SynchroError`, else :data:`EXIT_INTERNAL`.
+    kind : str
+        How the CLI labels the message: ``"error"`` or ``"internal error"``.
+    message : str
+        The one-line message shown to the user.
+    traceback : str
+        The formatted traceback, shown only with ``--debug``.
+    """
 
     code: int
     kind: str
@@ -89,7 +119,21 @@ class Failure:
 
 
 def failure(err: BaseException) -> Failure:
-    """``err`` as one input's :class:`Failure`: its exit code, or 1 (ours) for anything not a SynchroError."""
+    """``err`` as one input's :class:`Failure`: its exit code, or 1 (ours) for anything not a SynchroError.
+
+    Parameters
+    ----------
+    err : BaseException
+        The exception raised while processing the input.
+
+    Returns
+    -------
+    Failure
+        For a :class:`~synchro.errors.SynchroError`: its exit code, kind
+        ``"error"`` and its message; for anything else: :data:`EXIT_INTERNAL`,
+        kind ``"internal error"`` and a message naming the exception type and
+        asking for a report. Both carry the formatted traceback.
+    """
     tb = "".join(traceback.format_exception(err))
     if isinstance(err, SynchroError):
         return Failure(err.exit_code, "error", str(err), tb)
@@ -98,7 +142,19 @@ def failure(err: BaseException) -> Failure:
 
 
 def shown(path: Path) -> str:
-    """``path`` relative to the working folder when inside it, else absolute: what a user can paste."""
+    """``path`` relative to the working folder when inside it, else as given: what a user can paste.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The path to show.
+
+    Returns
+    -------
+    str
+        ``path`` relative to the current working folder when it lies inside
+        it, else ``path`` itself in POSIX form (absolute when ``path`` is).
+    """
     rel = os.path.relpath(path)
     return path.as_posix() if rel.startswith("..") else rel
 

@@ -25,7 +25,21 @@ POPULATION_COLUMNS = ("population", "cell_type", "celltype", "neuron_type", "cel
 
 
 def warn(message: str) -> None:
-    """Issue a SynchroWarning attributed to the caller of synchro.io, not to a line inside it."""
+    """Issue a SynchroWarning attributed to the caller of synchro.io, not to a line inside it.
+
+    The stack level skips every frame in the ``synchro.io`` package, so the
+    warning points at the user's call to a reader or writer.
+
+    Parameters
+    ----------
+    message : str
+        The one-line warning text.
+
+    Warns
+    -----
+    SynchroWarning
+        Always: ``message``.
+    """
     here = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(1), 2  # stacklevel 1 is this line, 2 its caller
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here + os.sep):
@@ -34,7 +48,24 @@ def warn(message: str) -> None:
 
 
 def as_recording(obj) -> Recording:
-    """Writers take a Recording or bare SpikeData."""
+    """Writers take a Recording or bare SpikeData.
+
+    Parameters
+    ----------
+    obj : Recording or SpikeData
+        What to write.
+
+    Returns
+    -------
+    Recording
+        ``obj`` itself when it is a Recording; SpikeData wrapped in a
+        Recording with no signals and no metadata.
+
+    Raises
+    ------
+    TypeError
+        ``obj`` is neither.
+    """
     if isinstance(obj, Recording):
         return obj
     if isinstance(obj, SpikeData):
@@ -105,7 +136,24 @@ def group_spikes(times: np.ndarray, rows: np.ndarray, n_units: int) -> tuple[np.
 
 
 def population_alias(columns: dict) -> str | None:
-    """Fill ``population`` from a population-like column when the source has none; return that column's name."""
+    """Fill ``population`` from a population-like column when the source has none; return that column's name.
+
+    The first of :data:`POPULATION_COLUMNS` (after ``population`` itself)
+    present in ``columns`` is copied, under the name ``population``.
+
+    Parameters
+    ----------
+    columns : dict
+        Unit-table columns by name; changed in place when a column is
+        copied.
+
+    Returns
+    -------
+    str or None
+        Name of the column copied into ``population``; None when
+        ``columns`` already has ``population`` or has no population-like
+        column.
+    """
     if "population" in columns:
         return None
     for name in POPULATION_COLUMNS[1:]:
@@ -129,6 +177,71 @@ def assemble(times, offsets, columns: Mapping, *, t_start, t_stop, time_unit=Non
     raise :class:`~synchro.errors.InvalidDataError`
     (:func:`~synchro.core.check_bounds_unit`) before anything is allocated
     from them.
+
+    Parameters
+    ----------
+    times : array_like of float
+        Spike times in ``time_unit``, grouped by unit.
+    offsets : array_like of int, shape (n_units + 1,)
+        Bounds of each unit's spikes in ``times``.
+    columns : Mapping
+        Unit-table columns by name, one value per unit.
+    t_start, t_stop : float or None
+        Recording bounds in ``time_unit``; None when the file stores none
+        (see above).
+    time_unit : {"s", "ms", "us", "samples"} or None, default None
+        Unit of ``times``, the bounds and ``intervals``; None means seconds,
+        checked with :func:`~synchro.core.check_time_unit`.
+    sampling_rate : float, optional
+        Sampling rate in Hz, for ``time_unit="samples"``.
+    quality : {"exclude-noise", None}, default "exclude-noise"
+        Curation: drop units labelled noise in the
+        :data:`CURATION_COLUMNS` present; None keeps every unit.
+    intervals : array_like, shape (k, 2), optional
+        Observation intervals (start, stop) in ``time_unit``; spikes outside
+        them are dropped, with a warning.
+    signals : Mapping of str to Signal, optional
+        Continuous signals (the LFP and others) by name.
+    metadata : Mapping, optional
+        Recording metadata from the file; ``bounds`` and ``curation``
+        entries are added.
+    source : str, default "input"
+        Name of the input, for messages and the spikes' metadata.
+    check_scale : bool, default True
+        Check that given bounds are in the times' unit
+        (:func:`~synchro.core.check_bounds_unit`).
+
+    Returns
+    -------
+    Recording
+        The spikes in seconds, curated per ``quality`` and restricted to
+        ``intervals``, with ``signals`` and the metadata.
+
+    Raises
+    ------
+    UsageError
+        An unknown ``quality`` or ``time_unit``, or ``time_unit="samples"``
+        without a usable sampling rate.
+    NothingToAnalyseError
+        No units; no spikes and no bounds; or every unit curated out.
+    NonFiniteTimesError
+        A spike time is NaN or infinite.
+    TimeUnitError
+        With ``time_unit`` None, times that look like samples or
+        milliseconds.
+    InvalidDataError
+        Bounds in another unit than the times, or a malformed layout,
+        unit table or ``intervals``.
+    RecordingBoundsError
+        Spikes outside ``[t_start, t_stop)``, bounds in the wrong order, or
+        ``intervals`` that are invalid or miss the recording.
+
+    Warns
+    -----
+    SynchroWarning
+        ``t_stop`` assumed from the last spike, spikes unsorted within a
+        unit (sorted), units with no spikes (kept), or spikes outside
+        ``intervals`` (dropped).
     """
     check_quality(quality)
     times = np.asarray(times, dtype=np.float64)

@@ -128,7 +128,31 @@ def remove_temporaries(folder) -> None:
 
 @contextmanager
 def atomic_output(path, *, overwrite: bool):
-    """Yield a temporary path in the target folder; move it onto ``path`` only when the block succeeds."""
+    """Yield a temporary path in the target folder; move it onto ``path`` only when the block succeeds.
+
+    The temporary file (``.STEM.xxxxxxxx.tmp.SUFFIX``, created empty with the
+    usual permissions for the umask) replaces ``path`` in one rename, so a
+    reader never sees a half-written output; when the block raises, the
+    temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output file.
+    overwrite : bool
+        Replace ``path`` if it exists; False refuses.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file to write, in ``path``'s folder.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is a directory, exists while ``overwrite`` is False, or its
+        folder does not exist.
+    """
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{target} is a directory; give a file name to write")

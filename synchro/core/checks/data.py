@@ -20,6 +20,23 @@ _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
 def freeze(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only array, without copying its data.
+
+    An array that owns its data is itself made read-only; a writeable view
+    of another array is replaced by a read-only view (so the array it views
+    stays writeable); an array already read-only is returned as it is.
+
+    Parameters
+    ----------
+    a : array_like
+        The values; anything but an ndarray is converted with
+        :func:`numpy.asarray` first.
+
+    Returns
+    -------
+    ndarray
+        Read-only, sharing ``a``'s data.
+    """
     a = np.asarray(a)
     if a.flags.writeable and a.base is None:
         a.flags.writeable = False
@@ -30,7 +47,27 @@ def freeze(a: np.ndarray) -> np.ndarray:
 
 
 def train_times(train, i: int) -> np.ndarray:
-    """One unit's spike times as float64, shape (n,); pynapple's Ts/Tsd give theirs as ``.t``."""
+    """One unit's spike times as float64, shape (n,); pynapple's Ts/Tsd give theirs as ``.t``.
+
+    Parameters
+    ----------
+    train : array_like or pynapple.Ts or pynapple.Tsd
+        The unit's spike times, in the caller's time unit (converted later).
+    i : int
+        Position of the train among the trains given, for the message.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        The spike times, flattened (an array of shape (1, n) or (n, 1) is
+        accepted).
+
+    Raises
+    ------
+    InvalidDataError
+        A single number instead of an array, or an array with more than one
+        dimension longer than 1.
+    """
     arr = np.asarray(getattr(train, "t", train))
     if arr.ndim == 0:
         raise InvalidDataError(f"train {i} is the single number {arr.item()!r}, not an array of spike times; give "
@@ -41,6 +78,29 @@ def train_times(train, i: int) -> np.ndarray:
 
 
 def time_scale(time_unit: str | None, sampling_rate: float | None = None) -> float:
+    """Factor that converts times given in ``time_unit`` to seconds.
+
+    Parameters
+    ----------
+    time_unit : {"s", "ms", "us", "samples"} or None
+        Unit of the times; None means seconds (factor 1, and the caller
+        checks that the times look like seconds).
+    sampling_rate : float, optional
+        Sampling rate in Hz; required, finite and positive when
+        ``time_unit`` is "samples", ignored otherwise.
+
+    Returns
+    -------
+    float
+        Seconds per unit: 1.0 for "s" or None, 1e-3 for "ms", 1e-6 for
+        "us", ``1 / sampling_rate`` for "samples".
+
+    Raises
+    ------
+    UsageError
+        An unknown ``time_unit``, or "samples" without a usable sampling
+        rate.
+    """
     if time_unit is None:
         return 1.0
     if time_unit == "samples":
@@ -54,6 +114,18 @@ def time_scale(time_unit: str | None, sampling_rate: float | None = None) -> flo
 
 
 def check_finite(times: np.ndarray) -> None:
+    """Raise :class:`~synchro.errors.NonFiniteTimesError` when any spike time is NaN or infinite.
+
+    Parameters
+    ----------
+    times : ndarray of float
+        Spike times (any unit).
+
+    Raises
+    ------
+    NonFiniteTimesError
+        One or more times are NaN or infinite; the message gives how many.
+    """
     bad = ~np.isfinite(times)
     if bad.any():
         raise NonFiniteTimesError(f"{int(bad.sum())} spike times are NaN or infinite; remove them before analysis")
@@ -181,20 +253,78 @@ def check_bin_count(n_bins: int, bin_width: float, duration: float) -> int:
 
 
 def unit_offsets(unit_index: np.ndarray, n_units: int) -> np.ndarray:
-    """The ``n_units + 1`` bounds of each unit's spikes in a layout grouped by unit (int64), from each spike's unit."""
+    """The ``n_units + 1`` bounds of each unit's spikes in a layout grouped by unit (int64), from each spike's unit.
+
+    Only the number of spikes per unit is used, so the bounds describe the
+    spikes once they are grouped by unit (in unit order), whatever the order
+    of ``unit_index``.
+
+    Parameters
+    ----------
+    unit_index : ndarray of int
+        Unit (row of the unit table, 0 to ``n_units - 1``) of every spike.
+    n_units : int
+        Number of units, silent ones included.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_units + 1,)
+        Unit ``k``'s spikes are ``times[offsets[k]:offsets[k + 1]]``.
+    """
     offsets = np.zeros(n_units + 1, dtype=np.int64)
     np.cumsum(np.bincount(unit_index, minlength=n_units), out=offsets[1:])
     return offsets
 
 
 def count_unsorted(times: np.ndarray, unit_index: np.ndarray) -> int:
-    """Number of places where a unit's next spike comes before its previous one."""
+    """Number of places where a unit's next spike comes before its previous one.
+
+    Parameters
+    ----------
+    times : ndarray of float
+        Spike times (any unit), in the order given.
+    unit_index : ndarray of int
+        Unit of every spike, same length as ``times``.
+
+    Returns
+    -------
+    int
+        How many of each unit's consecutive spike pairs, in the order given,
+        go back in time; 0 when every unit is sorted.
+    """
     by_unit = np.argsort(unit_index, kind="stable")
     t, u = times[by_unit], unit_index[by_unit]
     return int(np.count_nonzero((u[1:] == u[:-1]) & (t[1:] < t[:-1])))
 
 
 def check_layout(times, offsets, units, t_start: float, t_stop: float) -> None:
+    """Check the grouped spike layout of :class:`~synchro.core.SpikeData` before it is stored.
+
+    Parameters
+    ----------
+    times : ndarray of float64
+        Spike times in seconds, grouped by unit and sorted within each unit.
+    offsets : ndarray of int64, shape (n_units + 1,)
+        Bounds of each unit's spikes in ``times``.
+    units : UnitTable
+        The unit table; one row per unit.
+    t_start, t_stop : float
+        Recording bounds in seconds; every spike must lie in
+        ``[t_start, t_stop)``.
+
+    Raises
+    ------
+    InvalidDataError
+        ``times`` or ``offsets`` not 1-D, ``offsets`` not running from 0 to
+        the number of spikes without decreasing, a unit table whose row
+        count differs from the number of units, or times unsorted within a
+        unit.
+    NonFiniteTimesError
+        A spike time is NaN or infinite.
+    RecordingBoundsError
+        Bounds not finite, ``t_stop`` not after ``t_start``, a spike before
+        ``t_start``, or a spike at or after ``t_stop``.
+    """
     if times.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1:
         raise InvalidDataError("times must be 1-D and offsets must hold n_units + 1 bounds")
     if offsets[0] != 0 or offsets[-1] != len(times) or np.any(np.diff(offsets) < 0):

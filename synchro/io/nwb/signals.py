@@ -17,7 +17,39 @@ __all__ = ["pick_lfp", "read_series", "electrode_channels"]
 
 
 def pick_lfp(typed: dict[str, str], lfp, source: str) -> str | None:
-    """Path of the ElectricalSeries read as the LFP: the one ``lfp`` names, or for "auto" the first found (None)."""
+    """Path of the ElectricalSeries read as the LFP: the one ``lfp`` names, or for "auto" the first found (None).
+
+    With "auto", series inside an ``LFP`` container come first (the raw
+    acquisition is rarely what is wanted), then by path.
+
+    Parameters
+    ----------
+    typed : dict of str to str
+        Path -> neurodata_type of the file's objects
+        (:func:`~synchro.io.nwb.layout.typed_objects`).
+    lfp : str
+        "auto", or the path of the ElectricalSeries to read (leading slash
+        optional).
+    source : str
+        The file's name, for messages.
+
+    Returns
+    -------
+    str or None
+        Path of the chosen series, without leading slash; None when ``lfp``
+        is "auto" and the file holds no ElectricalSeries.
+
+    Raises
+    ------
+    NotInFileError
+        ``lfp`` names no ElectricalSeries of the file.
+
+    Warns
+    -----
+    SynchroWarning
+        With "auto", when the file holds several ElectricalSeries: names the
+        one read and those ignored.
+    """
     series = [k for k, t in typed.items() if t == "ElectricalSeries"]
     if lfp != "auto":
         return chosen_path(lfp, series, NotInFileError, "ElectricalSeries", source)
@@ -33,7 +65,54 @@ def pick_lfp(typed: dict[str, str], lfp, source: str) -> str | None:
 
 def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None, *, name: str,
                  volts: bool) -> Signal | None:
-    """The part of a TimeSeries overlapping [t_start, t_stop), in physical units; None (warned) if none."""
+    """The part of a TimeSeries overlapping [t_start, t_stop), in physical units; None (warned) if none.
+
+    Samples are scaled by the series' ``conversion`` (and
+    ``channel_conversion`` per channel) and shifted by its ``offset``; the
+    sampling rate comes from ``starting_time`` or from regular
+    ``timestamps``.
+
+    Parameters
+    ----------
+    f : h5py.File
+        The open NWB file.
+    path : str
+        Path of the TimeSeries group, without leading slash.
+    t_start, t_stop : float
+        Window to read, in seconds (the spikes' bounds).
+    stored : dict or None
+        The series' entry in the metadata synchro stores when it writes the
+        file (``channels``, ``units``); None for a series synchro did not
+        write.
+    name : str
+        Name of the returned signal ("LFP").
+    volts : bool
+        Convert to volts from the data's ``unit`` attribute (V, mV, uV; an
+        absent or unknown unit is taken as volts) and label the signal "V";
+        False keeps the stored unit.
+
+    Returns
+    -------
+    Signal or None
+        The samples in the window, sampling rate in Hz, start time in
+        seconds, channels from ``stored`` or the series' electrodes; None
+        when the series does not overlap the window.
+
+    Raises
+    ------
+    SignalError
+        Data that is not a non-empty 1-D or 2-D numeric array, no
+        ``starting_time`` or ``timestamps``, irregular timestamps, no usable
+        sampling rate, or a ``channel_conversion`` of the wrong length.
+    InvalidDataError
+        A rate, start time, timestamps, conversion or offset that is not a
+        number, or electrode rows or ids that are not whole numbers.
+
+    Warns
+    -----
+    SynchroWarning
+        When the series does not overlap [t_start, t_stop).
+    """
     g = f[path]
     source = Path(f.filename).name
     data = g["data"]
@@ -87,7 +166,30 @@ def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None
 
 
 def electrode_channels(f, region) -> dict:
-    """Channel table of a series from its electrodes region: electrode ids and, when stored, locations."""
+    """Channel table of a series from its electrodes region: electrode ids and, when stored, locations.
+
+    Parameters
+    ----------
+    f : h5py.File
+        The open NWB file.
+    region : h5py.Dataset
+        The series' ``electrodes`` dataset: rows of the electrode table, one
+        per channel, with a ``table`` reference to it.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``electrode_id`` (int64, one per channel) and, when the electrode
+        table stores text locations, ``location`` (object). Without a
+        readable electrode table, ``electrode_id`` holds the row numbers.
+
+    Raises
+    ------
+    InvalidDataError
+        Rows or electrode ids that are not whole numbers.
+    SignalError
+        Rows outside the electrode table.
+    """
     source = Path(f.filename).name
     rows = whole_numbers(region[()], f"{region.name}", source, floats=False)
     import h5py
