@@ -61,5 +61,11 @@ class Result:
     analysis: ClassVar[str]
 
     def to_dict(self) -> dict:
-        """Analysis name, parameters and values as plain JSON types (NaN and inf as None)."""
+        """Analysis name, parameters and values as plain JSON types (NaN and inf as None).
+
+        Returns
+        -------
+        dict
+            ``{"analysis": name, <field>: value, ...}`` for every dataclass field, through :func:`jsonable`.
+        """
         return jsonable({"analysis": self.analysis, **{f.name: getattr(self, f.name) for f in fields(self)}})

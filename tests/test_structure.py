@@ -1,6 +1,8 @@
-"""The house's import rules, read from the source with ast: no import cycle inside synchro, and the analysis
-package never imports sims or brian2 (only the CLI's simulate, sweep and demo do, inside those commands, and the
-Brian2 reader at the edge, inside its function: its caller already holds Brian2 monitors)."""
+"""The house's rules, read from the source with ast: no import cycle inside synchro; the analysis package never
+imports sims or brian2 (only the CLI's simulate, sweep and demo do, inside those commands, and the Brian2 reader at
+the edge, inside its function: its caller already holds Brian2 monitors); no module imports another module's
+underscore name (a package-private module, ``synchro/_kernels.py``, is imported only inside its own package); and
+no module of synchro or sims is over 450 lines (issue 15)."""
 
 import ast
 from pathlib import Path
@@ -8,6 +10,8 @@ from pathlib import Path
 import synchro
 
 ROOT = Path(synchro.__file__).parent
+SOURCES = sorted([*ROOT.rglob("*.py"), *(ROOT.parent / "sims").rglob("*.py")])
+MAX_LINES = 450
 
 
 def _modules():
@@ -69,3 +73,27 @@ def test_analysis_code_never_imports_sims_or_brian2():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
             offenders += [f"{name}: {n}" for n in names if n.split(".")[0] in ("sims", "brian2")]
     assert offenders == []
+
+
+def test_no_module_imports_another_modules_underscore_name():
+    offenders = []
+    for path in SOURCES:
+        top = path.relative_to(ROOT.parent).parts[0]  # "synchro" or "sims"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+                continue
+            module = node.module or ""
+            # A package-private module (a dotted part with one leading underscore) belongs to its own package.
+            if not node.level and module.split(".")[0] != top and any(
+                    p.startswith("_") and not p.startswith("__") for p in module.split(".")):
+                offenders.append(f"{path.name}: from {module}")
+            offenders += [f"{path.name}: {module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")
+                          and not (path.parent / f"{a.name}.py").exists()
+                          and not (ROOT / f"{a.name}.py").exists()]
+    assert offenders == []
+
+
+def test_no_module_is_over_450_lines():
+    long = {str(p.relative_to(ROOT.parent)): n for p in SOURCES if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert long == {}

@@ -19,8 +19,7 @@ from ..errors import UsageError
 
 __all__ = ["Welch", "Multitaper", "EstimatorPlan", "check_estimator", "MIN_NPERSEG"]
 
-#: Fewest samples in a Welch segment (a shorter segment resolves no band of interest).
-MIN_NPERSEG = 8
+MIN_NPERSEG = 8  #: Fewest samples in a Welch segment (a shorter segment resolves no band of interest).
 
 
 @dataclass(frozen=True)
