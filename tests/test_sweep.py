@@ -11,6 +11,7 @@ import pytest
 
 from sims.sweep import SERIAL, expand_grid, point_id, read_points, run_sweep, write_sweep_report
 from synchro.errors import UsageError
+from synchro.spectral import Multitaper, Welch
 
 MODEL = "izhikevich2003"
 # A small network (weights scaled by 1000 / n) that still fires at a few Hz: 4 points of 0.5 s.
@@ -37,6 +38,12 @@ def test_point_id_is_stable_and_discriminating():
     assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 1, "n": 100}, {"n_surrogates": 40})
     assert a != point_id(MODEL, {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 50})
     assert a != point_id("izhikevich2007", {"dt_ms": 1.0, "rng": 0, "n": 100}, {"n_surrogates": 40})
+    # Values go through synchro's one JSON conversion: numpy ints are ints, estimators are their fields.
+    assert a == point_id(MODEL, {"dt_ms": np.float64(1.0), "rng": np.int64(0), "n": 100}, {"n_surrogates": 40})
+    taper = point_id(MODEL, {"dt_ms": 1.0, "rng": 0}, {"estimator": Multitaper(nw=4.0)})
+    assert taper == point_id(MODEL, {"dt_ms": 1.0, "rng": 0}, {"estimator": Multitaper(nw=4)})
+    assert taper != point_id(MODEL, {"dt_ms": 1.0, "rng": 0}, {"estimator": Multitaper(nw=3.0)})
+    assert taper != point_id(MODEL, {"dt_ms": 1.0, "rng": 0}, {"estimator": Welch()})
 
 
 def test_sweep_needs_seeds_and_valid_workers(tmp_path):

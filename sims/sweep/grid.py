@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from synchro.errors import UsageError
+from synchro.results import jsonable
 
 __all__ = ["expand_grid", "point_id", "DEFAULT_FIXED"]
 
@@ -41,19 +42,24 @@ def expand_grid(grid: Mapping[str, Sequence], fixed: Mapping | None = None) -> l
 
 
 def canonical(value):
-    """``value`` with integral floats as integers, recursively: 1 and 1.0 are the same point."""
+    """``value`` as JSON values (:func:`synchro.results.jsonable`) with integral floats as integers: 1 and 1.0 are
+    the same point."""
+    return _integral(jsonable(value, allow_nan=True))
+
+
+def _integral(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
     return value
 
 
 def value_key(value) -> str:
     """A hashable text of a parameter value, equal for equal values (1 and 1.0 included)."""
-    return json.dumps(canonical(value), sort_keys=True, default=str)
+    return json.dumps(canonical(value), sort_keys=True)
 
 
 def point_id(model: str, params: Mapping, analysis: Mapping) -> str:
@@ -78,7 +84,7 @@ def point_id(model: str, params: Mapping, analysis: Mapping) -> str:
     from ..metrics import METRICS_VERSION
 
     payload = json.dumps(canonical({"model": model, "params": params, "analysis": analysis,
-                                    "metrics_version": METRICS_VERSION}), sort_keys=True, default=str)
+                                    "metrics_version": METRICS_VERSION}), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
