@@ -19,7 +19,7 @@ from synchro.core.binning import (
     n_whole_bins,
 )
 from synchro.spectral import population_rate
-from synchro.synchrony import golomb_chi, population_fano
+from synchro.synchrony import correlation_matrix, golomb_chi, population_fano
 
 BIN = 0.001
 T = 2.0
@@ -65,6 +65,9 @@ def test_every_analysis_that_bins_counts_the_same(on_edges):
     per_unit = np.array([np.bincount(k, minlength=2000) for k in meant], dtype=float)
     chi = np.sqrt(per_unit.mean(axis=0).var() / per_unit.var(axis=1).mean())
     assert golomb_chi(data, kernel="gaussian", tau=1e-6, fs=1 / BIN).chi == pytest.approx(chi, rel=1e-12)
+    # Correlation coefficients (elephant's rule, kept for its cross-check, places these spikes alike): Pearson's r
+    # of the per-unit counts.
+    np.testing.assert_allclose(correlation_matrix(data, bin_width=BIN).matrix, np.corrcoef(per_unit), atol=1e-12)
 
 
 def test_histogram_index_places_spikes_as_numpy_histogram_does():
