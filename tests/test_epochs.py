@@ -201,7 +201,7 @@ def test_report_has_one_section_per_epoch_with_the_planted_verdicts(by_epoch):
 
 
 def test_window_equals_the_epoch_section_and_keeps_the_recording_bounds(session, by_epoch):
-    """An epoch of one interval and --window over it analyse the same data: the same numbers, bit for bit."""
+    """An epoch of one interval and --time-window over it analyse the same data: the same numbers, bit for bit."""
     rep = analyze_file(session, time_window=(T, 2 * T), bands=BANDS, n_surrogates=SURROGATES, rng=0)
     wake = by_epoch.sections[1]
     assert rep.parameters["time_window"] == [T, 2 * T]

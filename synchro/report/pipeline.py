@@ -196,7 +196,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         given.
     time_window : (float, float), optional
         Start and stop (s) of the part of the recording analysed (CLI
-        ``--window START:STOP``); it must lie inside the recording's bounds,
+        ``--time-window START:STOP``); it must lie inside the recording's bounds,
         which stay what they are.
     epochs : str, optional
         Name of an interval table of the recording (``"epochs"``, or any
@@ -259,7 +259,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
                                    "bounds (--t-start/--t-stop; times in ms?) or split the recording")
     if data.n_spikes == 0:
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
-                                    "check --t-start/--t-stop/--window and the curation filter (--quality all)")
+                                    "check --t-start/--t-stop/--time-window and the curation filter (--quality all)")
     synchrony_surrogates = integer_at_least("synchrony_surrogates", synchrony_surrogates, 0)
     run = Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, rng=rng, alpha=alpha,
                progress=progress)
@@ -393,14 +393,14 @@ def _crop(data: SpikeData, window, spikes: SpikeData) -> SpikeData:
     """``data`` restricted to ``window`` (s), which must lie inside the recording's bounds."""
     a, b = (float(x) for x in window)
     if not (np.isfinite(a) and np.isfinite(b) and a < b):
-        raise UsageError(f"window {a:g}:{b:g} s must have START < STOP, both finite; write e.g. --window 600:1200")
+        raise UsageError(f"window {a:g}:{b:g} s must have START < STOP, both finite; write e.g. --time-window 600:1200")
     if a < spikes.t_start or b > spikes.t_stop:
         raise UsageError(f"window {a:g}:{b:g} s is outside the recording ({spikes.t_start:g}-{spikes.t_stop:g} s); "
-                         "give a --window inside it (--t-start/--t-stop set the recording's bounds)")
+                         "give a --time-window inside it (--t-start/--t-stop set the recording's bounds)")
     a = max(a, data.t_start)
     if b <= a or not len(intersect_intervals(data.support, [[a, b]])):
         raise UsageError(f"window {window[0]:g}:{b:g} s holds no analysed time (observed, after the "
-                         f"{data.t_start - spikes.t_start:g} s discarded); choose another --window")
+                         f"{data.t_start - spikes.t_start:g} s discarded); choose another --time-window")
     return data.restrict(a, b)
 
 
