@@ -212,17 +212,14 @@ def _check_band(band, fs: float) -> tuple[float, float]:
 
 def _padded(pieces: list, pad: int) -> np.ndarray:
     """Pieces joined with ``pad`` zeros after each, so that no product at a lag up to ``pad`` spans two pieces."""
-    out = []
-    for p in pieces:
-        out += [p, np.zeros(pad, dtype=p.dtype)]
-    return np.concatenate(out) if out else np.zeros(0)
+    return np.concatenate([np.r_[p, np.zeros(pad, dtype=p.dtype)] for p in pieces])
 
 
 def _correlogram(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     """``sum_t a[t] b[t + j]`` for ``j = -k..k`` (scipy's correlate(b, a) around zero lag), normalised."""
     from scipy.signal import correlate
 
-    norm = np.sqrt(np.dot(a, a) * np.dot(b, b))
+    norm = np.sqrt(np.sum(a * a) * np.sum(b * b))  # not np.dot: BLAS threads cost more than they save here
     if not norm > 0:
         return np.full(2 * k + 1, np.nan)
     full = correlate(b, a, mode="full", method="fft")
@@ -426,10 +423,16 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
     lag = float(_peak(per_block.sum(axis=0), half)[0]) * bin_width
     total = cross_block.sum()
     phase = float(np.angle(total))
-    draws = generator.integers(n_blocks, size=(n_boot, n_blocks)) + n_blocks * np.arange(n_boot)[:, None]
-    weights = np.bincount(draws.ravel(), minlength=n_boot * n_blocks).reshape(n_boot, n_blocks).astype(float)
-    boot_lag = _peak(weights @ per_block, half) * bin_width
-    boot_phase = phase + np.angle(np.exp(1j * (np.angle(weights @ cross_block) - phase)))
+    boot_lag, boot_cross = np.empty(n_boot), np.empty(n_boot, dtype=complex)
+    chunk = max(1, 2_000_000 // n_blocks)  # draws at a time: memory bounded on hours of recording
+    for first_draw in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - first_draw)
+        # How often each block is drawn (with replacement) in each of m resamples.
+        draws = generator.integers(n_blocks, size=(m, n_blocks)) + n_blocks * np.arange(m)[:, None]
+        weights = np.bincount(draws.ravel(), minlength=m * n_blocks).reshape(m, n_blocks).astype(float)
+        boot_lag[first_draw:first_draw + m] = _peak(weights @ per_block, half) * bin_width
+        boot_cross[first_draw:first_draw + m] = weights @ cross_block
+    boot_phase = phase + np.angle(boot_cross * np.exp(-1j * phase))
     tails = [(1 - confidence) / 2, (1 + confidence) / 2]
     lag_ci = tuple(float(v) for v in np.quantile(boot_lag, tails))
     phase_ci = tuple(float(v) for v in np.quantile(boot_phase, tails))

@@ -73,6 +73,21 @@ def test_planted_lag_is_recovered_with_its_sign_and_interval(planted_set):
     assert record["reason"] is None and len(record["correlation"]) == len(record["lags"]) == 101
 
 
+def test_plot_marks_the_lag_and_its_interval(planted_set):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = population_lag(planted_set, rng=3)
+    ax = res.plot()
+    assert [line.get_label() for line in ax.get_lines()][:2] == ["rates", "30-80 Hz band-passed"]
+    assert ax.get_lines()[-1].get_xdata()[0] == pytest.approx(1e3 * res.lag)  # the lag, in ms
+    x = ax.patches[0].get_window_extent().transformed(ax.transData.inverted()).intervalx
+    assert tuple(x) == pytest.approx(tuple(1e3 * v for v in res.lag_ci))
+    plt.close(ax.figure)
+
+
 def test_correlogram_equals_scipy_correlate_of_the_rates(planted_set):
     res = population_lag(planted_set, max_lag=0.03, rng=0)
     rates = []
