@@ -27,7 +27,7 @@ from .results import Result
 from .spectral import Welch, check_spectral_bin_width, observed_runs, population_rate, select_spikes
 from .surrogates import seeded_rng
 
-__all__ = ["PopulationLag", "population_lag", "MIN_SPIKES", "EDGE_CYCLES"]
+__all__ = ["PopulationLag", "population_lag", "MIN_SPIKES", "EDGE_CYCLES", "MIN_BLOCKS"]
 
 #: Fewest spikes a population needs in the analysed time for a lag to be determined.
 MIN_SPIKES = 50
@@ -335,7 +335,7 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
         Undetermined (NaN, with ``reason``) when a population has fewer than
         :data:`MIN_SPIKES` spikes, no band power above the Poisson floor
         (``power_ratio <= 1``), or the analysed time holds fewer than
-        four bootstrap blocks.
+        :data:`MIN_BLOCKS` bootstrap blocks.
 
     Raises
     ------

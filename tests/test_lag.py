@@ -167,6 +167,21 @@ def test_undetermined_with_too_few_spikes_or_no_band_power(planted_set):
     assert np.isfinite(res.correlation).all()  # the broadband correlogram is still drawn
 
 
+def test_undetermined_when_observed_stretches_are_too_short(planted_set):
+    # Ten stretches of 0.15 s: each loses 0.1 s (three cycles of 30 Hz) at both ends, so none keeps a sample.
+    with pytest.warns(UserWarning):
+        short = planted_set.restrict_to_intervals([[s, s + 0.15] for s in range(10)])
+    res = population_lag(short, rng=0)
+    assert res.reason == "no observed stretch is longer than 0.2 s (3 cycles of 30 Hz at each end)"
+    assert np.isfinite(res.correlation).all()
+    # One stretch of 0.35 s keeps 0.15 s, three blocks of two 40 Hz cycles: too few for an interval.
+    with pytest.warns(UserWarning):
+        one = planted_set.restrict_to_intervals([[1.0, 1.35]])
+    res = population_lag(one, rng=0)
+    assert res.reason.startswith("the analysed time (0.15 s) holds 3 blocks of 2 cycles; at least 4")
+    assert np.isnan(res.lag) and np.isfinite(res.band_correlation).all()
+
+
 def test_independent_poisson_populations_give_power_at_the_floor():
     # The Poisson floor of the power ratio: independent units give a ratio of 1 within the estimate's scatter.
     rng = np.random.default_rng(11)
