@@ -319,7 +319,7 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
     discard : float, default 0.0
         Seconds dropped from the start (network onset transients).
     max_lag : float, default 0.05
-        Half-width of the correlograms (s).
+        Half-width of the correlograms (s); the lag is sought within it too.
     order : int, default 4
         Butterworth order (effective order twice this).
     n_boot : int, default 1000
