@@ -120,9 +120,10 @@ def test_gap_split_recording_gives_the_lag_of_its_pieces_joined(planted_set):
     # Each piece loses three cycles of 30 Hz at each end; the joined record only at its two ends.
     assert res_g.analysed_duration == pytest.approx(8.0 - 4 * 2 * 0.1, abs=0.005)
     assert res_j.analysed_duration == pytest.approx(8.0 - 2 * 0.1, abs=0.005)
-    # Zero-filled gaps would be silence in both populations at once, a common drop that pulls the broadband
-    # correlogram toward zero lag; observed time only keeps it where the pieces put it.
-    assert np.nanmax(np.abs(res_g.correlation - res_j.correlation)) < 0.05
+    # Zero-filled gaps would be silence in both populations at once, a common drop that lifts the broadband
+    # correlogram (by up to 0.18 here, measured with the gaps read as silence); observed time only keeps it
+    # where the pieces put it (0.007 apart: the joined record's products across its three joins).
+    assert np.nanmax(np.abs(res_g.correlation - res_j.correlation)) < 0.02
 
 
 def test_missing_population_names_the_labels_present(planted_set):
