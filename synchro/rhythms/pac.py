@@ -36,10 +36,12 @@ from ..surrogates import monte_carlo_p, seeded_rng
 from .pac_results import Comodulogram, PhaseAmplitudeCoupling
 
 __all__ = ["PhaseAmplitudeCoupling", "Comodulogram", "phase_amplitude_coupling", "comodulogram",
-           "modulation_index", "PAC_NULLS", "EDGE_CYCLES", "MIN_LAG_CYCLES", "MIN_PAC_CYCLES"]
+           "modulation_index", "PAC_NULLS", "AMPLITUDES", "EDGE_CYCLES", "MIN_LAG_CYCLES", "MIN_PAC_CYCLES"]
 
 #: Surrogate nulls of the coupling tests.
 PAC_NULLS = ("amplitude_shift",)
+#: What the amplitude of the fast band is: the power the units share, or the whole rate's envelope.
+AMPLITUDES = ("shared", "total")
 #: Cycles of the slow band's low edge dropped at both ends of every observed stretch (filter transients).
 EDGE_CYCLES = 3.0
 #: Smallest shift of the amplitude against the phase, in cycles of the slow band's low edge.
@@ -103,9 +105,13 @@ def _check_pair(phase_band, amplitude_band, bin_width: float) -> None:
 
 
 def _stretches(data, bin_width: float, edge_freq: float):
-    """The rate (spikes/s per unit), its observed stretches ``[a, b)`` long enough to trim, and the edge in bins."""
+    """Rates (spikes/s per unit) of all units, the even and the odd unit rows; the observed stretches ``[a, b)``
+    long enough to trim; the edge in bins."""
     n = rate_bins(data, bin_width)
-    rate = binned_counts(data.times, data.t_start, bin_width, n)[0] / (data.n_units * bin_width)
+    even = data.unit_index % 2 == 0
+    sizes = (data.n_units, (data.n_units + 1) // 2, data.n_units // 2)
+    rates = np.stack([binned_counts(data.times[m], data.t_start, bin_width, n)[0] / (max(k, 1) * bin_width)
+                      for m, k in zip((slice(None), even, ~even), sizes)])
     runs = observed_runs(data, bin_width, n)
     runs = np.array([[0, n]], dtype=np.int64) if runs is None else runs
     edge = int(np.ceil(EDGE_CYCLES / edge_freq / bin_width))
@@ -116,15 +122,27 @@ def _stretches(data, bin_width: float, edge_freq: float):
         raise NothingToAnalyseError(f"no observed stretch is longer than {need:g} s, the filter edges of a "
                                     f"{edge_freq:g} Hz phase band ({EDGE_CYCLES:g} cycles at each end); analyse a "
                                     "longer recording or a faster phase band")
-    return rate, runs, edge
+    return rates, runs, edge
 
 
 def _analytic(rate, runs, edge: int, band, bin_width: float) -> list[np.ndarray]:
-    """Analytic signal of the band-passed rate in each stretch, less ``edge`` bins at both ends."""
+    """Analytic signal of the band-passed rate (last axis) in each stretch, less ``edge`` bins at both ends."""
     from scipy.signal import butter, hilbert, sosfiltfilt
 
     sos = butter(ORDER, band, btype="bandpass", fs=1.0 / bin_width, output="sos")
-    return [hilbert(sosfiltfilt(sos, rate[a:b]))[edge:b - a - edge] for a, b in runs]
+    return [hilbert(sosfiltfilt(sos, rate[..., a:b]))[..., edge:b - a - edge] for a, b in runs]
+
+
+def _amplitude(rates, runs, edge: int, band, bin_width: float, amplitude: str) -> list[np.ndarray]:
+    """The series whose mean per phase bin is the amplitude: ``|z|`` of all units ("total"), or the cross
+    product ``Re(z_even conj(z_odd))`` of the two halves' analytic signals ("shared"), whose mean is the fast
+    power the halves share: independent spiking noise cancels from it on average."""
+    if amplitude == "total":
+        return [np.abs(z) for z in _analytic(rates[0], runs, edge, band, bin_width)]
+    halves = _analytic(rates[1:], runs, edge, band, bin_width)
+    # The noise power's phase average: |z| of half the halves' difference, in which the shared part cancels.
+    floor = np.mean(np.concatenate([np.abs(z[0] - z[1]) ** 2 for z in halves])) / 4
+    return [(z[0] * np.conj(z[1])).real + floor for z in halves]
 
 
 def _phase_bins(analytic: list[np.ndarray], n_bins: int) -> list[np.ndarray]:
@@ -161,13 +179,15 @@ def _binned_sums(bins, amps, n_bins: int, lags: np.ndarray):
     return counts, observed, null
 
 
-def _coupling(bins, amps, n_bins: int, lags):
+def _coupling(bins, amps, n_bins: int, lags, amplitude: str):
     """MI, mean amplitude per bin and the MIs of the shifted amplitudes; NaN when a phase bin is empty."""
     counts, sums, null_sums = _binned_sums(bins, amps, n_bins, lags)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts > 0, sums / counts, np.nan)
         null_mean = np.where(counts > 0, null_sums / counts, np.nan)
-    return float(modulation_index(mean)), mean, modulation_index(null_mean)
+    if amplitude == "shared":  # mean shared power per bin -> amplitude (a negative estimate is no power)
+        mean, null_mean = np.sqrt(np.maximum(mean, 0.0)), np.sqrt(np.maximum(null_mean, 0.0))
+    return float(modulation_index(mean)), mean, modulation_index(null_mean), counts.astype(np.int64)
 
 
 def _against_null(mi: float, null: np.ndarray) -> dict:
@@ -179,7 +199,9 @@ def _against_null(mi: float, null: np.ndarray) -> dict:
     return {"chance": chance, "chance_sd": sd, "z": z, "p": p}
 
 
-def _setup(data, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column):
+def _setup(data, amplitude, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column):
+    if amplitude not in AMPLITUDES:
+        raise UsageError(f"amplitude must be one of {list(AMPLITUDES)}; got {amplitude!r}")
     bin_width = positive_seconds("bin_width", bin_width)
     n_phase_bins = integer_at_least("n_phase_bins", n_phase_bins, 2)
     n_surrogates = integer_at_least("n_surrogates", n_surrogates, 0)
@@ -191,21 +213,27 @@ def _setup(data, bin_width, n_phase_bins, null, n_surrogates, rng, population, p
 
 # Analyses --------------------------------------------------------------------------
 
-def _determined(analytic_phase, amps, pooled: float, edge_freq: float) -> str:
+def _determined(analytic_phase, amps, pooled: float, edge_freq: float, n_units: int, amplitude: str,
+                scale: float) -> str:
+    """Why the index is undetermined ("" when it is not); ``scale`` is the mean rate (spikes/s per unit)."""
+    if amplitude == "shared" and n_units < 2:
+        return "one unit has no shared amplitude (amplitude='total' takes the unit's own)"
     if pooled * edge_freq < MIN_PAC_CYCLES:
         return (f"the observed stretches hold {pooled:g} s after their filter edges, fewer than {MIN_PAC_CYCLES:g} "
                 f"cycles at {edge_freq:g} Hz")
-    if not any(np.abs(z).max() > 0 for z in analytic_phase):
+    # A band with no power leaves only rounding residue (a constant rate filtered gives about 1e-16 of it).
+    tiny = 1e-9 * scale
+    if not any(np.abs(z).max() > tiny for z in analytic_phase):
         return "the phase band holds no power"
-    if not any(a.max() > 0 for a in amps):
+    if not any(np.sqrt(np.abs(a)).max() > tiny if amplitude == "shared" else a.max() > tiny for a in amps):
         return "the amplitude band holds no power"
     return ""
 
 
-def phase_amplitude_coupling(data, *, phase_band=(8.0, 13.0), amplitude_band=(30.0, 80.0), bin_width: float = 0.001,
-                             n_phase_bins: int = 18, null: str = "amplitude_shift", n_surrogates: int = 200,
-                             population: str | None = None, population_column: str = "population",
-                             rng=None) -> PhaseAmplitudeCoupling:
+def phase_amplitude_coupling(data, *, phase_band=(8.0, 13.0), amplitude_band=(30.0, 80.0), amplitude: str = "shared",
+                             bin_width: float = 0.001, n_phase_bins: int = 18, null: str = "amplitude_shift",
+                             n_surrogates: int = 200, population: str | None = None,
+                             population_column: str = "population", rng=None) -> PhaseAmplitudeCoupling:
     """Tort's modulation index of the population rate's slow-band phase with its fast-band amplitude.
 
     Parameters
@@ -259,32 +287,33 @@ def phase_amplitude_coupling(data, *, phase_band=(8.0, 13.0), amplitude_band=(30
     neuroscience. Curr. Opin. Neurobiol. 31, 51-61.
     """
     data, bin_width, n_phase_bins, n_surrogates, gen, seed = _setup(
-        data, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column)
+        data, amplitude, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column)
     phase_band, amplitude_band = _band("phase_band", phase_band), _band("amplitude_band", amplitude_band)
     _check_pair(phase_band, amplitude_band, bin_width)
-    rate, runs, edge = _stretches(data, bin_width, phase_band[0])
-    slow = _analytic(rate, runs, edge, phase_band, bin_width)
-    amps = [np.abs(z) for z in _analytic(rate, runs, edge, amplitude_band, bin_width)]
+    rates, runs, edge = _stretches(data, bin_width, phase_band[0])
+    slow = _analytic(rates[0], runs, edge, phase_band, bin_width)
+    amps = _amplitude(rates, runs, edge, amplitude_band, bin_width, amplitude)
     lengths = [a.size for a in amps]
     pooled = sum(lengths) * bin_width
     lags = _draw_lags(lengths, int(round(MIN_LAG_CYCLES / phase_band[0] / bin_width)), n_surrogates, gen)
-    reason = _determined(slow, amps, pooled, phase_band[0])
+    reason = _determined(slow, amps, pooled, phase_band[0], data.n_units, amplitude, float(rates[0].mean()))
     nan = float("nan")
-    mi, mean, null_mi = nan, np.full(n_phase_bins, nan), np.full(n_surrogates, nan)
+    mi, mean, null_mi, counts = nan, np.full(n_phase_bins, nan), np.full(n_surrogates, nan), np.zeros(n_phase_bins, int)
     if not reason:
-        mi, mean, null_mi = _coupling(_phase_bins(slow, n_phase_bins), amps, n_phase_bins, lags)
+        mi, mean, null_mi, counts = _coupling(_phase_bins(slow, n_phase_bins), amps, n_phase_bins, lags, amplitude)
         reason = "" if np.isfinite(mi) else "a phase bin holds no pair"
     centres = -np.pi + (np.arange(n_phase_bins) + 0.5) * 2 * np.pi / n_phase_bins
     preferred = float(np.angle(np.sum(mean * np.exp(1j * centres)))) if not reason else nan
-    return PhaseAmplitudeCoupling(mi=mi if not reason else nan, mean_amplitude=mean, preferred_phase=preferred,
-                                  **_against_null(mi if not reason else nan, null_mi), null=null,
-                                  n_surrogates=n_surrogates, seed=seed, phase_band=phase_band,
-                                  amplitude_band=amplitude_band, bin_width=bin_width, n_phase_bins=n_phase_bins,
-                                  population=population, n_units=data.n_units, duration=pooled,
-                                  n_stretches=len(runs), reason=reason)
+    mi = mi if not reason else nan
+    return PhaseAmplitudeCoupling(mi=mi, mean_amplitude=mean, pairs_per_bin=counts, preferred_phase=preferred,
+                                  **_against_null(mi, null_mi), null=null, n_surrogates=n_surrogates, seed=seed,
+                                  phase_band=phase_band, amplitude_band=amplitude_band, amplitude=amplitude,
+                                  bin_width=bin_width, n_phase_bins=n_phase_bins, population=population,
+                                  n_units=data.n_units, duration=pooled, n_stretches=len(runs), reason=reason)
 
 
-def comodulogram(data, *, phase_freqs, amplitude_freqs, phase_bandwidth: float = 2.0, bin_width: float = 0.001,
+def comodulogram(data, *, phase_freqs, amplitude_freqs, phase_bandwidth: float = 2.0, amplitude: str = "shared",
+                 bin_width: float = 0.001,
                  n_phase_bins: int = 18, null: str = "amplitude_shift", n_surrogates: int = 200,
                  population: str | None = None, population_column: str = "population", rng=None) -> Comodulogram:
     """Modulation index of every pair of a phase frequency and an amplitude frequency.
@@ -306,7 +335,7 @@ def comodulogram(data, *, phase_freqs, amplitude_freqs, phase_bandwidth: float =
         Centres of the amplitude bands (Hz).
     phase_bandwidth : float, default 2.0
         Width of the phase bands (Hz).
-    bin_width, n_phase_bins, null, n_surrogates, population, population_column, rng
+    amplitude, bin_width, n_phase_bins, null, n_surrogates, population, population_column, rng
         As in :func:`phase_amplitude_coupling`.
 
     Returns
@@ -321,7 +350,7 @@ def comodulogram(data, *, phase_freqs, amplitude_freqs, phase_bandwidth: float =
         No spikes, or no observed stretch longer than the filter edges.
     """
     data, bin_width, n_phase_bins, n_surrogates, gen, seed = _setup(
-        data, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column)
+        data, amplitude, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column)
     pf, af = (np.atleast_1d(np.asarray(f, dtype=np.float64)) for f in (phase_freqs, amplitude_freqs))
     half = float(phase_bandwidth) / 2
     if not pf.size or not af.size or pf.ndim > 1 or af.ndim > 1 or not half > 0 or pf.min() <= half:
@@ -330,25 +359,25 @@ def comodulogram(data, *, phase_freqs, amplitude_freqs, phase_bandwidth: float =
     pairs = [(i, j) for i, fa in enumerate(af) for j, fp in enumerate(pf) if fa - (fp + half) >= fp + half]
     for i, j in pairs:
         _check_pair((pf[j] - half, pf[j] + half), (af[i] - pf[j] - half, af[i] + pf[j] + half), bin_width)
-    rate, runs, edge = _stretches(data, bin_width, float(pf.min() - half))
+    rates, runs, edge = _stretches(data, bin_width, float(pf.min() - half))
     shape = (af.size, pf.size)
     out = {k: np.full(shape, np.nan) for k in ("mi", "chance", "chance_sd", "z", "p")}
-    phases = {}
+    phases, scale = {}, float(rates[0].mean())
     low = float(pf.min() - half)
     lengths = [int(b - a - 2 * edge) for a, b in runs]
     lags = _draw_lags(lengths, int(round(MIN_LAG_CYCLES / low / bin_width)), n_surrogates, gen)
     for i, j in pairs:
         plo, phi = pf[j] - half, pf[j] + half
         if j not in phases:
-            phases[j] = _analytic(rate, runs, edge, (plo, phi), bin_width)
-        amps = [np.abs(z) for z in _analytic(rate, runs, edge, (af[i] - phi, af[i] + phi), bin_width)]
-        if _determined(phases[j], amps, sum(lengths) * bin_width, low):
+            phases[j] = _analytic(rates[0], runs, edge, (plo, phi), bin_width)
+        amps = _amplitude(rates, runs, edge, (af[i] - phi, af[i] + phi), bin_width, amplitude)
+        if _determined(phases[j], amps, sum(lengths) * bin_width, low, data.n_units, amplitude, scale):
             continue
-        mi, _, null_mi = _coupling(_phase_bins(phases[j], n_phase_bins), amps, n_phase_bins, lags)
+        mi, _, null_mi, _ = _coupling(_phase_bins(phases[j], n_phase_bins), amps, n_phase_bins, lags, amplitude)
         out["mi"][i, j] = mi
         for key, value in _against_null(mi, null_mi).items():
             out[key][i, j] = np.nan if value is None else value
     duration = sum(lengths) * bin_width
     return Comodulogram(phase_freqs=pf, amplitude_freqs=af, **out, null=null, n_surrogates=n_surrogates, seed=seed,
-                        phase_bandwidth=2 * half, bin_width=bin_width, n_phase_bins=n_phase_bins,
+                        phase_bandwidth=2 * half, amplitude=amplitude, bin_width=bin_width, n_phase_bins=n_phase_bins,
                         population=population, n_units=data.n_units, duration=duration)

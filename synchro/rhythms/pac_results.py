@@ -26,6 +26,8 @@ class PhaseAmplitudeCoupling(Result):
         slow band (spikes/s per unit); bin ``j`` covers phases
         ``[-pi + 2 pi j / n, -pi + 2 pi (j + 1) / n)`` rad, 0 at the slow
         band's peak.
+    pairs_per_bin : ndarray of int, shape (n_phase_bins,)
+        Phase-amplitude pairs (rate bins) in each phase bin.
     preferred_phase : float
         Angle of the amplitude-weighted mean of the bin centres (rad): the
         slow phase at which the fast amplitude is largest.
@@ -43,6 +45,10 @@ class PhaseAmplitudeCoupling(Result):
         Seed of the random generator (None when a Generator was passed).
     phase_band, amplitude_band : tuple of float
         The slow and fast bands (Hz).
+    amplitude : str
+        ``"shared"`` (the fast power shared by the two halves of the units)
+        or ``"total"`` (the whole rate's envelope); see
+        :func:`synchro.rhythms.pac.phase_amplitude_coupling`.
     bin_width : float
         Bin width of the population rate (s).
     n_phase_bins : int
@@ -62,6 +68,7 @@ class PhaseAmplitudeCoupling(Result):
     analysis: ClassVar[str] = "phase_amplitude_coupling"
     mi: float
     mean_amplitude: np.ndarray
+    pairs_per_bin: np.ndarray
     preferred_phase: float
     chance: float
     chance_sd: float
@@ -72,6 +79,7 @@ class PhaseAmplitudeCoupling(Result):
     seed: int | None
     phase_band: tuple
     amplitude_band: tuple
+    amplitude: str
     bin_width: float
     n_phase_bins: int
     population: str | None
@@ -149,6 +157,8 @@ class Comodulogram(Result):
         Seed of the random generator.
     phase_bandwidth : float
         Width of every phase band (Hz).
+    amplitude : str
+        ``"shared"`` or ``"total"``, as in :class:`PhaseAmplitudeCoupling`.
     bin_width : float
         Bin width of the population rate (s).
     n_phase_bins : int
@@ -173,6 +183,7 @@ class Comodulogram(Result):
     n_surrogates: int
     seed: int | None
     phase_bandwidth: float
+    amplitude: str
     bin_width: float
     n_phase_bins: int
     population: str | None
