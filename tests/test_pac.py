@@ -55,7 +55,7 @@ def test_planted_8_to_40_hz_coupling_is_found_in_at_least_90_percent_of_50_sets(
 def test_uncoupled_rhythms_give_uniform_p_values():
     sets = [population(np.random.default_rng(5000 + s), coupled=False) for s in range(200)]
     p = np.array([phase_amplitude_coupling(d, rng=s).p for s, d in enumerate(sets)])
-    assert kstest(p, "uniform").pvalue > 0.01  # 0.19 with these seeds
+    assert kstest(p, "uniform").pvalue > 0.01  # 0.26 with these seeds (0.075 below 0.05)
     assert (p < 0.05).mean() < 0.1
     # Why the default amplitude is the shared one: a Poisson count's variance is its mean, so the spiking noise
     # in 30-80 Hz is largest at the 8 Hz peak, and Tort's envelope of the whole rate "couples" to every slow rhythm.

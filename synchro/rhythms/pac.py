@@ -135,14 +135,14 @@ def _analytic(rate, runs, edge: int, band, bin_width: float) -> list[np.ndarray]
 
 def _amplitude(rates, runs, edge: int, band, bin_width: float, amplitude: str) -> list[np.ndarray]:
     """The series whose mean per phase bin is the amplitude: ``|z|`` of all units ("total"), or the cross
-    product ``Re(z_even conj(z_odd))`` of the two halves' analytic signals ("shared"), whose mean is the fast
-    power the halves share: independent spiking noise cancels from it on average."""
+    product ``Re(z_even conj(z_odd))`` of the two halves' analytic signals, whose mean is the fast power the
+    halves share (independent spiking noise cancels from it on average), plus the noise power's mean ("shared")."""
     if amplitude == "total":
         return [np.abs(z) for z in _analytic(rates[0], runs, edge, band, bin_width)]
-    halves = _analytic(rates[1:], runs, edge, band, bin_width)
-    # The noise power's phase average: |z| of half the halves' difference, in which the shared part cancels.
-    floor = np.mean(np.concatenate([np.abs(z[0] - z[1]) ** 2 for z in halves])) / 4
-    return [(z[0] * np.conj(z[1])).real + floor for z in halves]
+    # Plus each stretch's noise floor: |z|^2 of half the halves' difference, in which the shared part cancels,
+    # averaged over the stretch (a stretch's own, as the noise level may differ between observed stretches).
+    return [(z[0] * np.conj(z[1])).real + np.mean(np.abs(z[0] - z[1]) ** 2) / 4
+            for z in _analytic(rates[1:], runs, edge, band, bin_width)]
 
 
 def _phase_bins(analytic: list[np.ndarray], n_bins: int) -> list[np.ndarray]:
@@ -246,6 +246,19 @@ def phase_amplitude_coupling(data, *, phase_band=(8.0, 13.0), amplitude_band=(30
         Fast band whose amplitude envelope is taken (Hz); above the phase
         band and at least twice the phase band's high edge wide (Aru et al.
         2015), so that it holds the sidebands of the modulation.
+    amplitude : {"shared", "total"}, default "shared"
+        What the fast band's amplitude is. ``"shared"``: per phase bin, the
+        square root of the mean of ``Re(z_even conj(z_odd)) + floor``, with
+        ``z_even``, ``z_odd`` the analytic signals of the rates of the even
+        and the odd unit rows and ``floor`` the mean of
+        ``|z_even - z_odd|^2 / 4`` over the observed stretch: the fast power
+        the units share plus the spiking noise's power at its average over
+        phases. A Poisson count's variance is its mean, so the spiking
+        noise's power follows the slow rate and, in the whole rate's
+        envelope, couples to every slow rhythm; here it cancels on average.
+        ``"total"``: Tort's envelope ``|z|`` of the whole population rate,
+        spiking noise included (what peers such as tensorpac give on the
+        same series).
     bin_width : float, default 0.001
         Bin width of the population rate (s).
     n_phase_bins : int, default 18

@@ -38,7 +38,7 @@ class PhaseAmplitudeCoupling(Result):
     p : float
         One-sided Monte Carlo p-value ``(1 + #{null >= mi}) / (1 + n)``.
     null : str
-        Surrogate null (:data:`synchro.rhythms.pac.PAC_NULLS`).
+        Surrogate null (:data:`synchro.rhythms.PAC_NULLS`).
     n_surrogates : int
         Surrogates drawn.
     seed : int or None
@@ -48,7 +48,7 @@ class PhaseAmplitudeCoupling(Result):
     amplitude : str
         ``"shared"`` (the fast power shared by the two halves of the units)
         or ``"total"`` (the whole rate's envelope); see
-        :func:`synchro.rhythms.pac.phase_amplitude_coupling`.
+        :func:`synchro.rhythms.phase_amplitude_coupling`.
     bin_width : float
         Bin width of the population rate (s).
     n_phase_bins : int
