@@ -9,6 +9,14 @@ normalised to a distribution, from the uniform one, divided by
 ``log(n_phase_bins)``: 0 when the amplitude does not depend on the phase, 1
 when all of it sits in one phase bin.
 
+Amplitude (``amplitude="shared"``, the default): spiking noise is not a
+rhythm, but a Poisson count's variance is its mean, so the noise in a fast
+band is strongest where the slow rhythm raises the rate, and Tort's envelope
+of the whole rate (``amplitude="total"``) couples to every slow rhythm. The
+shared amplitude is taken from the cross product of the fast band in the
+even and in the odd unit rows, whose independent noises cancel from its
+mean, plus the noise's power averaged over all phases.
+
 Null (``null="amplitude_shift"``): the amplitude envelope is shifted
 circularly against the phase series, inside each observed stretch, by a
 random lag of at least :data:`MIN_LAG_CYCLES` cycles of the slow band's low
