@@ -41,11 +41,28 @@ background can hide a peak, never make one.
 With one unit there is no independence test; the verdict is about that
 unit's own rhythmicity (``single_unit``), against a white floor with a
 refractory dip plus the falling part.
+
+Phase-amplitude coupling (:func:`phase_amplitude_coupling`,
+:func:`comodulogram`, module ``synchro.rhythms.pac``): Tort's modulation
+index of a slow band's phase with a fast band's amplitude in the population
+rate, against a null that shifts the amplitude against the phase.
 """
 
 from ..aperiodic import AperiodicFit, fit_aperiodic
 from ..spectral import Multitaper, PopulationRate, RateSpectrum, Welch, population_rate, rate_spectrum
 from .nulls import ENVELOPE_WIDTH, null_spectra, shot_noise_envelope
+from .pac import (
+    AMPLITUDES,
+    EDGE_CYCLES,
+    MIN_LAG_CYCLES,
+    MIN_PAC_CYCLES,
+    PAC_NULLS,
+    Comodulogram,
+    PhaseAmplitudeCoupling,
+    comodulogram,
+    modulation_index,
+    phase_amplitude_coupling,
+)
 from .results import BandVerdict, RhythmResult
 from .verdicts import (
     DEFAULT_BANDS,
@@ -86,5 +103,15 @@ __all__ = [
     "null_spectra",
     "shot_noise_envelope",
     "ENVELOPE_WIDTH",
+    "phase_amplitude_coupling",
+    "comodulogram",
+    "modulation_index",
+    "PhaseAmplitudeCoupling",
+    "Comodulogram",
+    "PAC_NULLS",
+    "AMPLITUDES",
+    "EDGE_CYCLES",
+    "MIN_LAG_CYCLES",
+    "MIN_PAC_CYCLES",
 ]
 
