@@ -112,6 +112,7 @@ API_MODULES = {
     "synchro.surrogates": "Surrogate spike trains",
     "synchro.synchrony": "Synchrony indices",
     "synchro.coupling": "Spike-field coupling",
+    "synchro.filtering": "Band-pass filtering and analytic signals",
     "synchro.lag": "E-I timing",
     "synchro.sensitivity": "Time-step sensitivity",
     "synchro.report": "The analysis report",

@@ -22,6 +22,7 @@ import numpy as np
 from .core import SpikeData
 from .core.checks.arguments import integer_at_least, positive_seconds, require_spikes
 from .errors import UsageError
+from .filtering import FS_PER_HIGH_EDGE, analytic_stretches, band_pass, check_band
 from .plotting import new_axes, plain_label
 from .results import Result
 from .spectral import Welch, check_spectral_bin_width, observed_runs, population_rate, select_spikes
@@ -197,16 +198,12 @@ def _check_populations(data: SpikeData, populations, column: str) -> tuple[str, 
     return first, second
 
 
-def _check_band(band, fs: float) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in band)
-    except (TypeError, ValueError):
-        raise UsageError(f"band must be two frequencies (low, high) in Hz; got {band!r}") from None
-    if not 0 < lo < hi:
-        raise UsageError(f"band must satisfy 0 < low < high (Hz); got {band!r}")
-    if fs < 2.5 * hi:
+def _check_fs(band, fs: float) -> tuple[float, float]:
+    lo, hi = check_band(band)
+    if fs < FS_PER_HIGH_EDGE * hi:
         raise UsageError(f"bins of {1 / fs:g} s are too coarse for a band up to {hi:g} Hz: the band-pass needs a "
-                         f"sampling rate of 2.5 x the high edge; use bin_width <= {1 / (2.5 * hi):g}")
+                         f"sampling rate of {FS_PER_HIGH_EDGE:g} x the high edge; use bin_width <= "
+                         f"{1 / (FS_PER_HIGH_EDGE * hi):g}")
     return lo, hi
 
 
@@ -343,14 +340,14 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
         A population label not in the data (the message names the labels
         present), a bad band or parameter.
     """
-    from scipy.signal import butter, hilbert, sosfiltfilt, sosfreqz
+    from scipy.signal import sosfreqz
 
     require_spikes(data)
     first, second = _check_populations(data, populations, population_column)
     check_spectral_bin_width(bin_width)
     bin_width = positive_seconds("bin_width", bin_width)
     fs = 1.0 / bin_width
-    lo, hi = _check_band(band, fs)
+    lo, hi = _check_fs(band, fs)
     max_lag = positive_seconds("max_lag", max_lag)
     order = integer_at_least("order", order, 1)
     n_boot = integer_at_least("n_boot", n_boot, 10)
@@ -387,12 +384,12 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
 
     # Band-passed analytic signals of each stretch long enough to keep samples after its edges.
     edge = int(np.ceil(EDGE_CYCLES / lo * fs))
-    sos = butter(order, (lo, hi), btype="bandpass", fs=fs, output="sos")
+    sos = band_pass((lo, hi), fs, order)
     kept = runs[runs[:, 1] - runs[:, 0] > 2 * edge + 1]
     if not len(kept):
         return result(f"no observed stretch is longer than {2 * edge * bin_width:g} s ({EDGE_CYCLES:g} cycles of "
                       f"{lo:g} Hz at each end)", correlation=correlation)
-    z = [[hilbert(sosfiltfilt(sos, c[a:b]))[edge:b - a - edge] for a, b in kept] for c in centred]
+    z = [analytic_stretches(c, kept, sos, edge) for c in centred]
     power = [sum(np.sum(np.abs(p) ** 2) for p in zz) for zz in z]
     n_kept = sum(p.size for p in z[0])
     # Poisson floor 2 nu / N (one-sided PSD) through the filter applied twice: integral of |H(f)|^4.

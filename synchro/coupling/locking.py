@@ -11,6 +11,7 @@ from ..core import Signal, SpikeData, interval_index
 from ..core.checks import unit_offsets
 from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, SignalError, UsageError
+from ..filtering import FS_PER_HIGH_EDGE, analytic_stretches, band_pass, check_band
 from ..plotting import new_axes
 from ..results import Result
 from .field import align_field
@@ -75,17 +76,12 @@ class SpikePhases(Result):
         return ax
 
 
-def _check_band(band, fs: float) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in band)
-    except (TypeError, ValueError):
-        raise UsageError(f"band must be two frequencies (low, high) in Hz; got {band!r}") from None
-    if not (0 < lo < hi):
-        raise UsageError(f"band must satisfy 0 < low < high (Hz); got {band!r}")
-    if fs < 2.5 * hi:
+def _check_fs(band, fs: float) -> tuple[float, float]:
+    lo, hi = check_band(band)
+    if fs < FS_PER_HIGH_EDGE * hi:
         raise SignalError(f"signal sampled at {fs:g} Hz is too slow for a band up to {hi:g} Hz: the band-pass needs "
-                          f"fs >= 2.5 x high edge ({2.5 * hi:g} Hz, Nyquist plus design margin); lower the band or "
-                          "use a faster-sampled signal")
+                          f"fs >= {FS_PER_HIGH_EDGE:g} x high edge ({FS_PER_HIGH_EDGE * hi:g} Hz, Nyquist plus design "
+                          "margin); lower the band or use a faster-sampled signal")
     return lo, hi
 
 
@@ -136,13 +132,11 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
 
 def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray]:
     """:func:`spike_phases` and the ``(k, 2)`` windows (s) whose spikes received a phase, one per observed stretch."""
-    from scipy.signal import butter, hilbert, sosfiltfilt
-
     order = integer_at_least("order", order, 1)
     n_total = require_spikes(data).n_spikes
     if not isinstance(signal, Signal):
         raise TypeError(f"expected a Signal, not {type(signal).__name__}")
-    lo, hi = _check_band(band, signal.fs)
+    lo, hi = _check_fs(band, signal.fs)
     data, y, width, t0, runs = align_field(data, signal, channel, None)
     edge = 3.0 / lo
     # Each observed stretch is filtered alone; its spikes keep a phase away from the stretch's ends.
@@ -161,10 +155,10 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
     ids = ids[np.argsort(w[ids], kind="stable")]
     bounds = np.searchsorted(w[ids], np.arange(len(runs) + 1))
     phases = np.empty(times.size)
-    sos = butter(order, (lo, hi), btype="bandpass", fs=1.0 / width, output="sos")
+    sos = band_pass((lo, hi), 1.0 / width, order)
     for k, (first, stop) in enumerate(runs):
         sel = ids[bounds[k]:bounds[k + 1]]
-        analytic = hilbert(sosfiltfilt(sos, y[first:stop]))
+        (analytic,) = analytic_stretches(y, [(first, stop)], sos)
         pos = (times[sel] - (t0 + first * width)) / width
         grid = np.arange(stop - first)
         phases[sel] = np.angle(np.interp(pos, grid, analytic.real) + 1j * np.interp(pos, grid, analytic.imag))

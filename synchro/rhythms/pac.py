@@ -39,6 +39,7 @@ import numpy as np
 from ..core.binning import binned_counts
 from ..core.checks.arguments import integer_at_least, positive_seconds
 from ..errors import NothingToAnalyseError, UsageError
+from ..filtering import FS_PER_HIGH_EDGE, analytic_stretches, band_pass, check_band
 from ..spectral import observed_runs, rate_bins, select_spikes
 from ..surrogates import monte_carlo_p, seeded_rng
 from .pac_results import Comodulogram, PhaseAmplitudeCoupling
@@ -87,22 +88,12 @@ def modulation_index(mean_amplitude) -> np.ndarray:
 
 # Bands and series ------------------------------------------------------------------
 
-def _band(name: str, band) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in band)
-    except (TypeError, ValueError):
-        raise UsageError(f"{name} must be two frequencies (low, high) in Hz; got {band!r}") from None
-    if not 0 < lo < hi:
-        raise UsageError(f"{name} must satisfy 0 < low < high (Hz); got {band!r}")
-    return lo, hi
-
-
 def _check_pair(phase_band, amplitude_band, bin_width: float) -> None:
     (plo, phi), (alo, ahi) = phase_band, amplitude_band
-    if 2.5 * ahi > 1.0 / bin_width:
+    if FS_PER_HIGH_EDGE * ahi > 1.0 / bin_width:
         raise UsageError(f"amplitude band up to {ahi:g} Hz is too close to the Nyquist frequency of {bin_width:g} s "
-                         f"bins ({0.5 / bin_width:g} Hz; the band-pass needs 2.5 x its high edge); use bin_width <= "
-                         f"{1 / (2.5 * ahi):.3g} s or a lower band")
+                         f"bins ({0.5 / bin_width:g} Hz; the band-pass needs {FS_PER_HIGH_EDGE:g} x its high edge); "
+                         f"use bin_width <= {1 / (FS_PER_HIGH_EDGE * ahi):.3g} s or a lower band")
     if alo < phi:
         raise UsageError(f"amplitude band {alo:g}-{ahi:g} Hz overlaps the phase band {plo:g}-{phi:g} Hz; put the "
                          "amplitude band above the phase band")
@@ -135,10 +126,7 @@ def _stretches(data, bin_width: float, edge_freq: float):
 
 def _analytic(rate, runs, edge: int, band, bin_width: float) -> list[np.ndarray]:
     """Analytic signal of the band-passed rate (last axis) in each stretch, less ``edge`` bins at both ends."""
-    from scipy.signal import butter, hilbert, sosfiltfilt
-
-    sos = butter(ORDER, band, btype="bandpass", fs=1.0 / bin_width, output="sos")
-    return [hilbert(sosfiltfilt(sos, rate[..., a:b]))[..., edge:b - a - edge] for a, b in runs]
+    return analytic_stretches(rate, runs, band_pass(band, 1.0 / bin_width, ORDER), edge)
 
 
 def _amplitude(rates, runs, edge: int, band, bin_width: float, amplitude: str) -> list[np.ndarray]:
@@ -309,7 +297,8 @@ def phase_amplitude_coupling(data, *, phase_band=(8.0, 13.0), amplitude_band=(30
     """
     data, bin_width, n_phase_bins, n_surrogates, gen, seed = _setup(
         data, amplitude, bin_width, n_phase_bins, null, n_surrogates, rng, population, population_column)
-    phase_band, amplitude_band = _band("phase_band", phase_band), _band("amplitude_band", amplitude_band)
+    phase_band = check_band(phase_band, name="phase_band")
+    amplitude_band = check_band(amplitude_band, name="amplitude_band")
     _check_pair(phase_band, amplitude_band, bin_width)
     rates, runs, edge = _stretches(data, bin_width, phase_band[0])
     slow = _analytic(rates[0], runs, edge, phase_band, bin_width)

@@ -10,6 +10,7 @@ import numpy as np
 from ..aperiodic import MIN_PEAK_HEIGHT, fit_aperiodic, peak_test, simulate_background
 from ..core import SpikeData
 from ..errors import UsageError
+from ..filtering import check_band
 from ..spectral import Multitaper, PreparedRate, Welch, prepare_rate
 from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng
 from .nulls import null_spectra, shot_noise_envelope
@@ -122,11 +123,8 @@ def _check_bands(bands, freqs: np.ndarray) -> dict[str, tuple[float, float]]:
         raise UsageError("bands is empty; give at least one band, e.g. {'gamma': (30, 80)}")
     out = {}
     for name, edges in dict(bands).items():
-        try:
-            lo, hi = (float(e) for e in edges)
-        except (TypeError, ValueError):
-            raise UsageError(f"band {name!r} must be (low, high) in Hz; got {edges!r}") from None
-        if not (0 < lo < hi <= freqs[-1]):
+        lo, hi = check_band(edges, name=f"band {name!r}")
+        if hi > freqs[-1]:
             raise UsageError(f"band {name!r} ({lo:g}-{hi:g} Hz) must satisfy 0 < low < high <= {freqs[-1]:g} Hz "
                              "(the Nyquist frequency)")
         out[str(name)] = (lo, hi)
