@@ -94,8 +94,8 @@ class PopulationLag(Result):
         Butterworth order (applied forward and backward), bootstrap draws, level.
     seed : int or None
         Seed of the bootstrap (None when a Generator was given).
-    reason : str or None
-        Why the lag is undetermined; None when it is determined.
+    reason : str
+        Why the lag is undetermined; empty when it is determined.
     """
 
     analysis: ClassVar[str] = "population_lag"
@@ -125,12 +125,12 @@ class PopulationLag(Result):
     n_boot: int
     confidence: float
     seed: int | None
-    reason: str | None
+    reason: str
 
     @property
     def determined(self) -> bool:
-        """True when the lag was measured (``reason`` is None)."""
-        return self.reason is None
+        """True when the lag was measured (``reason`` is empty)."""
+        return not self.reason
 
     def summary(self) -> str:
         """One sentence: who lags whom, by how many ms and degrees of which cycle, with the intervals.
@@ -433,7 +433,7 @@ def population_lag(data: SpikeData, *, populations=("exc", "inh"), band=(30.0, 8
     tails = [(1 - confidence) / 2, (1 + confidence) / 2]
     lag_ci = tuple(float(v) for v in np.quantile(boot_lag, tails))
     phase_ci = tuple(float(v) for v in np.quantile(boot_phase, tails))
-    return result(None, lag=lag, lag_ci=lag_ci, phase=phase, phase_ci=phase_ci, phase_degrees=float(np.degrees(phase)),
+    return result("", lag=lag, lag_ci=lag_ci, phase=phase, phase_ci=phase_ci, phase_degrees=float(np.degrees(phase)),
                   phase_degrees_ci=tuple(float(np.degrees(v)) for v in phase_ci), peak_freq=peak_freq,
                   coherence=float(abs(total) / np.sqrt(power[0] * power[1])), power_ratio=ratio,
                   correlation=correlation, band_correlation=band_correlation, n_blocks=n_blocks,
