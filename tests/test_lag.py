@@ -70,7 +70,7 @@ def test_planted_lag_is_recovered_with_its_sign_and_interval(planted_set):
     assert again.lag_ci == res.lag_ci and again.phase_ci == res.phase_ci
     record = json.loads(json.dumps(res.to_dict()))
     assert record["analysis"] == "population_lag" and record["populations"] == ["exc", "inh"]
-    assert record["reason"] is None and len(record["correlation"]) == len(record["lags"]) == 101
+    assert record["reason"] == "" and len(record["correlation"]) == len(record["lags"]) == 101
 
 
 def test_plot_marks_the_lag_and_its_interval(planted_set):
