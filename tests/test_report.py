@@ -78,7 +78,7 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
 
 def test_json_is_strict_and_carries_the_required_fields(report):
     doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-    assert doc["schema_version"] == "3.0"
+    assert doc["schema_version"] == "3.1"
     assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
     assert set(doc["rhythms"]["exc"]["gamma"]) == {
         "present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",
@@ -253,3 +253,44 @@ def test_rng_is_an_int_seed_or_a_generator(small_recording):
     assert a.to_dict()["synchrony"] == b.to_dict()["synchrony"]
     with pytest.raises(UsageError, match="rng"):
         build_report(small_recording, n_surrogates=40, rng="five")
+
+
+def test_mechanism_records_are_the_library_calls_they_record(report):
+    """The lag (exc and inh, both present, so measured by default) and the phase-amplitude coupling (alpha phase,
+    gamma amplitude: gamma is wide enough to hold alpha's sidebands) in report.json are what the recorded calls
+    give when run alone. The planted inh units carry no rhythm, so their lag is undetermined, with its reason
+    also in ``skipped``: an undefined lag is never a number."""
+    from synchro.lag import population_lag
+
+    doc = report.to_dict()
+    assert [(r["first"], r["second"], r["band"]) for r in doc["lag"]] == [("exc", "inh", "alpha"), ("exc", "inh",
+                                                                                                     "gamma")]
+    for rec in doc["lag"]:
+        (call,) = [c for c in doc["parameters"]["calls"] if c["analysis"] == "population_lag" and c["band"] ==
+                   rec["band"]]
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in call["parameters"].items()}
+        alone = population_lag(report.data, **params)
+        assert alone.reason == rec["reason"]
+        if rec["reason"]:
+            assert rec["lag"] is None and any(s["analysis"] == "population_lag" and s["band"] == rec["band"]
+                                              for s in doc["skipped"])
+        else:
+            assert alone.lag == rec["lag"] and list(alone.lag_ci) == rec["lag_ci"]
+    assert set(doc["cross_frequency"]) == {"all", "exc", "inh"}
+    for pop, records in doc["cross_frequency"].items():
+        (rec,) = records
+        assert (rec["phase_band"], rec["amplitude_band"]) == ("alpha", "gamma")
+        (call,) = [c for c in doc["parameters"]["calls"] if c["analysis"] == "phase_amplitude_coupling"
+                   and c["population"] == pop]
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in call["parameters"].items()}
+        data = report.data if pop == "all" else report.data.select(population=pop)
+        alone = rhythms.phase_amplitude_coupling(data, **params)
+        assert (alone.mi == rec["mi"] or rec["mi"] is None) and alone.reason == rec["reason"]
+        assert alone.p == rec["p"] or rec["p"] is None
+
+
+def test_lag_populations_must_name_two_labels_of_the_data(session):
+    with pytest.raises(UsageError, match=r"two different labels of the 'population' column.*\['exc', 'inh'\]"):
+        build_report(session, n_surrogates=49, lag_populations=("exc", "pyr"))
+    with pytest.raises(UsageError, match="two different labels"):
+        build_report(session, n_surrogates=49, lag_populations=("exc", "exc"))

@@ -36,6 +36,16 @@ def _time_window(ctx, param, value):
     return a, b
 
 
+def _pair(ctx, param, value):
+    """``"exc,inh"`` -> ``("exc", "inh")``."""
+    if value is None:
+        return None
+    pair = tuple(v.strip() for v in value.split(","))
+    if len(pair) != 2 or not all(pair):
+        raise click.BadParameter(f"give two population labels separated by a comma, e.g. exc,inh; got {value!r}")
+    return pair
+
+
 
 @main.command()
 # readable=False: an unreadable input is the readers' to report (exit 3, like every unreadable input), not click's
@@ -48,6 +58,9 @@ def _time_window(ctx, param, value):
                    "NWB file.")
 @click.option("--population-column", default="population", show_default=True,
               help="Unit column whose values define the populations analysed besides 'all'.")
+@click.option("--lag-populations", default=None, callback=_pair, metavar="A,B",
+              help="Two populations whose band-limited rates are compared: the lag of B behind A in every band "
+                   "(default exc,inh when the data hold both).")
 @click.option("--quality", type=click.Choice(["exclude-noise", "all"]), default="exclude-noise", show_default=True,
               help="Curation filter: leave out units labelled noise, or keep all.")
 @click.option("--t-start", type=float, default=None, help="Start of the recording in seconds (overrides the file).")
@@ -91,9 +104,9 @@ def _time_window(ctx, param, value):
               help="Input files analysed in parallel (processes).")
 @click.option("--no-figures", is_flag=True, help="Skip the figures (faster; report.html shows the summary only).")
 @click.pass_context
-def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_stop, time_window, epochs, trials,
-            bands, n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, columns, fmt, output, overwrite,
-            quiet, jobs, no_figures):
+def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, quality, t_start, t_stop, time_window,
+            epochs, trials, bands, n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, columns, fmt,
+            output, overwrite, quiet, jobs, no_figures):
     """Analyse spike files (NWB, NPZ, CSV, TSV) or Phy/Kilosort folders, one session per input.
 
     Runs every analysis the data allow, for all units and for each
@@ -102,7 +115,9 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
     or undetermined, from the population-rate spectrum; synchrony (Golomb chi, STTC,
     SPIKE-synchronization, spike contrast, Fano factor) and, when the file
     holds an LFP or field, spike-field coupling (PPC, PLV, preferred phase,
-    coherence). Writes report.json, figures (PNG, SVG) and report.html to
+    coherence); and the rhythms' mechanism: phase-amplitude coupling between
+    the bands, and which population leads (exc and inh, or --lag-populations).
+    Writes report.json, figures (PNG, SVG) and report.html to
     the report folder, never beside the input.
 
     Report folders are claimed before any analysis: a folder that exists,
@@ -125,6 +140,7 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
       synchro analyze session.nwb --epochs --bands theta=6-10,gamma=30-80
       synchro analyze session.nwb --epochs epochs:label
       synchro analyze session.nwb --trials condition
+      synchro analyze network.nwb --lag-populations pyr,int
 
     --seed S gives the numbers of the library called with rng=S on the same
     data and options (e.g. band_verdicts(rec.spikes, rng=S); for simulations
@@ -142,7 +158,7 @@ def analyze(ctx, paths, units_path, lfp, population_column, quality, t_start, t_
                         quality=None if quality == "all" else quality, columns=columns)
     epoch_table, _, epoch_column = (epochs or "").partition(":")
     options = dict(bands=bands, n_surrogates=n_surrogates, synchrony_surrogates=synchrony_surrogates, rng=seed,
-                   population_column=population_column, time_window=time_window,
+                   population_column=population_column, lag_populations=lag_populations, time_window=time_window,
                    epochs=None if epochs is None else epoch_table or "epochs", epoch_column=epoch_column or None,
                    trials=trials)
     check_section_options(options["epochs"], options["epoch_column"], trials)  # before any file is read

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core import Recording, SpikeData
 from ..errors import InvalidDataError, NothingToAnalyseError
+from ._mechanism import cross_frequency, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
            "Run", "analyse", "band_record", "pick_field", "populations_of", "population_counts"]
@@ -56,8 +57,9 @@ def import_path(fn: Callable) -> str:
 class Run:
     """State of one report being built: settings, results and the skipped list."""
 
-    def __init__(self, *, bands, n_surrogates, sync_surrogates, rng, alpha, progress):
+    def __init__(self, *, bands, n_surrogates, sync_surrogates, rng, alpha, progress, lag_populations=None):
         self.bands = bands
+        self.lag_populations = lag_populations  # the pair named by the user, or None (exc and inh when present)
         self.n_surrogates = n_surrogates
         self.sync_surrogates = sync_surrogates
         self.rng = rng  # the int seed, or the caller's Generator
@@ -116,14 +118,15 @@ def population_counts(pops: dict[str, SpikeData]) -> dict:
 
 def analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
              trials: np.ndarray | None = None) -> dict:
-    """Every analysis of every population of ``data``: ``populations``, ``rhythms``, ``synchrony``, ``coupling``.
+    """Every analysis of ``data``: ``populations``, and per population ``rhythms``, ``synchrony``, ``coupling``,
+    ``cross_frequency``; ``lag``, between two populations.
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
     """
     from .. import spectral
 
     pops = populations_of(data, population_column)
-    rhythms, synchrony, coupling = {}, {}, {}
+    rhythms, synchrony, coupling, cfc = {}, {}, {}, {}
     for pop, sub in pops.items():
         if sub.n_spikes == 0:
             run.skip("all analyses", pop, "no spikes in this population")
@@ -132,11 +135,18 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
             run.step("rates", pop, spectral.population_rate, sub)
         if (r := _rhythms(run, pop, sub)) is not None:
             rhythms[pop] = r
+        if c := cross_frequency(run, pop, sub):
+            cfc[pop] = c
         if s := _synchrony(run, pop, sub):
             synchrony[pop] = s
         if field is not None and (c := _coupling(run, pop, sub, field, field_info["channel"], trials)):
             coupling[pop] = c
-    return {"populations": population_counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling}
+    pair, why = lag_pair(data, population_column, run.lag_populations)
+    if pair is None:
+        run.skip("population_lag", "all", why)
+    lags = population_lags(run, data, population_column, pair) if pair else []
+    return {"populations": population_counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling,
+            "lag": lags, "cross_frequency": cfc}
 
 
 def pick_field(recording: Recording, run: Run):

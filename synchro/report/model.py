@@ -4,6 +4,11 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
+Schema 3.1 (from 3.0): ``lag`` (the lag between two populations' band-limited
+rates, per band) and ``cross_frequency`` (phase-amplitude coupling between
+bands, per population), at the top level and in each section;
+``parameters.lag_populations``.
+
 Schema 3.0 (from 2.1): every synchrony index is an object ``{value, chance,
 z, p}`` (chi adds ``floor``) against its circular-shift null
 (``parameters.synchrony_null``; ``chi_z``, ``sttc_mean``, ``sttc_z`` are
@@ -43,7 +48,7 @@ from ..results import jsonable
 __all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
-SCHEMA_VERSION = "3.0"
+SCHEMA_VERSION = "3.1"
 #: The JSON Schema (draft 2020-12) that every report.json of this version satisfies, shipped in the package.
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "report.schema.json"
 
@@ -83,6 +88,16 @@ class Report:
     coupling : dict
         ``coupling[population][band]``: ``ppc``, ``plv``,
         ``preferred_phase`` (rad), ``rayleigh_p``, ``n_spikes``.
+    lag : list of dict
+        One record per band: ``first``, ``second`` (the populations),
+        ``band``, ``lag`` (s; positive: the second fires after the first) and
+        ``lag_ci``, ``phase_degrees`` and ``phase_degrees_ci``,
+        ``peak_freq`` (Hz), ``coherence``, ``reason`` (why undetermined).
+    cross_frequency : dict
+        ``cross_frequency[population]``: one record per band pair,
+        ``phase_band``, ``amplitude_band`` (names), ``mi`` (Tort's
+        modulation index), ``chance``, ``z``, ``p`` (amplitude-shift null),
+        ``preferred_phase`` (rad), ``reason``.
     skipped : list of dict
         ``{"analysis", "section", "population", "band", "reason"}`` for
         every analysis not run (section and band None where they do not apply).
@@ -92,7 +107,8 @@ class Report:
         ``table``, ``column``, ``n_rows`` (rows of the table with that
         label), ``intervals`` (the observed time analysed, ``[[start,
         stop], ...]`` in s), ``observed_duration`` (s), and ``populations``,
-        ``rhythms``, ``synchrony``, ``coupling``, ``skipped`` laid out as at
+        ``rhythms``, ``synchrony``, ``coupling``, ``lag``, ``cross_frequency``,
+        ``skipped`` laid out as at
         the top level. Empty without epochs or trials.
     generator : dict
         Program, version, time of creation (UTC) and platform.
@@ -111,6 +127,8 @@ class Report:
     rhythms: dict
     synchrony: dict
     coupling: dict
+    lag: list
+    cross_frequency: dict
     skipped: list
     sections: list
     generator: dict
@@ -148,6 +166,8 @@ class Report:
             "rhythms": self.rhythms,
             "synchrony": self.synchrony,
             "coupling": self.coupling,
+            "lag": self.lag,
+            "cross_frequency": self.cross_frequency,
             "skipped": self.skipped,
             "sections": self.sections,
             "timings": self.timings,

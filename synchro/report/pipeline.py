@@ -12,7 +12,12 @@ column, every analysis the data allow:
   and the population Fano factor (:mod:`synchro.synchrony`);
 * coupling, when a field signal exists (``LFP``, else ``field_proxy``):
   phase locking (PPC, PLV, preferred phase) in each band and spike-field
-  coherence (:mod:`synchro.coupling`).
+  coherence (:mod:`synchro.coupling`);
+* mechanism: phase-amplitude coupling of each slow band's phase with each
+  fast band's amplitude (:func:`synchro.rhythms.phase_amplitude_coupling`),
+  and, across two populations (exc and inh by default), the lag of the
+  second's band-limited rate behind the first's in every band
+  (:func:`synchro.lag.population_lag`).
 
 An analysis the data cannot support (too few units or spikes, a field too
 slowly sampled for a band) is recorded in ``Report.skipped`` with the
@@ -50,11 +55,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..core import Recording, SpikeData, intersect_intervals, split_by_intervals
+from ..core import Recording, split_by_intervals
 from ..core.checks.arguments import integer_at_least
 from ..errors import (
     NothingToAnalyseError,
-    NotInFileError,
     RecordingBoundsError,
     SynchroWarning,
     UsageError,
@@ -72,6 +76,8 @@ from ._analyses import (
     population_counts,
     populations_of,
 )
+from ._mechanism import check_lag_populations
+from ._selection import check_section_options, crop_to_window, report_seed, section_spec, trials_of
 from .model import Report
 
 __all__ = ["ALPHA", "DEFAULT_BANDS", "FIELD_SIGNALS", "RHYTHM_FIELDS", "build_report", "analyze_file", "parse_bands",
@@ -157,7 +163,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
                  alpha: float = ALPHA, population_column: str = "population", discard: float | None = None,
                  time_window: tuple[float, float] | None = None, epochs: str | None = None,
                  epoch_column: str | None = None, trials: str | None = None,
-                 source: Mapping | None = None, progress: Callable | None = None) -> Report:
+                 lag_populations: tuple[str, str] | None = None, source: Mapping | None = None,
+                 progress: Callable | None = None) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
 
     Parameters
@@ -211,6 +218,11 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         each value is analysed separately on the spikes of its trials, as
         one section (CLI ``--trials``). Spectra are those of the
         trial-restricted data, phase locking uses the spikes of those trials.
+    lag_populations : (str, str), optional
+        The two populations whose band-limited rates are compared
+        (:func:`synchro.lag.population_lag`: the lag of the second behind the
+        first, in every band; CLI ``--lag-populations A,B``); by default
+        ``("exc", "inh")`` when the data hold both labels.
     source : mapping, optional
         Description of the input file (path, format, ...) for the report.
     progress : callable, optional
@@ -239,12 +251,12 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     from ..rhythms import VERDICT_RULES, check_surrogates
 
     check_surrogates(n_surrogates, len(bands), alpha)  # before any analysis runs
-    rng, seed = _seed(rng)
+    rng, seed = report_seed(rng)
     spikes = recording.spikes
     if population_column != "population" and population_column not in spikes.units:
         raise UsageError(f"no unit column {population_column!r} for --population-column; "
                          f"columns are {list(spikes.units.columns)}")
-    spec = _section_spec(recording, epochs, epoch_column, trials)  # options checked before any analysis
+    spec = section_spec(recording, epochs, epoch_column, trials)  # options checked before any analysis
     if discard is None:  # simulations start at 0 s; their first 0.2 s is start-up, not dynamics
         simulated = "simulator" in recording.metadata and time_window is None
         discard = max(0.0, SIMULATION_DISCARD - spikes.t_start) if simulated else 0.0
@@ -252,7 +264,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         raise UsageError(f"discard ({discard:g} s) must lie in [0, {spikes.duration:g}) s, the recording's length")
     data = spikes.restrict(spikes.t_start + discard, spikes.t_stop) if discard else spikes
     if time_window is not None:
-        data = _crop(data, time_window, spikes)
+        data = crop_to_window(data, time_window, spikes)
     if data.duration > MAX_DURATION:
         raise RecordingBoundsError(f"the recording spans {data.duration:.4g} s ({data.t_start:g} to {data.t_stop:g} "
                                    f"s); synchro analyses at most {MAX_DURATION:.0f} s (75 h) at once: check the "
@@ -261,8 +273,9 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         raise NothingToAnalyseError(f"no spikes in {data.t_start:g}-{data.t_stop:g} s; "
                                     "check --t-start/--t-stop/--time-window and the curation filter (--quality all)")
     synchrony_surrogates = integer_at_least("synchrony_surrogates", synchrony_surrogates, 0)
+    lag_populations = check_lag_populations(spikes, population_column, lag_populations)
     run = Run(bands=bands, n_surrogates=n_surrogates, sync_surrogates=synchrony_surrogates, rng=rng, alpha=alpha,
-               progress=progress)
+              progress=progress, lag_populations=lag_populations)
     field, field_info = pick_field(recording, run)
 
     sections = []
@@ -272,7 +285,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     else:
         kind, table, column = spec
         whole = {"populations": population_counts(populations_of(data, population_column)), "rhythms": {},
-                 "synchrony": {}, "coupling": {}}
+                 "synchrony": {}, "coupling": {}, "lag": [], "cross_frequency": {}}
         parts = split_by_intervals(data, table, column)
         labels = table.labels(column)
         rows = Counter(labels)
@@ -285,7 +298,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         outer, found = run.skipped, False
         for label, part in parts.items():
             run.skipped, run.section = [], label
-            trials = _trials_of(table.intervals[labels == label], part) if kind == "condition" else None
+            trials = trials_of(table.intervals[labels == label], part) if kind == "condition" else None
             result = analyse(run, part, field, field_info, population_column, rates=False, trials=trials)
             found = found or bool(result["rhythms"] or result["synchrony"] or result["coupling"])
             sections.append({"kind": kind, "label": label, "table": table.name, "column": column,
@@ -313,95 +326,16 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         "synchrony_null": {"null": "circular_shift", "n_surrogates": run.sync_surrogates, "null_pairs": NULL_PAIRS},
         "sttc_delta_t": STTC_DELTA_T, "fano_bin_width": FANO_BIN_WIDTH, "discard": discard,
         "time_window": [data.t_start, data.t_stop], "population_column": population_column,
+        "lag_populations": None if lag_populations is None else list(lag_populations),
         "sections": None if spec is None else {"kind": spec[0], "table": spec[1].name, "column": spec[2]},
         "verdict_rules": dict(VERDICT_RULES), "calls": run.calls,
     }
     generator = {"program": "synchro", "version": __version__, "created": datetime.now(UTC).isoformat(),
                  "platform": platform.platform(), "python": sys.version.split()[0]}
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
-                  synchrony=whole["synchrony"], coupling=whole["coupling"], skipped=run.skipped, sections=sections,
+                  synchrony=whole["synchrony"], coupling=whole["coupling"], lag=whole["lag"],
+                  cross_frequency=whole["cross_frequency"], skipped=run.skipped, sections=sections,
                   generator=generator, timings=run.timings, data=data, results=run.results)
-
-
-def _seed(rng) -> tuple[int | np.random.Generator, int | None]:
-    """The rng every analysis gets (an int seed, or the caller's Generator) and the seed the report records."""
-    if isinstance(rng, np.random.Generator):
-        return rng, None
-    if rng is None:
-        rng = int(np.random.SeedSequence().entropy % 2**63)
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-        raise UsageError(f"rng must be an int seed, a numpy Generator or None; got {type(rng).__name__}")
-    return int(rng), int(rng)
-
-
-def _trials_of(rows: np.ndarray, part: SpikeData) -> np.ndarray | None:
-    """One condition's trials (its rows, not merged: back-to-back trials stay two) inside ``part``'s support (s).
-
-    None when they overlap one another: a spike would then belong to two trials, and phase locking falls back to
-    equal segments of the observed time (its parameters in the report say so: ``trials`` null).
-    """
-    rows = rows[np.argsort(rows[:, 0], kind="stable")]
-    pieces = [iv for a, b in rows if len(iv := intersect_intervals(part.support, [[a, b]]))]
-    if not pieces:
-        return None
-    trials = np.array([[iv[0, 0], iv[-1, 1]] for iv in pieces])
-    return None if np.any(trials[1:, 0] < trials[:-1, 1]) else trials
-
-
-def check_section_options(epochs: str | None, epoch_column: str | None, trials: str | None) -> None:
-    """Check that the options choosing a report's sections go together (before any file is read).
-
-    Parameters
-    ----------
-    epochs, epoch_column, trials
-        As in :func:`build_report`.
-
-    Raises
-    ------
-    UsageError
-        Both ``epochs`` and ``trials``, or ``epoch_column`` without ``epochs``.
-    """
-    if epochs is not None and trials is not None:
-        raise UsageError("give --epochs or --trials, not both: a report's sections are either epochs or trial "
-                         "conditions (run twice for both)")
-    if epoch_column is not None and epochs is None:
-        raise UsageError("epoch_column names the label column of epochs=TABLE; give epochs too")
-
-
-def _section_spec(recording: Recording, epochs, epoch_column, trials):
-    """``(kind, table, label column)`` of the report's sections, or None; bad names raise before any analysis."""
-    check_section_options(epochs, epoch_column, trials)
-    if epochs is None and trials is None:
-        return None
-    kind, name, column = ("epoch", epochs, epoch_column) if trials is None else ("condition", "trials", trials)
-    option = "--epochs" if trials is None else "--trials"
-    source = Path(str(recording.metadata.get("source", "the input"))).name
-    table = recording.intervals.get(name)
-    if table is None:
-        held = list(recording.intervals)
-        raise NotInFileError(f"{source} has no interval table {name!r} for {option}; it holds "
-                             + (f"{held} (NWB /intervals)" if held else "none (epochs and trials are read from NWB "
-                                "files' /intervals)"))
-    column = table.label_column(column)
-    if not table.groups(column):
-        raise NotInFileError(f"the {name!r} table's column {column!r} gives no row a label; name another column "
-                             f"of {list(table.columns)} ({option})")
-    return kind, table, column
-
-
-def _crop(data: SpikeData, window, spikes: SpikeData) -> SpikeData:
-    """``data`` restricted to ``window`` (s), which must lie inside the recording's bounds."""
-    a, b = (float(x) for x in window)
-    if not (np.isfinite(a) and np.isfinite(b) and a < b):
-        raise UsageError(f"window {a:g}:{b:g} s must have START < STOP, both finite; write e.g. --time-window 600:1200")
-    if a < spikes.t_start or b > spikes.t_stop:
-        raise UsageError(f"window {a:g}:{b:g} s is outside the recording ({spikes.t_start:g}-{spikes.t_stop:g} s); "
-                         "give a --time-window inside it (--t-start/--t-stop set the recording's bounds)")
-    a = max(a, data.t_start)
-    if b <= a or not len(intersect_intervals(data.support, [[a, b]])):
-        raise UsageError(f"window {window[0]:g}:{b:g} s holds no analysed time (observed, after the "
-                         f"{data.t_start - spikes.t_start:g} s discarded); choose another --time-window")
-    return data.restrict(a, b)
 
 
 def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,

@@ -70,11 +70,13 @@ def render_text(report) -> str:
                            f"{spec['column']!r}), each analysed on its own observed time")
         for sec in report.sections:
             lines += ["", "=" * min(WIDTH, 40)] + _wrap("", _section_heading(sec))
-            lines += _results(par, inp, sec["rhythms"], sec["synchrony"], sec["coupling"])
+            lines += _results(par, inp, sec)
             lines += _skipped(sec["skipped"])
         lines += ["", "=" * min(WIDTH, 40)]
     else:
-        lines += _results(par, inp, report.rhythms, report.synchrony, report.coupling)
+        lines += _results(par, inp, {"rhythms": report.rhythms, "synchrony": report.synchrony,
+                                     "coupling": report.coupling, "lag": report.lag,
+                                     "cross_frequency": report.cross_frequency})
     if report.input.get("warnings"):
         lines += ["", "Warnings about the input"]
         for w in report.input["warnings"]:
@@ -103,8 +105,9 @@ def _section_heading(sec: dict) -> str:
             f"{len(iv)} interval{'s' * (len(iv) != 1)} ({rows} of {sec['table']!r})")
 
 
-def _results(par: dict, inp: dict, rhythms: dict, synchrony: dict, coupling: dict) -> list[str]:
-    """The rhythm, synchrony and coupling blocks of one analysis (the whole window, or one section)."""
+def _results(par: dict, inp: dict, part: dict) -> list[str]:
+    """The rhythm, synchrony, coupling and mechanism blocks of one analysis (the whole window, or one section)."""
+    rhythms, synchrony, coupling = part["rhythms"], part["synchrony"], part["coupling"]
     lines: list[str] = []
     band_names = list(par["bands"])
 
@@ -152,4 +155,33 @@ def _results(par: dict, inp: dict, rhythms: dict, synchrony: dict, coupling: dic
                 rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
                              "-" if phase is None else f"{round(math.degrees(phase)):d}", format_p(v["rayleigh_p"])])
         lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
+    return lines + _mechanism(par, part["lag"], part["cross_frequency"])
+
+
+def _lag_sentence(par: dict, v: dict) -> str:
+    """``gamma 30-80 Hz: inh lags exc by 2.3 ms (95 % CI 2.1 to 2.4 ms), 39 degrees of its 32 Hz cycle``."""
+    lo, hi = par["bands"][v["band"]]
+    head = f"{v['band']} {lo:g}-{hi:g} Hz"
+    if v["reason"] or v["lag"] is None:
+        return f"{head}: undetermined ({v['reason']})"
+    verb = "lags" if v["lag"] >= 0 else "leads"
+    lo_ms, hi_ms = (_num(None if c is None else c * 1e3, "+.1f") for c in v["lag_ci"])
+    return (f"{head}: {v['second']} {verb} {v['first']} by {abs(v['lag']) * 1e3:.1f} ms (lag {v['lag'] * 1e3:+.1f} ms, "
+            f"95 % CI {lo_ms} to {hi_ms} ms), {v['phase_degrees']:+.0f} degrees of its {v['peak_freq']:g} Hz cycle")
+
+
+def _mechanism(par: dict, lag: list, cross_frequency: dict) -> list[str]:
+    """Who leads whom (the lag between two populations) and phase-amplitude coupling between the bands."""
+    lines: list[str] = []
+    if lag:
+        lines += [""] + _wrap("", f"Timing ({lag[0]['second']} against {lag[0]['first']}: lag of the band-limited "
+                                  "population rates, positive when the second fires later; block-bootstrap CI)")
+        for v in lag:
+            lines += _wrap("  ", _lag_sentence(par, v), indent="      ")
+    if cross_frequency:
+        lines += [""] + _wrap("", "Phase-amplitude coupling (Tort's modulation index of the population rate; "
+                                  "amplitude-shift null)")
+        rows = [[pop, f"{v['phase_band']} -> {v['amplitude_band']}", _num(v["mi"], ".4f"), _num(v["chance"], ".4f"),
+                 _num(v["z"], ".1f"), format_p(v["p"])] for pop, pairs in cross_frequency.items() for v in pairs]
+        lines += _table(["population", "phase -> amplitude", "MI", "chance", "z", "p"], rows)
     return lines
