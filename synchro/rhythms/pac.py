@@ -82,7 +82,8 @@ def modulation_index(mean_amplitude) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         p = a / a.sum(axis=-1, keepdims=True)
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        mi = 1.0 + plogp.sum(axis=-1) / np.log(n)
+        # Equal amplitudes give 1 - log N / log N, which rounding can put a few ulp below 0.
+        mi = np.clip(1.0 + plogp.sum(axis=-1) / np.log(n), 0.0, 1.0)
     return np.where(np.all(np.isfinite(p), axis=-1), mi, np.nan)
 
 
