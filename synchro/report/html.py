@@ -14,6 +14,7 @@ from __future__ import annotations
 from html import escape
 
 from ..plotting import strip_control
+from .text import lag_sentence
 
 __all__ = ["render_html"]
 
@@ -60,6 +61,12 @@ def _verdict_list(rhythms: dict, bands: list[str]) -> list[str]:
     return ["<ul>", *items, "</ul>"]
 
 
+def _mechanism_list(parameters: dict, lag: list) -> list[str]:
+    """Who leads whom: one item per band whose lag between the two populations is determined."""
+    items = [f"<li>{escape(lag_sentence(parameters, v))}</li>" for v in lag if not v["reason"]]
+    return ["<p>Timing of the populations' band-limited rates:</p>", "<ul>", *items, "</ul>"] if items else []
+
+
 def _answer(report) -> list[str]:
     """The "Answer" section: one sentence per population and band (per epoch or condition when the report has
     sections), and what the words mean."""
@@ -70,8 +77,10 @@ def _answer(report) -> list[str]:
             parts.append(f'<h3 class="section">{escape(sec["kind"].capitalize())} {escape(sec["label"])} '
                          f'<small>({sec["observed_duration"]:g} s observed)</small></h3>')
             parts += _verdict_list(sec["rhythms"], bands)
+            parts += _mechanism_list(report.parameters, sec["lag"])
     else:
         parts += _verdict_list(report.rhythms, bands)
+        parts += _mechanism_list(report.parameters, report.lag)
     doc, section = METHODS
     parts += [f'<p class="note">{escape(MEANING)} Methods: <code>{escape(doc)}</code>, section '
               f"&ldquo;{escape(section)}&rdquo;.</p>", "</section>"]

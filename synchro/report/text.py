@@ -6,7 +6,7 @@ import math
 
 from ..plotting import format_p, strip_control
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "lag_sentence"]
 
 WIDTH = 80
 
@@ -158,8 +158,22 @@ def _results(par: dict, inp: dict, part: dict) -> list[str]:
     return lines + _mechanism(par, part["lag"], part["cross_frequency"])
 
 
-def _lag_sentence(par: dict, v: dict) -> str:
-    """``gamma 30-80 Hz: inh lags exc by 2.3 ms (95 % CI 2.1 to 2.4 ms), 39 degrees of its 32 Hz cycle``."""
+def lag_sentence(par: dict, v: dict) -> str:
+    """One lag record of report.json as a sentence.
+
+    Parameters
+    ----------
+    par : dict
+        The report's parameters (for the band's edges).
+    v : dict
+        One record of ``report.json["lag"]``.
+
+    Returns
+    -------
+    str
+        ``gamma 30-80 Hz: inh lags exc by 2.3 ms (lag +2.3 ms, 95 % CI +2.1 to +2.4 ms), +39 degrees of its 32 Hz
+        cycle``, or the band and why the lag is undetermined.
+    """
     lo, hi = par["bands"][v["band"]]
     head = f"{v['band']} {lo:g}-{hi:g} Hz"
     if v["reason"] or v["lag"] is None:
@@ -177,7 +191,7 @@ def _mechanism(par: dict, lag: list, cross_frequency: dict) -> list[str]:
         lines += [""] + _wrap("", f"Timing ({lag[0]['second']} against {lag[0]['first']}: lag of the band-limited "
                                   "population rates, positive when the second fires later; block-bootstrap CI)")
         for v in lag:
-            lines += _wrap("  ", _lag_sentence(par, v), indent="      ")
+            lines += _wrap("  ", lag_sentence(par, v), indent="      ")
     if cross_frequency:
         lines += [""] + _wrap("", "Phase-amplitude coupling (Tort's modulation index of the population rate; "
                                   "amplitude-shift null)")
