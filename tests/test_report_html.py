@@ -63,6 +63,15 @@ def test_demo_simulates_writes_nwb_and_reports(demo):
             assert f"{pop} {v['sentence']}" in answer
     summary = " ".join((folder / "report" / "summary.txt").read_text().split())
     assert all(f"{pop}: {v['sentence']}" in summary for pop, bands in doc["rhythms"].items() for v in bands.values())
+    # Who leads whom, in the answer and the summary: in the 2003 network's gamma the inhibitory rate follows the
+    # excitatory one (PING: excitation recruits the interneurons, which fire a few ms later); its lag in ms and
+    # degrees, as report.json holds it.
+    (gamma,) = [v for v in doc["lag"] if v["band"] == "gamma"]
+    assert (gamma["first"], gamma["second"]) == ("exc", "inh") and gamma["reason"] == ""
+    assert 0.0005 < gamma["lag"] < 0.008 and gamma["lag_ci"][0] > 0 and 0 < gamma["phase_degrees"] < 180
+    lead = f"inh lags exc by {gamma['lag'] * 1e3:.1f} ms (lag +{gamma['lag'] * 1e3:.1f} ms"
+    assert lead in answer and lead in summary
+    assert {r["amplitude_band"] for recs in doc["cross_frequency"].values() for r in recs} == {"gamma"}
 
 
 def _text_of(html: str) -> str:
