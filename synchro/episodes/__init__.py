@@ -9,9 +9,9 @@ per minute. Observed stretches are transformed one by one: no episode spans a ga
 stretch (the wavelets' cone of influence) are not assessed.
 """
 
-from .detect import DEFAULT_ALPHA, INDEPENDENT_SHIFTS, N_CYCLES, rhythm_episodes
+from .detect import DEFAULT_ALPHA, INDEPENDENT_SHIFTS, MAX_CYCLES, MIN_WAVELET_CYCLES, default_n_cycles, rhythm_episodes
 from .results import BandEpisodes, Episode, RhythmEpisodes
 from .wavelets import CONE_SD, NULL_SECONDS
 
-__all__ = ["rhythm_episodes", "RhythmEpisodes", "BandEpisodes", "Episode", "DEFAULT_ALPHA", "N_CYCLES",
-           "INDEPENDENT_SHIFTS", "NULL_SECONDS", "CONE_SD"]
+__all__ = ["rhythm_episodes", "RhythmEpisodes", "BandEpisodes", "Episode", "DEFAULT_ALPHA", "default_n_cycles",
+           "MIN_WAVELET_CYCLES", "MAX_CYCLES", "INDEPENDENT_SHIFTS", "NULL_SECONDS", "CONE_SD"]

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..aperiodic import fit_aperiodic
+from ..aperiodic import MIN_PEAK_HEIGHT, fit_aperiodic
 from ..core import SpikeData
 from ..errors import UsageError
 from ..rhythms import DEFAULT_BANDS, check_bands, default_freq_range, null_spectra
@@ -15,23 +15,30 @@ from ..surrogates import seeded_rng
 from .results import BandEpisodes, Episode, RhythmEpisodes
 from .wavelets import (
     NULL_SECONDS,
+    TAIL_LEVELS,
     band_freqs,
-    bridged,
     calibrate,
     cone,
     decimation,
+    flags,
     null_heights,
     opening,
     smoothed_max,
     transform,
 )
 
-__all__ = ["rhythm_episodes", "DEFAULT_ALPHA", "N_CYCLES", "INDEPENDENT_SHIFTS"]
+__all__ = ["rhythm_episodes", "default_n_cycles", "DEFAULT_ALPHA", "MIN_WAVELET_CYCLES", "MAX_CYCLES",
+           "INDEPENDENT_SHIFTS"]
 
 #: Default nominal share of time flagged under the aperiodic null.
-DEFAULT_ALPHA = 0.002
-#: Default cycles per Morlet wavelet.
-N_CYCLES = 6.0
+DEFAULT_ALPHA = 0.001
+#: Bounds of the default cycles per Morlet wavelet (:func:`default_n_cycles`).
+MIN_WAVELET_CYCLES, MAX_CYCLES = 5.0, 10.0
+# The background is a model that misses a real smooth spectrum by a few per cent, which a null simulated from it
+# cannot see: as in the peak test, the data must stand MIN_PEAK_HEIGHT (log10, 12 %) above the null's threshold.
+_MIN_RATIO = 10.0**MIN_PEAK_HEIGHT
+#: Gaps between episodes shorter than this many cycles of the reference frequency are bridged.
+BRIDGE_CYCLES = 1.5
 #: Circular shifts whose mean spectrum measures the independent-units part of the background.
 INDEPENDENT_SHIFTS = 20
 
@@ -42,13 +49,35 @@ def _check(alpha, n_surrogates, min_cycles, n_cycles):
         raise UsageError(f"alpha (the share of null time flagged) must lie in (0, 0.5); got {alpha}")
     if isinstance(n_surrogates, bool) or not isinstance(n_surrogates, (int, np.integer)) or n_surrogates < 1:
         raise UsageError(f"n_surrogates must be a positive integer; got {n_surrogates!r}")
-    if n_surrogates * NULL_SECONDS * alpha < 1.0:
-        raise UsageError(f"n_surrogates {n_surrogates} gives {n_surrogates * NULL_SECONDS:g} s of null time, in which "
-                         f"alpha {alpha:g} flags under 1 s; use at least {math.ceil(1 / (alpha * NULL_SECONDS))}")
+    low = min(TAIL_LEVELS) * alpha  # the smallest share of null time measured for the tail fit
+    if n_surrogates * NULL_SECONDS * low < 1.0:
+        raise UsageError(f"n_surrogates {n_surrogates} gives {n_surrogates * NULL_SECONDS:g} s of null time, too "
+                         f"little to calibrate alpha {alpha:g}; use at least {math.ceil(1 / (low * NULL_SECONDS))}")
     for name, value in (("min_cycles", min_cycles), ("n_cycles", n_cycles)):
+        if value is None and name == "n_cycles":
+            continue
         if not (isinstance(value, (int, float, np.number)) and value > 0 and math.isfinite(value)):
             raise UsageError(f"{name} must be a positive number of cycles; got {value!r}")
-    return alpha, int(n_surrogates), float(min_cycles), float(n_cycles)
+    return alpha, int(n_surrogates), float(min_cycles), None if n_cycles is None else float(n_cycles)
+
+
+def default_n_cycles(band: tuple[float, float]) -> float:
+    """Cycles per wavelet for a band: a third of its low edge in Hz, between 4 and 10 (alpha 4, gamma 10).
+
+    A rhythm's wavelet power over the noise grows in proportion to the cycles, and its onset blurs by the
+    wavelet's temporal SD ``n_cycles / (2 pi f)``: slow rhythms, whose episodes hold few cycles, get short
+    wavelets (alpha at 10 Hz: 64 ms), fast ones long wavelets for their signal-to-noise (gamma at 40 Hz: 40 ms).
+
+    Parameters
+    ----------
+    band : (float, float)
+        Band (Hz).
+
+    Returns
+    -------
+    float
+    """
+    return float(min(MAX_CYCLES, max(MIN_WAVELET_CYCLES, band[0] / 3.0)))
 
 
 def _reference_hz(spectrum, fit, band) -> float:
@@ -73,7 +102,7 @@ def _peak(freqs, mean_power) -> tuple[float, int]:
 
 
 def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 0.001, discard: float = 0.0,
-                    n_cycles: float = N_CYCLES, min_cycles: float = 3.0, alpha: float = DEFAULT_ALPHA,
+                    n_cycles: float | None = None, min_cycles: float = 3.0, alpha: float = DEFAULT_ALPHA,
                     n_surrogates: int = 100, population: str | None = None, population_column: str = "population",
                     rng=None) -> RhythmEpisodes:
     """Find when each band's rhythm is there: episodes of wavelet power above the aperiodic background.
@@ -99,12 +128,13 @@ def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 
         Bin width of the rate (s), at most 0.001.
     discard : float, default 0.0
         Seconds dropped from the start.
-    n_cycles : float, default 6.0
-        Cycles per wavelet: temporal SD ``n_cycles / (2 pi f)`` (s), spectral SD ``f / n_cycles`` (Hz).
+    n_cycles : float, optional
+        Cycles per wavelet: temporal SD ``n_cycles / (2 pi f)`` (s), spectral SD ``f / n_cycles`` (Hz). Default
+        per band, :func:`default_n_cycles` (a third of the low edge, between 4 and 10: alpha 4, gamma 10).
     min_cycles : float, default 3.0
         Shortest episode, in cycles of the band's reference frequency.
-    alpha : float, default 0.002
-        Nominal share of time flagged under the aperiodic null (0.2 %).
+    alpha : float, default 0.001
+        Nominal share of time flagged under the aperiodic null (0.1 %).
     n_surrogates : int, default 100
         Null series of :data:`~synchro.episodes.wavelets.NULL_SECONDS` (10 s) each.
     population : str, optional
@@ -154,7 +184,8 @@ def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 
     t0 = prep.data.t_start
     rows = []
     for i, (name, band) in enumerate(bands.items()):
-        rows.append(_band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, min_cycles, alpha,
+        cycles = default_n_cycles(band) if n_cycles is None else n_cycles
+        rows.append(_band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, cycles, min_cycles, alpha,
                           n_surrogates, null_seed + i))
     params = {**spectrum.parameters, "estimator": spectrum.estimator, "wavelet": "morlet",
               "bands": {k: list(v) for k, v in bands.items()}, "population_column": population_column,
@@ -172,6 +203,7 @@ def _band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, mi
     length = max(1, math.ceil(min_cycles / reference / dt))
     length += 1 - length % 2  # odd: a centred window
     width = max(1, round(1.0 / reference / dt))  # one cycle
+    gap = max(1, round(BRIDGE_CYCLES / reference / dt))
     edge = cone(band, n_cycles)
     edge_samples = math.ceil(edge / dt)
     empty = np.empty((freqs.size, 0), dtype=np.float32)
@@ -185,7 +217,8 @@ def _band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, mi
         return fit.parts(nu)
 
     null = null_heights(freqs, n_cycles, fs, d, background, n_surrogates, null_seed, length, width)
-    threshold, null_share = calibrate(null, alpha, length)
+    threshold, _ = calibrate(null, alpha, gap)
+    threshold *= _MIN_RATIO
     episodes, times, maps, assessed = [], [], [], 0
     for a, b in runs:
         n_out = -(-(b - a) // d)
@@ -200,7 +233,8 @@ def _band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, mi
         maps.append(zm)
         zz = z[:, inside]
         assessed += zz.shape[1]
-        flagged = bridged(opening(smoothed_max(z, width)[inside], length) > threshold, length)
+        stat = smoothed_max(z, width)[inside]
+        flagged = flags(opening(stat, length), threshold, gap)
         edges = np.flatnonzero(np.diff(np.r_[0, flagged.astype(np.int8), 0]))
         for s, e in edges.reshape(-1, 2):
             peak_hz, k = _peak(freqs, zz[:, s:e].mean(axis=1))

@@ -23,7 +23,7 @@ from scipy import fft as sfft
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 __all__ = ["band_freqs", "sigma_t", "decimation", "cone", "transform", "null_heights", "opening", "smoothed_max",
-           "bridged", "calibrate", "NULL_SECONDS", "SUPPORT_SD", "CONE_SD"]
+           "bridged", "calibrate", "flags", "NULL_SECONDS", "TAIL_LEVELS", "SUPPORT_SD", "CONE_SD"]
 
 #: Length (s) of each simulated null series (circular: a stationary null has no edges).
 NULL_SECONDS = 10.0
@@ -32,6 +32,8 @@ SUPPORT_SD = 6.0
 #: Cone of influence: samples closer to an edge of an observed stretch than this many sigma_t of the band's
 #: lowest wavelet are not assessed (the wavelet's power beyond it is 0.2 % of the whole).
 CONE_SD = 2.0
+#: Multiples of alpha at which the share of null time flagged is measured and its exponential tail fitted.
+TAIL_LEVELS = (32.0, 16.0, 8.0, 4.0)
 # Null series transformed at once (bounds memory: n_freqs x _CHUNK x samples complex64).
 _CHUNK = 25
 
@@ -204,7 +206,8 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
     Returns
     -------
     ndarray, shape (n_series, m)
-        The height at which each null sample stops being flagged (:func:`opening`).
+        The :func:`opening` of each null series' band statistic (:func:`smoothed_max`): the threshold below
+        which each sample lies in a core.
     """
     m = sfft.next_fast_len(int(math.ceil(NULL_SECONDS * fs / d)))
     n = m * d
@@ -222,7 +225,7 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
     coef = ((z[..., 0] + 1j * z[..., 1]) * np.sqrt(n * fs * total / 4.0)).astype(np.complex64)  # E|X_k|^2 = n fs P / 2
     idx = k % m
     unique = np.unique(idx).size == idx.size
-    out = np.empty((n_series, m))
+    stat = np.empty((n_series, m))
     for first in range(0, n_series, _CHUNK):
         rows = slice(first, min(first + _CHUNK, n_series))
         folded = np.zeros((len(freqs), rows.stop - rows.start, m), dtype=np.complex64)
@@ -233,8 +236,8 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
             for i in range(len(freqs)):
                 np.add.at(folded[i], (slice(None), idx), product[i])
         w = sfft.ifft(folded, axis=-1, workers=-1) / d
-        out[rows] = smoothed_max((w.real**2 + w.imag**2) / expected[:, None, None], width, circular=True)
-    return opening(out, length, circular=True)
+        stat[rows] = smoothed_max((w.real**2 + w.imag**2) / expected[:, None, None], width, circular=True)
+    return opening(stat, length, circular=True)
 
 
 def smoothed_max(z: np.ndarray, width: int, *, circular: bool = False) -> np.ndarray:
@@ -286,8 +289,14 @@ def bridged(flagged: np.ndarray, gap: int, *, circular: bool = False) -> np.ndar
     return minimum_filter1d(grown, size, axis=-1, mode="constant", cval=1) > 0
 
 
-def calibrate(heights: np.ndarray, alpha: float, gap: int) -> tuple[float, float]:
-    """The lowest threshold (searched on the quantiles of ``heights``) whose bridged flags cover at most ``alpha``.
+def calibrate(heights: np.ndarray, alpha: float, gap: int) -> tuple[float, np.ndarray]:
+    """The threshold whose bridged flags cover a share ``alpha`` of null time, from an exponential fit of the tail.
+
+    The share of null time flagged (:func:`flags`) is measured at the thresholds that leave ``TAIL_LEVELS``
+    times ``alpha`` of the heights above them, where the null holds many episodes; ``log(share)`` is fitted as
+    a straight line in the threshold (the tail of the power of a Gaussian series is exponential) and solved at
+    ``alpha``. A quantile read at ``alpha`` itself rests on a handful of null episodes, and its noise, through
+    the convex tail, biases the share flagged upwards.
 
     Parameters
     ----------
@@ -301,18 +310,44 @@ def calibrate(heights: np.ndarray, alpha: float, gap: int) -> tuple[float, float
     Returns
     -------
     threshold : float
-    flagged : float
-        The share of null time the threshold flags.
+    shares : ndarray
+        The shares of null time flagged at the fitted thresholds (for the record).
     """
-    flat = np.sort(heights, axis=None)
-    tail = alpha
-    for _ in range(12):
-        threshold = float(flat[min(flat.size - 1, int(np.ceil((1 - tail) * flat.size)))])
-        share = float(bridged(heights > threshold, gap, circular=True).mean())
-        if share <= alpha:
-            return threshold, share
-        tail *= 0.95 * alpha / share
-    return threshold, share
+    flat = heights.ravel()
+    tails = alpha * np.asarray(TAIL_LEVELS)
+    top = max(2, int(np.ceil(tails.max() * flat.size)) + 1)
+    upper = np.sort(np.partition(flat, flat.size - top)[flat.size - top:])[::-1]
+    levels = upper[np.minimum(upper.size - 1, np.ceil(tails * flat.size).astype(int))]
+    shares = np.array([flags(heights, v, gap, circular=True).mean() for v in levels])
+    ok = shares > 0
+    if ok.sum() < 2 or np.ptp(levels[ok]) <= 0:
+        return float(levels[-1]), shares
+    slope, intercept = np.polyfit(levels[ok], np.log(shares[ok]), 1)
+    if not slope < 0:
+        return float(levels[-1]), shares
+    return float((np.log(alpha) - intercept) / slope), shares
+
+
+def flags(heights: np.ndarray, threshold: float, gap: int, *, circular: bool = False) -> np.ndarray:
+    """The samples in episodes: cores (``heights > threshold``, runs of the statistic above the threshold for at
+    least the minimum duration) with gaps shorter than ``gap`` between them bridged.
+
+    Parameters
+    ----------
+    heights : ndarray
+        :func:`opening` of the band statistic, along the last axis.
+    threshold : float
+        The threshold.
+    gap : int
+        Gaps bridged, in samples (:func:`bridged`).
+    circular : bool, default False
+        Wrap around in the bridging (a circular null series).
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``heights``
+    """
+    return bridged(heights > threshold, gap, circular=circular)
 
 
 def opening(z: np.ndarray, length: int, *, circular: bool = False) -> np.ndarray:
