@@ -253,5 +253,5 @@ def test_stretches_too_short_give_an_empty_table_with_the_reason():
     assert alpha.episodes == () and alpha.assessed_duration == 0.0 and np.isnan(alpha.fraction_in_rhythm)
     assert "no observed stretch is long enough" in alpha.reason
     assert "no episodes looked for" in alpha.sentence()
-    gamma = res["gamma"]  # 0.6 s holds two gamma cones (0.06 s each) and episodes
+    gamma = res["gamma"]  # 0.6 s holds two gamma cones (0.11 s each) and an episode
     assert gamma.reason == "" and gamma.assessed_duration > 1.0

@@ -62,11 +62,11 @@ def _check(alpha, n_surrogates, min_cycles, n_cycles):
 
 
 def default_n_cycles(band: tuple[float, float]) -> float:
-    """Cycles per wavelet for a band: a third of its low edge in Hz, between 4 and 10 (alpha 4, gamma 10).
+    """Cycles per wavelet for a band: a third of its low edge in Hz, between 5 and 10 (alpha 5, gamma 10).
 
     A rhythm's wavelet power over the noise grows in proportion to the cycles, and its onset blurs by the
     wavelet's temporal SD ``n_cycles / (2 pi f)``: slow rhythms, whose episodes hold few cycles, get short
-    wavelets (alpha at 10 Hz: 64 ms), fast ones long wavelets for their signal-to-noise (gamma at 40 Hz: 40 ms).
+    wavelets (alpha at 10 Hz: 80 ms), fast ones long wavelets for their signal-to-noise (gamma at 40 Hz: 40 ms).
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 
         Seconds dropped from the start.
     n_cycles : float, optional
         Cycles per wavelet: temporal SD ``n_cycles / (2 pi f)`` (s), spectral SD ``f / n_cycles`` (Hz). Default
-        per band, :func:`default_n_cycles` (a third of the low edge, between 4 and 10: alpha 4, gamma 10).
+        per band, :func:`default_n_cycles` (a third of the low edge, between 5 and 10: alpha 5, gamma 10).
     min_cycles : float, default 3.0
         Shortest episode, in cycles of the band's reference frequency.
     alpha : float, default 0.001
