@@ -196,7 +196,7 @@ def test_result_record_summary_and_plot(planted):
     assert isinstance(res, RhythmEpisodes)
     record = json.loads(json.dumps(res.to_dict()))
     assert record["analysis"] == "rhythm_episodes" and record["seed"] == SEED
-    assert record["n_surrogates"] == 100 and record["alpha"] == DEFAULT_ALPHA
+    assert record["n_surrogates"] == 60 and record["alpha"] == DEFAULT_ALPHA
     gamma = record["bands"][1]
     assert gamma["name"] == "gamma" and gamma["n_episodes"] == len(res["gamma"].episodes) >= 2
     assert set(gamma["episodes"][0]) == {"start", "stop", "duration", "cycles", "peak_hz", "power_ratio"}

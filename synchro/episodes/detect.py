@@ -103,7 +103,7 @@ def _peak(freqs, mean_power) -> tuple[float, int]:
 
 def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 0.001, discard: float = 0.0,
                     n_cycles: float | None = None, min_cycles: float = 3.0, alpha: float = DEFAULT_ALPHA,
-                    n_surrogates: int = 100, population: str | None = None, population_column: str = "population",
+                    n_surrogates: int = 60, population: str | None = None, population_column: str = "population",
                     rng=None) -> RhythmEpisodes:
     """Find when each band's rhythm is there: episodes of wavelet power above the aperiodic background.
 
@@ -135,7 +135,7 @@ def rhythm_episodes(data: SpikeData, *, bands=DEFAULT_BANDS, bin_width: float = 
         Shortest episode, in cycles of the band's reference frequency.
     alpha : float, default 0.001
         Nominal share of time flagged under the aperiodic null (0.1 %).
-    n_surrogates : int, default 100
+    n_surrogates : int, default 60
         Null series of :data:`~synchro.episodes.wavelets.NULL_SECONDS` (10 s) each.
     population : str, optional
         Keep only units whose ``population_column`` equals this value.
