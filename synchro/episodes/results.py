@@ -244,6 +244,9 @@ class RhythmEpisodes(Result):
         if mesh is not None:
             ax.figure.colorbar(mesh, ax=ax, label="power / aperiodic background")
         ax.set_yscale("log")
+        edges = sorted({edge for b in self.bands for edge in b.band})
+        ax.set_yticks(edges, [f"{edge:g}" for edge in edges])
+        ax.minorticks_off()
         ax.set_xlabel("time (s)")
         ax.set_ylabel("frequency (Hz)")
         return ax
