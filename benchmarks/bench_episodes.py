@@ -5,7 +5,7 @@ Workload (issue 17): the Izhikevich (2003) network as published (net.m scheme), 
 populations all, exc and inh; bands alpha (8-13 Hz) and gamma (30-80 Hz); 0.2 s discarded, as the report does.
 
 ``synchro.episodes.rhythm_episodes``: the rate spectrum and its aperiodic background (20 circular shifts for
-the independent-units part), the Morlet map of each band and its threshold calibrated on 100 null series of
+the independent-units part), the Morlet map of each band and its threshold calibrated on 60 null series of
 10 s (fresh seed every call, so no cached null draws are reused). The peer: neurodsp 2.3.0's
 ``detect_bursts_dual_threshold`` (thresholds (1, 2) times the median amplitude, 3 cycles) on the same
 population rate (1 ms bins) for the same populations and bands, its rate included; it has no background

@@ -4,7 +4,7 @@ bad input, and a cross-check with neurodsp's burst detection.
 Calibration: 200 null sets, 25 from each of the eight families of the rhythm-verdict calibration
 (tests/rhythm_families.py: OU drives of 100 and 20 ms, a 1/f^1.5 drive, up/down switching, refractory units
 under a drive; independent Poisson, gamma-renewal and bursting units), 40 units for 10 s each, seed 2026,
-the defaults (alpha 0.1 % of null time, 3 cycles, 100 null series of 10 s; the null draws are cached per seed,
+the defaults (alpha 0.1 % of null time, 3 cycles, 60 null series of 10 s; the null draws are cached per seed,
 so every call with rng=2026 shares them).
 """
 
