@@ -8,9 +8,9 @@ read out every ``d`` bins: with ``n = d m`` FFT bins, the transform at every ``d
 accuracy.
 
 The expected power of a Gaussian series of one-sided PSD ``P`` is ``(fs / (2 n)) sum_k P(nu_k) |Psi_f(nu_k)|^2``;
-the shot-noise (fast) part of the background is scaled by the local firing rate, the population count smoothed
-with the wavelet's own power envelope ``|psi_f(t)|^2`` (a Gaussian of SD ``sigma_t / sqrt(2)``), because the
-variance of spike counts follows their mean.
+the shot-noise (fast) part of the background is scaled by the local firing rate, the population rate smoothed
+with a Gaussian of SD ``max(sigma_t / sqrt(2), ENVELOPE_WIDTH)`` (the wavelet's own power envelope, at least the
+peak test's 50 ms), because the variance of spike counts follows their mean.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft as sfft
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+from ..rhythms import ENVELOPE_WIDTH
 
 __all__ = ["band_freqs", "sigma_t", "decimation", "cone", "transform", "null_heights", "opening", "smoothed_max",
            "bridged", "calibrate", "flags", "NULL_SECONDS", "TAIL_LEVELS", "SPACING", "SUPPORT_SD", "CONE_SD"]
@@ -149,9 +151,10 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     Returns
     -------
     ndarray, shape (n_freqs, ceil(len(x) / d))
-        ``|W|^2 / (E_slow + level(t) E_fast)``; ``level`` is the rate smoothed with ``|psi_f(t)|^2`` over
-        ``mean_rate``. The stretch is mean-removed and zero-padded by 4 sigma_t of the lowest wavelet, so the
-        transform is the linear convolution (edges are the caller's cone of influence).
+        ``|W|^2 / (E_slow + level(t) E_fast)``; ``level`` is the rate smoothed with a Gaussian of SD
+        ``max(sigma_t / sqrt(2), ENVELOPE_WIDTH)`` over ``mean_rate``. The stretch is mean-removed and
+        zero-padded by 4 sigma_t of the lowest wavelet, so the transform is the linear convolution (edges are
+        the caller's cone of influence).
     """
     n_x = x.size
     pad = int(math.ceil(4 * sigma_t(freqs.min(), n_cycles) * fs))
@@ -159,21 +162,39 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     n = m * d
     mean = float(x.mean())
     spec = sfft.fft(x - mean, n, workers=-1)
-    grid = sfft.fftfreq(n, 1.0 / fs)
-    psi = _kernels(freqs, n_cycles, grid)
-    positive = grid > 0
-    slow, fast = (np.zeros(n), np.zeros(n))
-    slow[positive], fast[positive] = background(grid[positive])
-    e_slow, e_fast = _expected(psi, (slow, fast), fs, n)
-    # The wavelet's power envelope |psi_f(t)|^2 is a Gaussian of SD sigma_t / sqrt(2): transfer exp(-pi^2 nu^2 st^2).
-    st = sigma_t(freqs, n_cycles)[:, None]
-    smooth = np.exp(-(np.pi * grid[None, :] * st) ** 2)
-    w = sfft.ifft((spec * psi).reshape(len(freqs), d, m).sum(axis=1), axis=-1, workers=-1) / d
-    level = sfft.ifft((spec * smooth).reshape(len(freqs), d, m).sum(axis=1), axis=-1, workers=-1).real / d
-    level = np.maximum(level + mean, 0.0) / mean_rate
+    df = fs / n
     n_out = -(-n_x // d)
-    expected = e_slow[:, None] + level[:, :n_out] * e_fast[:, None]
-    return (w.real[:, :n_out] ** 2 + w.imag[:, :n_out] ** 2) / np.maximum(expected, np.finfo(float).tiny)
+    out = np.empty((freqs.size, n_out))
+    # One wavelet at a time, on its own support: memory stays O(n) however long the stretch.
+    for i, (f, st) in enumerate(zip(freqs, sigma_t(freqs, n_cycles))):
+        k = np.arange(max(1, int((f - SUPPORT_SD * f / n_cycles) / df)),
+                      min(n // 2, int((f + SUPPORT_SD * f / n_cycles) / df) + 2))
+        psi = _kernels(np.array([f]), n_cycles, k * df)[0]
+        slow, fast = background(k * df)
+        e_slow, e_fast = _expected(psi[None, :], (slow, fast), fs, n)
+        w = sfft.ifft(_fold(spec[k] * psi, k, m), workers=-1)[:n_out] / d
+        # The rate under the wavelet's power envelope |psi_f(t)|^2 (a Gaussian of SD sigma_t / sqrt(2)), smoothed
+        # at least as much as the peak test's envelope: a level estimated from few spikes is noisy, and dividing
+        # by a noisy level biases the ratio upwards (Jensen). Transfer exp(-2 pi^2 nu^2 sd^2), negligible
+        # (exp(-36)) beyond 6 / (sqrt(2) pi sd).
+        sd = max(st / np.sqrt(2), ENVELOPE_WIDTH)
+        top = min(n // 2, int(6 / (np.sqrt(2) * np.pi * sd) / df) + 1)
+        j = np.r_[np.arange(top + 1), np.arange(n - top, n)]
+        nu = np.where(j <= n // 2, j, j - n) * df
+        gauss = np.exp(-2 * (np.pi * nu * sd) ** 2)
+        level = sfft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
+        level = np.maximum(level + mean, 0.0) / mean_rate
+        expected = np.maximum(e_slow[0] + level * e_fast[0], np.finfo(float).tiny)
+        out[i] = (w.real**2 + w.imag**2) / expected
+    return out
+
+
+def _fold(values: np.ndarray, k: np.ndarray, m: int) -> np.ndarray:
+    """Spectrum values at FFT bins ``k`` summed modulo ``m``: the spectrum of every ``n / m``-th sample, times
+    ``n / m``."""
+    out = np.zeros(m, dtype=np.complex128)
+    np.add.at(out, k % m, values)
+    return out
 
 
 @lru_cache(maxsize=16)
