@@ -37,6 +37,8 @@ MIN_WAVELET_CYCLES, MAX_CYCLES = 5.0, 10.0
 # The background is a model that misses a real smooth spectrum by a few per cent, which a null simulated from it
 # cannot see: as in the peak test, the data must stand MIN_PEAK_HEIGHT (log10, 12 %) above the null's threshold.
 _MIN_RATIO = 10.0**MIN_PEAK_HEIGHT
+#: The band statistic is averaged over this many cycles of the reference frequency.
+SMOOTH_CYCLES = 1.0
 #: Gaps between episodes shorter than this many cycles of the reference frequency are bridged.
 BRIDGE_CYCLES = 1.5
 #: Circular shifts whose mean spectrum measures the independent-units part of the background.
@@ -202,7 +204,7 @@ def _band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, mi
     reference = _reference_hz(spectrum, fit, band)
     length = max(1, math.ceil(min_cycles / reference / dt))
     length += 1 - length % 2  # odd: a centred window
-    width = max(1, round(1.0 / reference / dt))  # one cycle
+    width = max(1, round(SMOOTH_CYCLES / reference / dt))
     gap = max(1, round(BRIDGE_CYCLES / reference / dt))
     edge = cone(band, n_cycles)
     edge_samples = math.ceil(edge / dt)
