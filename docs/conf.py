@@ -109,6 +109,7 @@ API_MODULES = {
     "synchro.io": "Reading and writing data",
     "synchro.spectral": "Population rate and spectra",
     "synchro.rhythms": "Rhythm verdicts",
+    "synchro.episodes": "Rhythm episodes",
     "synchro.surrogates": "Surrogate spike trains",
     "synchro.synchrony": "Synchrony indices",
     "synchro.coupling": "Spike-field coupling",

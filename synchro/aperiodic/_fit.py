@@ -146,6 +146,27 @@ class AperiodicFit:
         """
         return np.interp(np.asarray(freqs, dtype=np.float64), self.freqs, self.background)
 
+    def parts(self, freqs) -> tuple[np.ndarray, np.ndarray]:
+        """The background at ``freqs`` (Hz) split into its slow and its fast part.
+
+        Parameters
+        ----------
+        freqs : array_like
+            Positive frequencies (Hz).
+
+        Returns
+        -------
+        slow : ndarray
+            The falling part ``A (f0^chi + fk^chi) / (f^chi + fk^chi)`` ((spikes/s)^2/Hz): shared slow co-fluctuation.
+        fast : ndarray
+            The white part with its dip plus the independent-units part (interpolated, constant beyond the
+            fitted range) ((spikes/s)^2/Hz): the shot noise, whose level follows the firing rate.
+        """
+        f = np.asarray(freqs, dtype=np.float64)
+        model, x = Model(self.freqs, None), self.model_parameters()
+        return (model.falling(x, f)[0],
+                model.white(x, f)[0] + np.interp(f, self.freqs, self.independent))
+
     def summary(self) -> str:
         """One line with the parameters and the goodness of fit.
 

@@ -73,7 +73,9 @@ from .verdicts import (
     VERDICT_RULES,
     VERDICTS,
     band_verdicts,
+    check_bands,
     check_surrogates,
+    default_freq_range,
     holm,
     min_surrogates,
 )
@@ -82,6 +84,8 @@ __all__ = [
     "band_verdicts",
     "min_surrogates",
     "check_surrogates",
+    "check_bands",
+    "default_freq_range",
     "BandVerdict",
     "RhythmResult",
     "DEFAULT_BANDS",

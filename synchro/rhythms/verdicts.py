@@ -16,7 +16,8 @@ from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng
 from .nulls import null_spectra, shot_noise_envelope
 from .results import BandVerdict, RhythmResult
 
-__all__ = ["band_verdicts", "holm", "min_surrogates", "check_surrogates", "DEFAULT_BANDS", "VERDICTS",
+__all__ = ["band_verdicts", "holm", "min_surrogates", "check_surrogates", "check_bands", "default_freq_range",
+           "DEFAULT_BANDS", "VERDICTS",
            "VERDICT_RULES", "MIN_CYCLES", "MIN_BINS", "MIN_SPIKES", "MAX_OVERSHOOT"]
 
 #: Bands tested by default (Hz, half-open ``[low, high)``).
@@ -118,7 +119,26 @@ def check_surrogates(n_surrogates, n_bands: int, alpha: float, *, option: str = 
                          f"band{'s' if n_bands != 1 else ''}; use at least {needed}")
 
 
-def _check_bands(bands, freqs: np.ndarray) -> dict[str, tuple[float, float]]:
+def check_bands(bands, freqs: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Check a mapping of band names to ``(low, high)`` Hz against a frequency axis.
+
+    Parameters
+    ----------
+    bands : mapping of str to (float, float)
+        Bands in Hz, half-open ``[low, high)``.
+    freqs : ndarray
+        Frequency axis (Hz) whose last value is the Nyquist frequency.
+
+    Returns
+    -------
+    dict of str to (float, float)
+        The bands as floats.
+
+    Raises
+    ------
+    UsageError
+        No band, a band that is not a pair of numbers, or one outside ``(0, Nyquist]``.
+    """
     if not bands:
         raise UsageError("bands is empty; give at least one band, e.g. {'gamma': (30, 80)}")
     out = {}
@@ -131,8 +151,23 @@ def _check_bands(bands, freqs: np.ndarray) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _fit_range(freq_range, bands: dict, nyquist: float) -> tuple[float, float]:
-    """Default fit range 2-200 Hz, widened to hold every band with room on both sides."""
+def default_freq_range(freq_range, bands: dict, nyquist: float) -> tuple[float, float]:
+    """The aperiodic fit's frequency range: ``freq_range`` if given, else 2-200 Hz widened to hold every band.
+
+    Parameters
+    ----------
+    freq_range : (float, float) or None
+        Range asked for (Hz).
+    bands : dict of str to (float, float)
+        Checked bands (Hz).
+    nyquist : float
+        Nyquist frequency (Hz), the highest the range may reach.
+
+    Returns
+    -------
+    (float, float)
+        ``[min(2, low / 2), min(nyquist, max(200, 1.5 high))]`` over the bands, or ``freq_range``.
+    """
     if freq_range is not None:
         return float(freq_range[0]), float(freq_range[1])
     lows, highs = [b[0] for b in bands.values()], [b[1] for b in bands.values()]
@@ -260,8 +295,8 @@ def band_verdicts(data: SpikeData, *, bands=DEFAULT_BANDS, estimator: Welch | Mu
                         population_column=population_column)
     spectrum = prep.spectrum()
     freqs = spectrum.freqs
-    bands = _check_bands(bands, freqs)
-    fit_range = _fit_range(freq_range, bands, float(freqs[-1]))
+    bands = check_bands(bands, freqs)
+    fit_range = default_freq_range(freq_range, bands, float(freqs[-1]))
     if prep.runs is not None:
         _check_observed_resolution(prep, freqs, fit_range)
     gen, seed = seeded_rng(rng)
