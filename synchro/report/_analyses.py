@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Recording, SpikeData
 from ..errors import InvalidDataError, NothingToAnalyseError
-from ._mechanism import cross_frequency, lag_pair, population_lags
+from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
            "Run", "analyse", "band_record", "pick_field", "populations_of", "population_counts"]
@@ -119,14 +119,14 @@ def population_counts(pops: dict[str, SpikeData]) -> dict:
 def analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
              trials: np.ndarray | None = None) -> dict:
     """Every analysis of ``data``: ``populations``, and per population ``rhythms``, ``synchrony``, ``coupling``,
-    ``cross_frequency``; ``lag``, between two populations.
+    ``episodes``, ``cross_frequency``; ``lag``, between two populations.
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
     """
     from .. import spectral
 
     pops = populations_of(data, population_column)
-    rhythms, synchrony, coupling, cfc = {}, {}, {}, {}
+    rhythms, synchrony, coupling, eps, cfc = {}, {}, {}, {}, {}
     for pop, sub in pops.items():
         if sub.n_spikes == 0:
             run.skip("all analyses", pop, "no spikes in this population")
@@ -135,6 +135,8 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
             run.step("rates", pop, spectral.population_rate, sub)
         if (r := _rhythms(run, pop, sub)) is not None:
             rhythms[pop] = r
+        if e := episodes(run, pop, sub):
+            eps[pop] = e
         if c := cross_frequency(run, pop, sub):
             cfc[pop] = c
         if s := _synchrony(run, pop, sub):
@@ -146,7 +148,7 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
         run.skip("population_lag", "all", why)
     lags = population_lags(run, data, population_column, pair) if pair else []
     return {"populations": population_counts(pops), "rhythms": rhythms, "synchrony": synchrony, "coupling": coupling,
-            "lag": lags, "cross_frequency": cfc}
+            "episodes": eps, "lag": lags, "cross_frequency": cfc}
 
 
 def pick_field(recording: Recording, run: Run):

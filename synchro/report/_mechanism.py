@@ -1,16 +1,42 @@
-"""The rhythm mechanism steps of a report: who leads whom (the lag between two populations' band-limited rates)
-and phase-amplitude coupling between the bands, each turned into its report.json record."""
+"""The rhythms in time and their mechanism, as report steps: when each band's rhythm is there (episodes), who
+leads whom (the lag between two populations' band-limited rates) and phase-amplitude coupling between the bands,
+each turned into its report.json record."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from ..core import SpikeData
 from ..errors import UsageError
 
-__all__ = ["LAG_POPULATIONS", "check_lag_populations", "coupled_band_pairs", "cross_frequency", "lag_pair",
-           "population_lags"]
+__all__ = ["LAG_POPULATIONS", "check_lag_populations", "coupled_band_pairs", "cross_frequency", "episodes",
+           "lag_pair", "population_lags"]
 
 #: The populations whose lag the report measures when the data hold both labels (PING: inh follows exc).
 LAG_POPULATIONS = ("exc", "inh")
+
+
+def episodes(run, pop: str, data: SpikeData) -> dict:
+    """Each band's rhythm episodes (:func:`synchro.episodes.rhythm_episodes`): the share of observed time in rhythm,
+    the episodes per minute and the table of episodes."""
+    from ..episodes import rhythm_episodes
+
+    r = run.step("episodes", pop, rhythm_episodes, data, bands=run.bands, rng=run.rng)
+    if r is None:
+        return {}
+    out = {}
+    for name in run.bands:
+        b = r[name]
+        if b.reason:
+            run.skip("episodes", pop, f"undetermined: {b.reason}", band=name)
+        median = float(np.median([e.duration for e in b.episodes])) if b.episodes else None
+        out[name] = {"fraction_in_rhythm": b.fraction_in_rhythm, "episodes_per_minute": b.episodes_per_minute,
+                     "n_episodes": len(b.episodes), "median_duration": median,
+                     "assessed_duration": b.assessed_duration, "threshold": b.threshold, "sentence": b.sentence(),
+                     "reason": b.reason,
+                     "episodes": [{"start": e.start, "stop": e.stop, "duration": e.duration, "cycles": e.cycles,
+                                   "peak_hz": e.peak_hz, "power_ratio": e.power_ratio} for e in b.episodes]}
+    return out
 
 
 def coupled_band_pairs(bands: dict) -> list[tuple[str, str]]:

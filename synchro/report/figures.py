@@ -21,6 +21,8 @@ FIGURES = {
     "spectra": "Population-rate spectra with aperiodic backgrounds, peaks marked, 95 % surrogate envelope and bands",
     "sttc": "Spike time tiling coefficients of all unit pairs",
     "coupling": "Spike-field coherence of the pooled spikes, and the field phase at spikes in each band",
+    "episodes": "Wavelet power over the aperiodic background, rhythm episodes outlined",
+    "mechanism": "Who leads whom: cross-correlograms of two populations' rates in each band; phase-amplitude coupling",
 }
 
 #: Highest frequency shown in coherence plots (Hz).
@@ -149,10 +151,32 @@ def _coupling(report):
     return fig
 
 
-_DRAW = {"raster": _raster, "rates": _rates, "spectra": _spectra, "sttc": _sttc, "coupling": _coupling}
+def _episodes(report):
+    pops = [p for p in report.panels if ("episodes", p) in report.results]
+    fig, axes = _figure(len(pops), height=3.2)
+    for ax, pop in zip(axes[:, 0], pops):
+        report.results[("episodes", pop)].plot(ax=ax)
+        ax.set_title(plain_label(pop), loc="left")
+    return fig
+
+
+def _mechanism(report):
+    lags = [(kind, key) for kind, key in report.results if kind == "population_lag"]
+    pacs = [(kind, key) for kind, key in report.results if kind == "phase_amplitude_coupling"]
+    fig, axes = _figure(1, len(lags) + len(pacs), height=3.6, width=4.5 * (len(lags) + len(pacs)))
+    for ax, key in zip(axes[0], lags + pacs):
+        report.results[key].plot(ax=ax)  # the coupling plots title themselves (population, MI, p)
+        if key in lags:
+            ax.set_title(plain_label(key[1]), loc="left", fontsize="small")
+    return fig
+
+
+_DRAW = {"raster": _raster, "rates": _rates, "spectra": _spectra, "sttc": _sttc, "coupling": _coupling,
+         "episodes": _episodes, "mechanism": _mechanism}
 
 # Which results each figure needs; a figure whose analyses were all skipped is left out.
-_NEEDS = {"rates": "rates", "spectra": "rhythms", "sttc": "sttc", "coupling": "coherence"}
+_NEEDS = {"rates": "rates", "spectra": "rhythms", "sttc": "sttc", "coupling": "coherence", "episodes": "episodes",
+          "mechanism": "population_lag"}
 
 
 def draw_figures(report) -> dict:

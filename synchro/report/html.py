@@ -61,10 +61,18 @@ def _verdict_list(rhythms: dict, bands: list[str]) -> list[str]:
     return ["<ul>", *items, "</ul>"]
 
 
-def _mechanism_list(parameters: dict, lag: list) -> list[str]:
-    """Who leads whom: one item per band whose lag between the two populations is determined."""
+def _mechanism_list(parameters: dict, episodes: dict, lag: list) -> list[str]:
+    """When each rhythm is there (one item per population and band) and who leads whom (one item per band whose
+    lag between the two populations is determined)."""
+    parts = []
+    items = [f'<li><span class="population">{escape(pop)}</span> {escape(v["sentence"])}</li>'
+             for pop, bands in episodes.items() for v in bands.values()]
+    if items:
+        parts += ["<p>When the rhythms are there (episodes):</p>", "<ul>", *items, "</ul>"]
     items = [f"<li>{escape(lag_sentence(parameters, v))}</li>" for v in lag if not v["reason"]]
-    return ["<p>Timing of the populations' band-limited rates:</p>", "<ul>", *items, "</ul>"] if items else []
+    if items:
+        parts += ["<p>Timing of the populations' band-limited rates:</p>", "<ul>", *items, "</ul>"]
+    return parts
 
 
 def _answer(report) -> list[str]:
@@ -77,10 +85,10 @@ def _answer(report) -> list[str]:
             parts.append(f'<h3 class="section">{escape(sec["kind"].capitalize())} {escape(sec["label"])} '
                          f'<small>({sec["observed_duration"]:g} s observed)</small></h3>')
             parts += _verdict_list(sec["rhythms"], bands)
-            parts += _mechanism_list(report.parameters, sec["lag"])
+            parts += _mechanism_list(report.parameters, sec["episodes"], sec["lag"])
     else:
         parts += _verdict_list(report.rhythms, bands)
-        parts += _mechanism_list(report.parameters, report.lag)
+        parts += _mechanism_list(report.parameters, report.episodes, report.lag)
     doc, section = METHODS
     parts += [f'<p class="note">{escape(MEANING)} Methods: <code>{escape(doc)}</code>, section '
               f"&ldquo;{escape(section)}&rdquo;.</p>", "</section>"]

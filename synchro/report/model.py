@@ -4,7 +4,8 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
-Schema 3.1 (from 3.0): ``lag`` (the lag between two populations' band-limited
+Schema 3.1 (from 3.0): ``episodes`` (when each band's rhythm is there, per
+population), ``lag`` (the lag between two populations' band-limited
 rates, per band) and ``cross_frequency`` (phase-amplitude coupling between
 bands, per population), at the top level and in each section;
 ``parameters.lag_populations``.
@@ -88,6 +89,13 @@ class Report:
     coupling : dict
         ``coupling[population][band]``: ``ppc``, ``plv``,
         ``preferred_phase`` (rad), ``rayleigh_p``, ``n_spikes``.
+    episodes : dict
+        ``episodes[population][band]``: ``fraction_in_rhythm`` (of the
+        assessed observed time), ``episodes_per_minute``, ``n_episodes``,
+        ``median_duration`` (s), ``assessed_duration`` (s), ``threshold``
+        (power over background), ``sentence``, ``reason`` and ``episodes``,
+        one record each: ``start``, ``stop``, ``duration`` (s), ``cycles``,
+        ``peak_hz``, ``power_ratio``.
     lag : list of dict
         One record per band: ``first``, ``second`` (the populations),
         ``band``, ``lag`` (s; positive: the second fires after the first) and
@@ -107,7 +115,7 @@ class Report:
         ``table``, ``column``, ``n_rows`` (rows of the table with that
         label), ``intervals`` (the observed time analysed, ``[[start,
         stop], ...]`` in s), ``observed_duration`` (s), and ``populations``,
-        ``rhythms``, ``synchrony``, ``coupling``, ``lag``, ``cross_frequency``,
+        ``rhythms``, ``synchrony``, ``coupling``, ``episodes``, ``lag``, ``cross_frequency``,
         ``skipped`` laid out as at
         the top level. Empty without epochs or trials.
     generator : dict
@@ -127,6 +135,7 @@ class Report:
     rhythms: dict
     synchrony: dict
     coupling: dict
+    episodes: dict
     lag: list
     cross_frequency: dict
     skipped: list
@@ -166,6 +175,7 @@ class Report:
             "rhythms": self.rhythms,
             "synchrony": self.synchrony,
             "coupling": self.coupling,
+            "episodes": self.episodes,
             "lag": self.lag,
             "cross_frequency": self.cross_frequency,
             "skipped": self.skipped,

@@ -13,6 +13,8 @@ column, every analysis the data allow:
 * coupling, when a field signal exists (``LFP``, else ``field_proxy``):
   phase locking (PPC, PLV, preferred phase) in each band and spike-field
   coherence (:mod:`synchro.coupling`);
+* rhythms in time: each band's episodes (:func:`synchro.episodes.rhythm_episodes`:
+  the share of observed time in rhythm, episodes per minute, their table);
 * mechanism: phase-amplitude coupling of each slow band's phase with each
   fast band's amplitude (:func:`synchro.rhythms.phase_amplitude_coupling`),
   and, across two populations (exc and inh by default), the lag of the
@@ -285,7 +287,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     else:
         kind, table, column = spec
         whole = {"populations": population_counts(populations_of(data, population_column)), "rhythms": {},
-                 "synchrony": {}, "coupling": {}, "lag": [], "cross_frequency": {}}
+                 "synchrony": {}, "coupling": {}, "episodes": {}, "lag": [], "cross_frequency": {}}
         parts = split_by_intervals(data, table, column)
         labels = table.labels(column)
         rows = Counter(labels)
@@ -333,8 +335,8 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     generator = {"program": "synchro", "version": __version__, "created": datetime.now(UTC).isoformat(),
                  "platform": platform.platform(), "python": sys.version.split()[0]}
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
-                  synchrony=whole["synchrony"], coupling=whole["coupling"], lag=whole["lag"],
-                  cross_frequency=whole["cross_frequency"], skipped=run.skipped, sections=sections,
+                  synchrony=whole["synchrony"], coupling=whole["coupling"], episodes=whole["episodes"],
+                  lag=whole["lag"], cross_frequency=whole["cross_frequency"], skipped=run.skipped, sections=sections,
                   generator=generator, timings=run.timings, data=data, results=run.results)
 
 

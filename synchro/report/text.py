@@ -75,7 +75,7 @@ def render_text(report) -> str:
         lines += ["", "=" * min(WIDTH, 40)]
     else:
         lines += _results(par, inp, {"rhythms": report.rhythms, "synchrony": report.synchrony,
-                                     "coupling": report.coupling, "lag": report.lag,
+                                     "coupling": report.coupling, "episodes": report.episodes, "lag": report.lag,
                                      "cross_frequency": report.cross_frequency})
     if report.input.get("warnings"):
         lines += ["", "Warnings about the input"]
@@ -155,7 +155,7 @@ def _results(par: dict, inp: dict, part: dict) -> list[str]:
                 rows.append([pop, band_label(b), _num(v["ppc"], ".3f"), _num(v["plv"], ".3f"),
                              "-" if phase is None else f"{round(math.degrees(phase)):d}", format_p(v["rayleigh_p"])])
         lines += _table(["population", "band", "PPC", "PLV", "phase deg", "Rayleigh p"], rows)
-    return lines + _mechanism(par, part["lag"], part["cross_frequency"])
+    return lines + _mechanism(par, part["episodes"], part["lag"], part["cross_frequency"])
 
 
 def lag_sentence(par: dict, v: dict) -> str:
@@ -184,9 +184,18 @@ def lag_sentence(par: dict, v: dict) -> str:
             f"95 % CI {lo_ms} to {hi_ms} ms), {v['phase_degrees']:+.0f} degrees of its {v['peak_freq']:g} Hz cycle")
 
 
-def _mechanism(par: dict, lag: list, cross_frequency: dict) -> list[str]:
-    """Who leads whom (the lag between two populations) and phase-amplitude coupling between the bands."""
+def _mechanism(par: dict, episodes: dict, lag: list, cross_frequency: dict) -> list[str]:
+    """When each rhythm is there (episodes), who leads whom (the lag between two populations) and
+    phase-amplitude coupling between the bands."""
     lines: list[str] = []
+    if episodes:
+        call = next(c["parameters"] for c in par["calls"] if c["analysis"] == "episodes")
+        lines += [""] + _wrap("", f"Episodes (wavelet power over the aperiodic background, above a threshold that "
+                                  f"flags {call['alpha'] * 100:g} % of simulated background time, for at least "
+                                  f"{call['min_cycles']:g} cycles)")
+        for pop, bands in episodes.items():
+            for v in bands.values():
+                lines += _wrap("  ", f"{pop}: {v['sentence']}", indent="      ")
     if lag:
         lines += [""] + _wrap("", f"Timing ({lag[0]['second']} against {lag[0]['first']}: lag of the band-limited "
                                   "population rates, positive when the second fires later; block-bootstrap CI)")
