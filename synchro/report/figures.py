@@ -161,13 +161,17 @@ def _episodes(report):
 
 
 def _mechanism(report):
-    lags = [(kind, key) for kind, key in report.results if kind == "population_lag"]
-    pacs = [(kind, key) for kind, key in report.results if kind == "phase_amplitude_coupling"]
-    fig, axes = _figure(1, len(lags) + len(pacs), height=3.6, width=4.5 * (len(lags) + len(pacs)))
-    for ax, key in zip(axes[0], lags + pacs):
-        report.results[key].plot(ax=ax)  # the coupling plots title themselves (population, MI, p)
-        if key in lags:
-            ax.set_title(plain_label(key[1]), loc="left", fontsize="small")
+    lags = [key for key in report.results if key[0] == "population_lag"]
+    pacs = [key for key in report.results if key[0] == "phase_amplitude_coupling"]
+    fig, axes = _figure(1, len(lags) + bool(pacs), height=3.6, width=4.5 * (len(lags) + bool(pacs)))
+    for ax, key in zip(axes[0], lags):
+        report.results[key].plot(ax=ax)
+        ax.set_title(plain_label(key[1]), loc="left", fontsize="small")
+    if pacs:  # every population's phase-amplitude coupling on one axes, a line each
+        ax = axes[0, -1]
+        for key in pacs:
+            report.results[key].plot(ax=ax, name=key[1].rpartition(", ")[0])  # the panel without its band
+        ax.set_title("phase-amplitude coupling", loc="left", fontsize="small")
     return fig
 
 

@@ -109,13 +109,16 @@ class PhaseAmplitudeCoupling(Result):
                 f"{self.n_surrogates} {self.null} surrogates), amplitude largest at {self.preferred_phase:.2f} rad; "
                 f"{self.duration:g} s in {self.n_stretches} stretch(es)")
 
-    def plot(self, ax=None):
-        """Mean amplitude per phase bin over two cycles (Tort's figure).
+    def plot(self, ax=None, *, name: str | None = None):
+        """Mean amplitude per phase bin over two cycles (Tort's figure), one stepped line labelled with the MI.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes or None, optional
             Axes to draw on; None (default) creates a new figure and axes.
+        name : str, optional
+            What the line is labelled with before its MI and p; default the
+            population ("all units" when none was selected).
 
         Returns
         -------
@@ -125,10 +128,12 @@ class PhaseAmplitudeCoupling(Result):
         ax = new_axes(ax)
         n = self.n_phase_bins
         centres = np.degrees(-np.pi + (np.arange(2 * n) + 0.5) * 2 * np.pi / n)
-        ax.bar(centres, np.tile(self.mean_amplitude, 2), width=360 / n * 0.9, color="C0")
+        # One stepped line (not a bar per bin): several populations can share the axes, and it draws fast.
+        ax.plot(centres, np.tile(self.mean_amplitude, 2), drawstyle="steps-mid",
+                label=plain_label(f"{name or self.population or 'all units'}: MI {self.mi:.3g}, p {format_p(self.p)}"))
         ax.set_xlabel(f"{self.phase_band[0]:g}-{self.phase_band[1]:g} Hz phase (deg)")
         ax.set_ylabel(f"{self.amplitude_band[0]:g}-{self.amplitude_band[1]:g} Hz amplitude (spikes/s)")
-        ax.set_title(plain_label(f"{self.population or 'all units'}: MI {self.mi:.3g}, p {format_p(self.p)}"))
+        ax.legend(loc="upper right", fontsize="small")
         return ax
 
 
