@@ -207,7 +207,10 @@ def test_result_record_summary_and_plot(planted):
     text = res.summary()
     assert "gamma in " in text and "% of the recording, in " in text and "episodes of median" in text
     ax = res.plot()
-    assert len(ax.patches) == sum(len(b.episodes) for b in res.bands)
+    from matplotlib.collections import PolyCollection
+
+    outlines = [c for c in ax.collections if type(c) is PolyCollection]  # one per band (broken_barh)
+    assert sum(len(c.get_paths()) for c in outlines) == sum(len(b.episodes) for b in res.bands)
     with pytest.raises(KeyError, match="no band"):
         res["beta"]
 
