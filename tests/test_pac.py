@@ -186,8 +186,10 @@ def test_result_records_its_null_and_seed_and_repeats():
     record = a.to_dict()
     assert record["analysis"] == "phase_amplitude_coupling" and record["seed"] == 11
     assert len(record["mean_amplitude"]) == 18 and "MI" in a.summary()
-    ax = a.plot()
-    assert len(ax.patches) == 36
+    ax = a.plot(name="planted")
+    (line,) = ax.lines  # one stepped line over two cycles, labelled with the index
+    assert len(line.get_xdata()) == 36 and np.allclose(line.get_ydata(), np.tile(a.mean_amplitude, 2))
+    assert line.get_label().startswith("planted: MI ")
     fresh = phase_amplitude_coupling(data, rng=None, n_surrogates=5)
     assert isinstance(fresh.seed, int)
 
