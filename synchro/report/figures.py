@@ -21,7 +21,7 @@ FIGURES = {
     "spectra": "Population-rate spectra with aperiodic backgrounds, peaks marked, 95 % surrogate envelope and bands",
     "sttc": "Spike time tiling coefficients of all unit pairs",
     "coupling": "Spike-field coherence of the pooled spikes, and the field phase at spikes in each band",
-    "episodes": "Wavelet power over the aperiodic background, rhythm episodes outlined",
+    "episodes": "Wavelet power over the aperiodic background of each population, rhythm episodes outlined",
     "mechanism": "Who leads whom: cross-correlograms of two populations' rates in each band; phase-amplitude coupling",
 }
 
@@ -153,7 +153,9 @@ def _coupling(report):
 
 def _episodes(report):
     pops = [p for p in report.panels if ("episodes", p) in report.results]
-    fig, axes = _figure(len(pops), height=3.2)
+    # The populations' maps when there are populations ("all" mostly repeats the largest), else the whole set's.
+    pops = [p for p in pops if p.rpartition(": ")[2] != "all"] or pops
+    fig, axes = _figure(len(pops), height=2.6)
     for ax, pop in zip(axes[:, 0], pops):
         report.results[("episodes", pop)].plot(ax=ax)
         ax.set_title(plain_label(pop), loc="left")
@@ -163,7 +165,7 @@ def _episodes(report):
 def _mechanism(report):
     lags = [key for key in report.results if key[0] == "population_lag"]
     pacs = [key for key in report.results if key[0] == "phase_amplitude_coupling"]
-    fig, axes = _figure(1, len(lags) + bool(pacs), height=3.6, width=4.5 * (len(lags) + bool(pacs)))
+    fig, axes = _figure(1, len(lags) + bool(pacs), height=3.4, width=4.0 * (len(lags) + bool(pacs)))
     for ax, key in zip(axes[0], lags):
         report.results[key].plot(ax=ax)
         ax.set_title(plain_label(key[1]), loc="left", fontsize="small")
