@@ -20,6 +20,13 @@ fills caches, medians compared.
 
 Budget (issue 17): episodes + E-I timing + PAC add at most 1 s to ``synchro analyze`` of this network.
 
+Measured (2 cores, quiet): the three steps, all populations and bands, best 0.357 s, median 0.365 s; the peers
+0.032 s; ratio of the bests 11.3, median of the round ratios 10.9 (the peers fit no background, calibrate no
+threshold and give no interval). ``--against 29fa509`` (main before the report ran them): ``synchro analyze``
+6.80 s against 6.12 s (+0.69 s), and again 6.46 s against 5.89 s (+0.57 s). Before the figures were trimmed
+(one stepped line per population for the coupling, at most 1000 columns per map, plain colorbar labels) the
+same comparison gave +0.9 to +1.3 s.
+
 Run: ``.venv/bin/python benchmarks/bench_mechanism.py [path] [rounds] [--against REV]``.
 """
 
