@@ -10,6 +10,12 @@ the bin (not thinning): the rate is common to all units, so each bin draws one c
 population, Poisson(N_UNITS r dt), and spreads it over units uniformly, which is equivalent and fast.
 """
 
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
 import numpy as np
 
 from synchro.core import SpikeData
@@ -177,3 +183,21 @@ def bursty_set(rng):
 APERIODIC_FAMILIES = {"ou100": make_ou100, "ou20": make_ou20, "pink1.5": make_pink15, "updown": make_updown,
                       "refractory_ou": make_refractory_ou}
 INDEPENDENT_FAMILIES = {"poisson": poisson_set, "gamma_renewal": regular_set, "bursty": bursty_set}
+
+
+def _add_to_path(folder):
+    sys.path.insert(0, folder)
+
+
+def map_on_every_core(fn, jobs: dict) -> dict:
+    """``{key: fn(*args)}`` for ``jobs = {key: args}``, run on every core in fresh interpreters.
+
+    Calibration sets are independent and each is seeded on its own, so the order does not matter; spawn, not fork:
+    no fork of a process that holds BLAS threads. The tests folder is put on each worker's path so ``fn`` (a test
+    module's function) can be found.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context, initializer=_add_to_path,
+                             initargs=(str(Path(__file__).parent),)) as pool:
+        futures = {key: pool.submit(fn, *args) for key, args in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}

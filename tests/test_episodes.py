@@ -8,17 +8,13 @@ the defaults (alpha 0.1 % of null time, 3 cycles, 60 null series of 10 s; the nu
 so every call with rng=2026 shares them).
 """
 
-import multiprocessing
-import os
-import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import episode_sets
 import numpy as np
 import pytest
 import rhythm_families as families
+from rhythm_families import map_on_every_core
 from scipy import stats
 
 from synchro.core import SpikeData
@@ -47,17 +43,9 @@ def _family_run(name):
     return out
 
 
-def _add_to_path(folder):
-    sys.path.insert(0, folder)
-
-
 @pytest.fixture(scope="module")
 def null_runs():
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context, initializer=_add_to_path,
-                             initargs=(str(Path(__file__).parent),)) as pool:
-        futures = {name: pool.submit(_family_run, name) for name in FAMILIES}
-        return {name: f.result() for name, f in futures.items()}
+    return map_on_every_core(_family_run, {name: (name,) for name in FAMILIES})
 
 
 def test_false_episodes_are_calibrated_on_aperiodic_and_independent_nulls(null_runs):

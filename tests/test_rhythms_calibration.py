@@ -8,15 +8,11 @@ old independence test alone called them rhythmic), nor for independent units, ho
 analysed with the defaults (Welch, circular shifts, 200 surrogates and bootstrap spectra, alpha 0.05).
 """
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
 import rhythm_families as families
+from rhythm_families import map_on_every_core
 from scipy import stats
 
 from synchro.rhythms import band_verdicts
@@ -55,19 +51,9 @@ def _run_family(name, seed):
     return _run(FAMILIES[name], seed)
 
 
-def _add_to_path(folder):
-    sys.path.insert(0, folder)
-
-
 @pytest.fixture(scope="module")
 def null_runs():
-    # The families are independent, each seeded on its own: run them on every core (CI has two), in fresh
-    # interpreters (spawn: no fork of a process with BLAS threads). The results do not depend on the order.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context, initializer=_add_to_path,
-                             initargs=(str(Path(__file__).parent),)) as pool:
-        futures = {run: pool.submit(_run_family, *run) for run in RUNS}
-        return {run: future.result() for run, future in futures.items()}
+    return map_on_every_core(_run_family, {run: run for run in RUNS})
 
 
 @pytest.mark.parametrize("name,seed", RUNS)
