@@ -294,3 +294,16 @@ def test_lag_populations_must_name_two_labels_of_the_data(session):
         build_report(session, n_surrogates=49, lag_populations=("exc", "pyr"))
     with pytest.raises(UsageError, match="two different labels"):
         build_report(session, n_surrogates=49, lag_populations=("exc", "exc"))
+
+
+def test_a_band_too_fast_to_band_pass_is_skipped_by_the_mechanism_steps_not_fatal(session):
+    """A band the verdicts accept (up to Nyquist, 500 Hz for 1 ms bins) but a band-pass cannot follow (above
+    1000 Hz / 2.5 = 400 Hz) is skipped, with the reason, by the lag and the phase-amplitude coupling; the report
+    is still made (it had ended with a usage error)."""
+    doc = build_report(session, bands={"alpha": (8.0, 13.0), "fast": (100.0, 450.0)}, n_surrogates=49).to_dict()
+    reasons = {(s["analysis"], s["population"], s["band"]): s["reason"] for s in doc["skipped"]}
+    for key in [("phase_amplitude_coupling", pop, "fast") for pop in ("all", "exc", "inh")] + [
+            ("population_lag", "all", "fast")]:
+        assert "reaches 450 Hz" in reasons[key] and "up to 400 Hz" in reasons[key], key
+    assert [r["band"] for r in doc["lag"]] == ["alpha"] and doc["cross_frequency"] == {}
+    assert set(doc["episodes"]["all"]) == {"alpha", "fast"}

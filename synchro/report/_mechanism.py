@@ -8,6 +8,8 @@ import numpy as np
 
 from ..core import SpikeData
 from ..errors import UsageError
+from ..filtering import FS_PER_HIGH_EDGE
+from ..spectral import MAX_SPECTRAL_BIN_WIDTH
 
 __all__ = ["LAG_POPULATIONS", "check_lag_populations", "coupled_band_pairs", "cross_frequency", "episodes",
            "lag_pair", "population_lags"]
@@ -46,12 +48,24 @@ def coupled_band_pairs(bands: dict) -> list[tuple[str, str]]:
             if flo >= shi and fhi - flo >= 2 * shi]
 
 
+def _filterable(run, analysis: str, pop: str, name: str) -> bool:
+    """Whether a band-pass of the 1 ms population rate can follow band ``name``; if not, say so in ``skipped``."""
+    high = run.bands[name][1]
+    if FS_PER_HIGH_EDGE * high <= 1.0 / MAX_SPECTRAL_BIN_WIDTH:
+        return True
+    run.skip(analysis, pop, f"the band reaches {high:g} Hz; a band-pass of 1 ms bins follows bands up to "
+             f"{1.0 / MAX_SPECTRAL_BIN_WIDTH / FS_PER_HIGH_EDGE:g} Hz", band=name)
+    return False
+
+
 def cross_frequency(run, pop: str, data: SpikeData) -> list[dict]:
     """Phase-amplitude coupling (Tort's MI against its amplitude-shift null) of every measurable band pair."""
     from ..rhythms import phase_amplitude_coupling
 
     out = []
     for slow, fast in coupled_band_pairs(run.bands):
+        if not _filterable(run, "phase_amplitude_coupling", pop, fast):
+            continue
         r = run.step("phase_amplitude_coupling", pop, phase_amplitude_coupling, data, phase_band=run.bands[slow],
                      amplitude_band=run.bands[fast], n_surrogates=run.n_surrogates, rng=run.rng, name=fast)
         if r is None:
@@ -94,6 +108,8 @@ def population_lags(run, data: SpikeData, column: str, pair) -> list[dict]:
 
     out = []
     for band, edges in run.bands.items():
+        if not _filterable(run, "population_lag", "all", band):
+            continue
         r = run.step("population_lag", "all", population_lag, data, populations=pair, band=edges,
                      population_column=column, rng=run.rng, name=band)
         if r is None:
