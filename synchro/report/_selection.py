@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core import Recording, SpikeData, intersect_intervals
 from ..errors import NotInFileError, UsageError
+from ..surrogates import seeded_rng
 
 __all__ = ["report_seed", "trials_of", "check_section_options", "section_spec", "crop_to_window"]
 
@@ -17,11 +18,9 @@ def report_seed(rng) -> tuple[int | np.random.Generator, int | None]:
     """The rng every analysis gets (an int seed, or the caller's Generator) and the seed the report records."""
     if isinstance(rng, np.random.Generator):
         return rng, None
-    if rng is None:
-        rng = int(np.random.SeedSequence().entropy % 2**63)
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-        raise UsageError(f"rng must be an int seed, a numpy Generator or None; got {type(rng).__name__}")
-    return int(rng), int(rng)
+    # synchro.surrogates' one rule: an int is checked, None draws a seed below 2**53 (exact in JSON readers).
+    seed = seeded_rng(rng)[1]
+    return seed, seed
 
 
 def trials_of(rows: np.ndarray, part: SpikeData) -> np.ndarray | None:
