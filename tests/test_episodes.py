@@ -28,7 +28,7 @@ SEED = 2026
 # Tolerances of the planted bursts (issue 17): onset and offset (s), frequency (Hz).
 TOLERANCE = {40.0: 0.05, 10.0: 0.1}
 FREQ_TOLERANCE = 3.0
-N_PLANTED_SETS = 10  # 20 s each, 2 bursts of each kind: 20 gamma and 20 alpha bursts
+N_PLANTED_SETS = 30  # 20 s each, 2 bursts of each kind: 60 gamma and 60 alpha bursts
 
 
 def _family_run(name):
@@ -90,11 +90,13 @@ def _match(episodes, onset, offset):
 
 def test_planted_bursts_are_found_with_their_onset_offset_and_frequency(planted):
     """400 Poisson units at 8 Hz under an OU drive (tau 50 ms, depth 0.3), 20 s; bursts of 300 ms at 40 Hz and
-    600 ms at 10 Hz at depth 0.5 (tests/episode_sets.py). At least 90 % of each kind found; found with onset
-    and offset within 50 ms and frequency within 3 Hz: at least 90 % of gamma bursts. Alpha bursts with onset
-    and offset within 100 ms: at least 80 %, short of the issue's 90 %: over 60 alpha bursts (30 sets, seeds
-    101 and 202) all were found and 51 and 53 (85 %, 88 %) within 100 ms, the misses mostly episodes that start
-    early or end late because the drive's own 10 Hz power, blurred by the wavelet (80 ms SD), joins the burst
+    600 ms at 10 Hz at depth 0.5 (tests/episode_sets.py), 60 of each. Issue 17's criteria: at least 90 % of each
+    kind found, and at least 90 % found with onset and offset within 50 ms (gamma) or 100 ms (alpha) and
+    frequency within 3 Hz. Here 55 of 60 alpha and 58 of 60 gamma bursts; over 300 bursts of each kind
+    (seeds 17, 101, 202, 303, 404; 30 sets each) 90.3 % and 96.7 %, against 88.0 % and 95.7 % with the
+    threshold's own edges, before synchro.episodes.edges placed them as change points of the coherent
+    amplitude. The misses are
+    bursts whose first or last 100 ms the OU drive's own 8-10 Hz fluctuation, in antiphase, cancelled
     (docs/methods.rst, "Rhythm episodes")."""
     rows = {40.0: [], 10.0: []}
     for _, bursts, res in planted:
@@ -111,7 +113,7 @@ def test_planted_bursts_are_found_with_their_onset_offset_and_frequency(planted)
               f"{1e3 * np.median(np.abs(got[:, 1])):.0f}/{1e3 * np.max(np.abs(got[:, 1])):.0f}  "
               f"{np.max(np.abs(got[:, 2])):.2f}")
         assert len(got) >= 0.9 * len(found), (freq, len(got), len(found))
-        assert good >= (0.9 if freq == 40 else 0.8) * len(found), (freq, good, len(found))
+        assert good >= 0.9 * len(found), (freq, good, len(found))
 
 
 def test_neurodsp_dual_threshold_finds_the_same_bursts(planted):

@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..rhythms import DEFAULT_BANDS, check_bands, default_freq_range, null_spectra
 from ..spectral import Welch, prepare_rate
 from ..surrogates import seeded_rng
+from .edges import refine_edges
 from .results import BandEpisodes, Episode, RhythmEpisodes
 from .wavelets import (
     NULL_SECONDS,
@@ -242,13 +243,18 @@ def _band(name, band, rate, runs, t0, fs, mean_rate, spectrum, fit, n_cycles, mi
         stat = smoothed_max(z, width)[inside]
         flagged = flags(opening(stat, length), threshold, gap)
         edges = np.flatnonzero(np.diff(np.r_[0, flagged.astype(np.int8), 0]))
+        ti = t[inside]
         for s, e in edges.reshape(-1, 2):
+            peak_hz, _ = _peak(freqs, zz[:, s:e].mean(axis=1))
+            ts, te = refine_edges(rate[a:b], t0 + a / fs, fs, ti[s] - dt / 2, ti[e - 1] + dt / 2, peak_hz, n_cycles,
+                                  background)
+            if te - ts < length * dt:  # its rhythm, placed again, is shorter than the minimum duration
+                continue
+            # Peak frequency and power over the refined episode (map samples whose centre it holds).
+            s, e = np.searchsorted(ti, ts), max(np.searchsorted(ti, te), np.searchsorted(ti, ts) + 1)
             peak_hz, k = _peak(freqs, zz[:, s:e].mean(axis=1))
-            ts = t[inside][s] - dt / 2
-            te = t[inside][e - 1] + dt / 2
-            episodes.append(Episode(start=float(ts), stop=float(te), duration=float(te - ts),
-                                    cycles=float((te - ts) * peak_hz), peak_hz=peak_hz,
-                                    power_ratio=float(zz[k, s:e].mean())))
+            episodes.append(Episode(start=ts, stop=te, duration=te - ts, cycles=(te - ts) * peak_hz,
+                                    peak_hz=peak_hz, power_ratio=float(zz[k, s:e].mean())))
     assessed_s = assessed * dt
     if not assessed:
         reason = (f"no observed stretch is long enough: {2 * edge + length * dt:.3g} s needed (a cone of influence "

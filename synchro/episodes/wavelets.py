@@ -24,8 +24,9 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 from ..rhythms import ENVELOPE_WIDTH
 
-__all__ = ["band_freqs", "sigma_t", "decimation", "cone", "transform", "null_heights", "opening", "smoothed_max",
-           "bridged", "calibrate", "flags", "NULL_SECONDS", "TAIL_LEVELS", "SPACING", "SUPPORT_SD", "CONE_SD"]
+__all__ = ["band_freqs", "sigma_t", "morlet_kernels", "decimation", "cone", "transform", "null_heights", "opening",
+           "smoothed_max", "bridged", "calibrate", "flags", "NULL_SECONDS", "TAIL_LEVELS", "SPACING", "SUPPORT_SD",
+           "CONE_SD"]
 
 #: Spacing of the wavelet centres in log frequency, in units of their relative bandwidth ``sigma_f / f``: a
 #: rhythm midway between two centres keeps exp(-(SPACING / 2)^2) = 87 % of its power.
@@ -114,8 +115,22 @@ def cone(band: tuple[float, float], n_cycles: float) -> float:
     return float(CONE_SD * sigma_t(band[0], n_cycles))
 
 
-def _kernels(freqs, n_cycles, grid):
-    """Wavelets Psi_f on a frequency grid (Hz, two-sided allowed), one row per centre, analytic."""
+def morlet_kernels(freqs: np.ndarray, n_cycles: float, grid: np.ndarray) -> np.ndarray:
+    """Analytic Morlet wavelets ``Psi_f(nu) = exp(-(nu - f)^2 / (2 sigma_f^2))`` for ``nu > 0``, 0 elsewhere.
+
+    Parameters
+    ----------
+    freqs : ndarray
+        Centres (Hz).
+    n_cycles : float
+        Cycles per wavelet (``sigma_f = f / n_cycles``).
+    grid : ndarray
+        Frequencies (Hz) at which they are evaluated; negative ones allowed (they get 0).
+
+    Returns
+    -------
+    ndarray, shape (len(freqs), len(grid))
+    """
     sf = freqs[:, None] / n_cycles
     psi = np.exp(-0.5 * ((grid[None, :] - freqs[:, None]) / sf) ** 2)
     psi[:, grid <= 0] = 0.0
@@ -169,7 +184,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     for i, (f, st) in enumerate(zip(freqs, sigma_t(freqs, n_cycles))):
         k = np.arange(max(1, int((f - SUPPORT_SD * f / n_cycles) / df)),
                       min(n // 2, int((f + SUPPORT_SD * f / n_cycles) / df) + 2))
-        psi = _kernels(np.array([f]), n_cycles, k * df)[0]
+        psi = morlet_kernels(np.array([f]), n_cycles, k * df)[0]
         slow, fast = background(k * df)
         e_slow, e_fast = _expected(psi[None, :], (slow, fast), fs, n)
         w = sfft.ifft(_fold(spec[k] * psi, k, m), workers=-1)[:n_out] / d
@@ -243,7 +258,7 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
     nu = k * df
     slow, fast = background(nu)
     total = slow + fast
-    psi = _kernels(freqs, n_cycles, nu)
+    psi = morlet_kernels(freqs, n_cycles, nu)
     (expected,) = _expected(psi, (total,), fs, n)
     z = _unit_draws(seed, n_series, k.size)
     coef = ((z[..., 0] + 1j * z[..., 1]) * np.sqrt(n * fs * total / 4.0)).astype(np.complex64)  # E|X_k|^2 = n fs P / 2
