@@ -99,7 +99,7 @@ SIMULATION_DISCARD = 0.2
 #: memory anyway.
 MAX_DURATION = 2**28 * 1e-3
 
-_VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "matplotlib", "brian2")
+_VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "remfile", "matplotlib", "brian2")
 
 
 def parse_bands(text: str) -> dict[str, tuple[float, float]]:
