@@ -76,8 +76,8 @@ def url_name(url: str) -> str:
     Returns
     -------
     str
-        ``"session.nwb"`` for ``https://host/data/session%2E.nwb?x=1`` style
-        URLs (query and fragment left out).
+        ``"my session.nwb"`` for ``https://host/data/my%20session.nwb?x=1``
+        (query and fragment left out).
     """
     parts = urlsplit(url)
     return unquote(parts.path.rstrip("/").rpartition("/")[2]) or parts.hostname or "remote"
