@@ -27,7 +27,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 #: Packages that only the extras install: importing the analysis must load none of them.
 EXTRA_MODULES = ("brian2", "dask", "distributed", "neo", "quantities", "pynapple", "spikeinterface", "pynwb", "hdmf",
-                 "pandas")
+                 "pandas", "remfile")
 
 #: The one line of a missing extra, around its package, extra and use.
 MISSING = 'is not installed; install it (pip install "synchro[{}]") to use'
@@ -126,6 +126,8 @@ def test_light_install_names_the_missing_extra(light, tmp_path, args, module, ex
     ("io.to_neo(io.read(io.example_path()))", f"neo {MISSING.format('neo')} to_neo"),
     ("sims.simulate('izhikevich2007', duration=1.0)", f"brian2 {MISSING.format('sims')} sims.izhikevich2007"),
     ("sims.run_neuron('RS')", f"brian2 {MISSING.format('sims')} sims.run_neuron"),
+    ("io.read('https://127.0.0.1:9/session.nwb')",
+     f"remfile {MISSING.format('remote')} URLs as input (synchro.io.read, synchro analyze)"),
 ])
 def test_light_install_library_calls_name_their_extra(light, tmp_path, call, message):
     code = ("import warnings\nimport sims\nimport synchro.io as io\nfrom synchro.errors import MissingDependencyError\n"

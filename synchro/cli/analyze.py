@@ -131,6 +131,7 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
     Examples:
       synchro analyze spikes.nwb
       synchro analyze spikes.nwb --units processing/ecephys/units2 --lfp none
+      synchro analyze https://dandiarchive.s3.amazonaws.com/blobs/.../file.nwb --lfp none
       synchro analyze sorted.csv --time-unit ms --t-stop 600000 -o report/
       synchro analyze kilosort_output/ --quality all
       synchro analyze ibl_spikes.tsv --columns unit=cluster,time=time --t-stop 3600
@@ -216,9 +217,10 @@ def _claim_report_folders(paths, output, overwrite) -> list:
     Problems of the whole command (colliding names, an output location that cannot be written) raise; in a
     batch, a report folder that exists fails its input only, so that the other inputs are still analysed.
     """
+    from ..io import source_name
     from ..report import OutputFolderExistsError, claim_output_folder
 
-    stems = [Path(p).stem for p in paths]
+    stems = [Path(source_name(p)).stem for p in paths]
     if len(set(stems)) < len(stems):
         raise UsageError("several inputs share a file name; their report folders would collide: analyse them "
                          "in separate runs with -o/--output")

@@ -1,5 +1,5 @@
 """Readers and writers: NWB, NPZ, CSV/TSV, Phy/Kilosort folders, Neo, pynapple, SpikeInterface and Brian2 in,
-:class:`~synchro.core.Recording` out.
+:class:`~synchro.core.Recording` out; NWB also from an HTTP(S) URL, read in parts (:mod:`synchro.io.remote`).
 
 Every reader validates its input in one place (:mod:`synchro.io.assembly`, its
 values through :mod:`synchro.core.checks`) and raises a specific :mod:`synchro.errors` exception whose one-line
@@ -8,7 +8,7 @@ times, spikes outside observation intervals, empty units, an LFP that does
 not overlap the spikes) are repaired and reported as
 :class:`~synchro.errors.SynchroWarning`. Inputs are never modified; outputs
 are written to a temporary file in the target folder and moved into place.
-pynwb, neo, pynapple, spikeinterface and brian2 are imported only inside the functions that need them.
+pynwb, neo, pynapple, spikeinterface, brian2 and remfile are imported only inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ from ..core import Recording
 from ..errors import UnreadableInputError, UsageError
 from .arrays import csv_columns, read_csv, read_npz, write_csv, write_npz
 from .brian import from_brian
-from .files import check_input_path
+from .files import HDF5_SIGNATURE, check_input_path
 from .neo import from_neo, to_neo
 from .nwb import read_nwb, write_nwb
 from .phy import is_phy_folder, phy_files, read_phy
 from .pynapple import from_pynapple, to_pynapple
+from .remote import RemoteFile, is_url, url_name
 from .spikeinterface import from_spikeinterface
 
 __all__ = ["read", "read_nwb", "write_nwb", "read_npz", "write_npz", "read_csv", "write_csv", "csv_columns", "read_phy",
            "from_neo", "to_neo", "from_pynapple", "to_pynapple", "from_spikeinterface", "from_brian", "example_path",
-           "source_files", "SUPPORTED_SUFFIXES"]
+           "source_files", "source_name", "is_url", "RemoteFile", "SUPPORTED_SUFFIXES"]
 
 #: File suffixes :func:`read` understands (besides Phy/Kilosort folders).
 SUPPORTED_SUFFIXES = (".nwb", ".h5", ".hdf5", ".npz", ".csv", ".tsv")
 
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -46,8 +46,10 @@ def read(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None, t_
     ----------
     path : str or Path
         Input file (``.nwb``/``.h5``/``.hdf5``, ``.npz``, ``.csv`` or
-        ``.tsv``), or a folder holding ``spike_times.npy`` (read with
-        :func:`read_phy`); never modified.
+        ``.tsv``), a folder holding ``spike_times.npy`` (read with
+        :func:`read_phy`), or the ``http://`` or ``https://`` URL of an NWB
+        file (read in parts, only what is needed, without downloading it;
+        see :func:`read_nwb`); never modified.
     units : str, optional
         NWB only: path of the Units table when the file holds several.
     lfp : "auto", str or None, default "auto"
@@ -78,11 +80,27 @@ def read(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None, t_
     Raises
     ------
     InputNotFoundError
-        The path does not exist.
+        The path does not exist, or the server has no file at the URL.
     UnreadableInputError
         A directory, an unsupported suffix, or a file that is not what its
-        suffix says.
+        suffix says; a URL that cannot be reached, that is not http or
+        https, or whose server ignores HTTP ``Range`` requests.
+    MissingDependencyError
+        A URL was given and remfile is not installed (``pip install
+        "synchro[remote]"``).
+
+    Examples
+    --------
+    An NWB file on a server (DANDI, S3, a lab's web server), read without
+    downloading it; ``lfp=None`` leaves its LFP unread:
+
+    >>> rec = synchro.io.read("https://dandiarchive.s3.amazonaws.com/blobs/.../file.nwb",
+    ...                       lfp=None)  # doctest: +SKIP
+    >>> rec.metadata["bytes_read"], rec.metadata["bytes"]  # doctest: +SKIP
     """
+    if is_url(path):
+        return _read_url(path, units=units, lfp=lfp, columns=columns, time_unit=time_unit,
+                         sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop, quality=quality)
     if Path(path).is_dir():
         return _read_folder(Path(path), units=units, lfp=lfp, time_unit=time_unit, columns=columns,
                             sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop, quality=quality)
@@ -104,11 +122,22 @@ def read(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None, t_
             raise UnreadableInputError(f"{p.name} is not an .npz archive (no zip signature); write it with numpy.savez")
         return read_npz(p, **common)
     if suffix in (".csv", ".tsv"):
-        if head.startswith((_HDF5_MAGIC, _ZIP_MAGIC)):
+        if head.startswith((HDF5_SIGNATURE, _ZIP_MAGIC)):
             raise UnreadableInputError(f"{p.name} is a binary file, not {suffix[1:].upper()} text; give it its real "
                                        "suffix")
         return read_csv(p, columns=columns, **common)
     return read_nwb(p, units=units, lfp=lfp, **common)
+
+
+def _read_url(url: str, *, columns, **options) -> Recording:
+    suffix = Path(url_name(url)).suffix.lower()
+    # Only HDF5 is laid out for reading in parts; any other suffix (or none: DANDI's download links) is tried as NWB.
+    if suffix in (".npz", ".csv", ".tsv"):
+        raise UnreadableInputError(f"{url}: synchro reads only NWB files from URLs; download the "
+                                   f"{suffix[1:].upper()} file and give its local path")
+    if columns is not None:
+        raise UsageError(f"columns= names the columns of CSV/TSV files; {url} is read as NWB")
+    return read_nwb(url, **options)
 
 
 def _read_folder(p: Path, *, units, lfp, time_unit, columns, sampling_rate, t_start, t_stop, quality) -> Recording:
@@ -123,6 +152,24 @@ def _read_folder(p: Path, *, units, lfp, time_unit, columns, sampling_rate, t_st
     return read_phy(p, sampling_rate=sampling_rate, t_start=t_start, t_stop=t_stop, quality=quality)
 
 
+def source_name(path) -> str:
+    """The file name of an input, which names its report: the last part of a path, or of a URL's path.
+
+    Parameters
+    ----------
+    path : str or Path
+        What :func:`read` was given.
+
+    Returns
+    -------
+    str
+        ``"session.nwb"`` for ``data/session.nwb`` and for
+        ``https://host/data/session.nwb?token=x`` alike; a folder's name for
+        a Phy folder.
+    """
+    return url_name(path) if is_url(path) else Path(path).name
+
+
 def source_files(path) -> list[Path]:
     """The files :func:`read` takes its data from: ``[path]`` for a file, the sorting's files for a Phy folder.
 
@@ -135,8 +182,11 @@ def source_files(path) -> list[Path]:
     -------
     list of pathlib.Path
         For provenance (a report's hash of its input); a Phy folder's raw
-        ``.dat`` recording is left out (only its size is used).
+        ``.dat`` recording is left out (only its size is used); none for a
+        URL (its content is not all read).
     """
+    if is_url(path):
+        return []
     p = Path(path)
     return phy_files(p) if p.is_dir() else [p]
 

@@ -16,7 +16,11 @@ import numpy as np
 from ..errors import InputNotFoundError, InvalidDataError, UnreadableInputError, UsageError
 from ..results import jsonable
 
-__all__ = ["check_input_path", "check_input_folder", "atomic_output", "remove_temporaries", "to_json", "from_json"]
+__all__ = ["HDF5_SIGNATURE", "check_input_path", "check_input_folder", "atomic_output", "remove_temporaries", "to_json",
+           "from_json"]
+
+#: The first 8 bytes of an HDF5 file (so of every NWB file).
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 #: Kinds of special file, for the message that refuses them.
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

@@ -80,7 +80,7 @@ def check_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = Fals
         :func:`claim_output_folder` creates them.
     inputs : iterable of path
         Input files: the folder may neither be one nor contain one
-        (``--overwrite`` would delete it).
+        (``--overwrite`` would delete it); URLs among them are passed over.
     overwrite : bool
         Allow replacing an existing report folder.
 
@@ -95,8 +95,12 @@ def check_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = Fals
         If the folder exists (without ``overwrite``, or with it but holding
         files and not a synchro report), is a file, or contains an input.
     """
+    from ..io import is_url
+
     target = Path(folder).resolve()
     for inp in inputs:
+        if is_url(inp):
+            continue
         inp = Path(inp).resolve()
         if inp == target or target in inp.parents:
             raise UsageError(f"output folder {target} would hold or replace the input {inp}; "

@@ -99,7 +99,7 @@ SIMULATION_DISCARD = 0.2
 #: memory anyway.
 MAX_DURATION = 2**28 * 1e-3
 
-_VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "matplotlib", "brian2")
+_VERSIONED = ("numpy", "scipy", "numba", "h5py", "pynwb", "hdmf", "remfile", "matplotlib", "brian2")
 
 
 def parse_bands(text: str) -> dict[str, tuple[float, float]]:
@@ -349,7 +349,9 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
     Parameters
     ----------
     path : str or Path
-        NWB, NPZ, CSV or TSV file, or Phy/Kilosort folder; never modified.
+        NWB, NPZ, CSV or TSV file, Phy/Kilosort folder, or URL of an NWB
+        file (``input.url`` and ``input.bytes_read`` in the report); never
+        modified.
     units, lfp, time_unit, sampling_rate, t_start, t_stop, quality, columns
         Passed to :func:`synchro.io.read` (times in seconds unless
         ``time_unit`` says otherwise).
@@ -366,19 +368,26 @@ def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", ti
     """
     from .. import io
 
-    p = Path(path)
-    with (progress or (lambda _n: nullcontext()))(f"reading {p.name}"), warnings.catch_warnings(record=True) as caught:
+    name = io.source_name(path)
+    with (progress or (lambda _n: nullcontext()))(f"reading {name}"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SynchroWarning)
-        recording = io.read(p, units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate,
+        recording = io.read(path, units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate,
                             t_start=t_start, t_stop=t_stop, quality=quality, columns=columns)
     for w in caught:  # the input's oddities go into the report; anything else is passed on
         if not issubclass(w.category, SynchroWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    files = io.source_files(p)
-    source = {"name": p.name, "path": str(p.resolve()), "format": "phy" if p.is_dir() else p.suffix.lstrip(".").lower(),
-              "bytes": sum(f.stat().st_size for f in files), "sha256": _sha256(*files),
-              "units_table": units, "lfp": lfp, "time_unit": time_unit or "s", "sampling_rate": sampling_rate,
-              "quality": quality,
+    if io.is_url(path):
+        # A URL's content is not all read, so it has no hash: its size and what reading it cost instead.
+        where = {"name": name, "url": path, "format": Path(name).suffix.lstrip(".").lower() or "nwb",
+                 "bytes": recording.metadata["bytes"], "bytes_read": recording.metadata["bytes_read"]}
+    else:
+        p = Path(path)
+        files = io.source_files(p)
+        where = {"name": p.name, "path": str(p.resolve()), "format": "phy" if p.is_dir() else
+                 p.suffix.lstrip(".").lower(), "bytes": sum(f.stat().st_size for f in files),
+                 "sha256": _sha256(*files)}
+    source = {**where, "units_table": units, "lfp": lfp, "time_unit": time_unit or "s",
+              "sampling_rate": sampling_rate, "quality": quality,
               "warnings": [str(w.message) for w in caught if issubclass(w.category, SynchroWarning)]}
     return build_report(recording, source=source, progress=progress, **options)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ...core import IntervalTable, Recording
@@ -22,6 +20,7 @@ from ...errors import (
 )
 from ..assembly import assemble, population_alias, warn
 from ..files import check_input_path, from_json
+from ..remote import RemoteFile, is_url
 from .layout import METADATA_PATH, as_text, chosen_path, text_attr, typed_objects
 from .signals import pick_lfp, read_series
 
@@ -39,7 +38,10 @@ def read_nwb(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None
     Parameters
     ----------
     path : str or Path
-        NWB (HDF5) file; never modified.
+        NWB (HDF5) file, or its ``http://`` or ``https://`` URL, read in
+        parts over HTTP ``Range`` requests without downloading the file
+        (needs ``pip install "synchro[remote]"``; see
+        :mod:`synchro.io.remote`); never modified.
     units : str, optional
         Path of the Units table inside the file (e.g.
         ``"processing/ecephys/units2"``); needed only when the file holds
@@ -71,66 +73,93 @@ def read_nwb(path, *, units=None, lfp="auto", time_unit=None, sampling_rate=None
         interval tables by name (``"epochs"``, ``"trials"``, others by
         path; a table that cannot be read is left out with a warning) and
         metadata (``source``, ``units_table``, ``bounds``, ``curation``,
-        ``skipped_columns``).
+        ``skipped_columns``; for a URL also ``url``, ``bytes``, the file's
+        size, and ``bytes_read``, what reading it cost).
 
     Raises
     ------
-    NotHDF5Error, NotNWBError, UnreadableInputError, NoUnitsTableError,
+    InputNotFoundError, NotHDF5Error, NotNWBError, UnreadableInputError, NoUnitsTableError,
     AmbiguousUnitsTableError, MissingSpikeTimesError, NonFiniteTimesError,
     TimeUnitError, RecordingBoundsError, SignalError, NothingToAnalyseError
         Problems of the file (exit codes 3, 4 and 5 on the command line).
     NotInFileError
         ``units`` or ``lfp`` names a table or series the file does not hold
         (a wrong option: exit code 2).
+    MissingDependencyError
+        A URL was given and remfile is not installed (exit code 2).
     """
     import h5py
 
     check_quality(quality)
+    options = dict(units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate, t_start=t_start,
+                   t_stop=t_stop, quality=quality)
+    if is_url(path):
+        with RemoteFile(path) as remote:
+            rec = _read_hdf5(remote, remote.name, path, remote, **options)
+            # Every read is done: the file's content is in memory, and the bytes it cost are final.
+            metadata = {**rec.metadata, "url": path, "bytes": remote.size, "bytes_read": remote.bytes_read}
+        return Recording(rec.spikes, rec.signals, metadata, intervals=rec.intervals)
     p = check_input_path(path)
     if not h5py.is_hdf5(p):
         raise NotHDF5Error(f"{p.name} is not an HDF5 file, so not NWB; give an .nwb file (or .npz/.csv for arrays)")
+    return _read_hdf5(p, p.name, str(p), None, **options)
+
+
+def _read_hdf5(target, name: str, source: str, remote, **options) -> Recording:
+    """Open ``target`` (a path, or a :class:`RemoteFile`) with h5py and read it; failures of HDF5 as one error."""
+    import h5py
+
     try:
-        with h5py.File(p, "r") as f:
-            return _read_open(f, p, units=units, lfp=lfp, time_unit=time_unit, sampling_rate=sampling_rate,
-                              t_start=t_start, t_stop=t_stop, quality=quality)
+        with h5py.File(target, "r") as f:
+            return _read_open(f, name, source, **options)
     except SynchroError:
         raise
-    except (OSError, KeyError, RuntimeError) as exc:
-        raise UnreadableInputError(f"{p.name} is a truncated or corrupt HDF5 file ({exc}); re-export or re-download "
-                                   "it") from None
+    except Exception as exc:
+        if remote is not None and remote.error is not None:
+            message = (f"reading {source} failed after {remote.bytes_read} bytes ({remote.error}); check the URL and "
+                       "your network connection, and try again")
+        elif isinstance(exc, OSError | KeyError | RuntimeError):
+            message = f"{name} is a truncated or corrupt HDF5 file ({exc}); re-export or re-download it"
+        else:
+            raise
+    # Raised out of the except block, so that it carries no traceback of the failed read: one that holds h5py's
+    # objects (of a file read over HTTP) past the HDF5 library's shutdown crashes the interpreter at exit.
+    raise UnreadableInputError(message)
 
 
-def _read_open(f, p: Path, *, units, lfp, time_unit, sampling_rate, t_start, t_stop, quality) -> Recording:
+def _read_open(f, name: str, source: str, *, units, lfp, time_unit, sampling_rate, t_start, t_stop,
+               quality) -> Recording:
+    """Read the recording from the open file ``f``; ``name`` for messages, ``source`` (path or URL) as provenance."""
     if text_attr(f, "neurodata_type") != "NWBFile" and "nwb_version" not in f.attrs:
-        raise NotNWBError(f"{p.name} is HDF5 but not NWB (no nwb_version attribute); convert it to NWB or export "
+        raise NotNWBError(f"{name} is HDF5 but not NWB (no nwb_version attribute); convert it to NWB or export "
                           "spikes as .npz/.csv")
     typed = typed_objects(f)
-    table_path = _pick_units_table(typed, units, p.name)
+    table_path = _pick_units_table(typed, units, name)
     g = f[table_path]
     if "spike_times" not in g:
-        raise MissingSpikeTimesError(f"Units table /{table_path} in {p.name} has no spike_times column; pick a table "
+        raise MissingSpikeTimesError(f"Units table /{table_path} in {name} has no spike_times column; pick a table "
                                      "with spikes (units=..., CLI --units)")
     if "spike_times_index" not in g:
-        raise MissingSpikeTimesError(f"Units table /{table_path} in {p.name} has spike_times but no "
+        raise MissingSpikeTimesError(f"Units table /{table_path} in {name} has spike_times but no "
                                      "spike_times_index; the file is incomplete, re-export it")
-    times = float_times(g["spike_times"][()], f"/{table_path}/spike_times", p.name)
+    times = float_times(g["spike_times"][()], f"/{table_path}/spike_times", name)
     # NWB stores ragged-array indices as integers; a float index is a writer's error that could hide misalignment.
-    index = whole_numbers(g["spike_times_index"][()], f"/{table_path}/spike_times_index", p.name, floats=False)
+    index = whole_numbers(g["spike_times_index"][()], f"/{table_path}/spike_times_index", name, floats=False)
     offsets = np.concatenate([[0], index])
     if np.any(np.diff(offsets) < 0) or offsets[-1] != len(times):
-        raise InvalidDataError(f"spike_times_index of /{table_path} in {p.name} does not match its {len(times)} "
+        raise InvalidDataError(f"spike_times_index of /{table_path} in {name} does not match its {len(times)} "
                                "spike times; the file is corrupt, re-export it")
-    stored = _stored_metadata(f, p.name)
+    stored = _stored_metadata(f, name)
     metadata = dict(stored.get("metadata", {}))
-    columns, skipped = _unit_columns(g, len(offsets) - 1, p.name)
+    columns, skipped = _unit_columns(g, len(offsets) - 1, name)
     alias = population_alias(columns)
-    metadata.update(source=str(p), format="nwb", units_table="/" + table_path)
+    metadata.update(source=source, format="nwb", units_table="/" + table_path)
     if skipped:
         metadata["skipped_columns"] = skipped
     if alias:
         metadata["population_from"] = alias
 
-    bounds, origin, intervals, times, offsets = _stored_bounds(f, g, stored, times, offsets, p.name)
+    bounds, origin, intervals, times, offsets = _stored_bounds(f, g, stored, times, offsets, name)
     if t_start is not None and t_stop is not None:
         metadata["bounds"] = "arguments"
     elif bounds is not None:
@@ -139,24 +168,24 @@ def _read_open(f, p: Path, *, units, lfp, time_unit, sampling_rate, t_start, t_s
         metadata["bounds"] = origin
     rec = assemble(times, offsets, columns, t_start=t_start, t_stop=t_stop, time_unit=time_unit,
                    sampling_rate=sampling_rate, quality=quality, intervals=intervals, metadata=metadata,
-                   source=str(p))
+                   source=source)
     s = rec.spikes
     signals, extra = {}, {}
     if lfp is not None:
-        series = pick_lfp(typed, lfp, p.name)
+        series = pick_lfp(typed, lfp, name)
         if series is not None:
             ours = stored.get("signals", {}).get("LFP", {})
             sig = read_series(f, series, s.t_start, s.t_stop, ours if ours.get("path") == series else None,
-                               name="LFP", volts=True)
+                              name="LFP", volts=True, source=name)
             if sig is not None:
                 signals["LFP"] = sig
                 extra["lfp_path"] = "/" + series
-    for name, info in stored.get("signals", {}).items():
-        if name != "LFP" and info.get("path", "") in f:
-            sig = read_series(f, info["path"], s.t_start, s.t_stop, info, name=name, volts=False)
+    for key, info in stored.get("signals", {}).items():
+        if key != "LFP" and info.get("path", "") in f:
+            sig = read_series(f, info["path"], s.t_start, s.t_stop, info, name=key, volts=False, source=name)
             if sig is not None:
-                signals[name] = sig
-    tables = _interval_tables(f, typed, p.name, time_unit, sampling_rate)
+                signals[key] = sig
+    tables = _interval_tables(f, typed, name, time_unit, sampling_rate)
     return Recording(s, signals, {**rec.metadata, **extra}, intervals=tables)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ...core import Signal
@@ -64,7 +62,7 @@ def pick_lfp(typed: dict[str, str], lfp, source: str) -> str | None:
 
 
 def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None, *, name: str,
-                 volts: bool) -> Signal | None:
+                volts: bool, source: str) -> Signal | None:
     """The part of a TimeSeries overlapping [t_start, t_stop), in physical units; None (warned) if none.
 
     Samples are scaled by the series' ``conversion`` (and
@@ -90,6 +88,8 @@ def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None
         Convert to volts from the data's ``unit`` attribute (V, mV, uV; an
         absent or unknown unit is taken as volts) and label the signal "V";
         False keeps the stored unit.
+    source : str
+        The file's name, for messages.
 
     Returns
     -------
@@ -114,7 +114,6 @@ def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None
         When the series does not overlap [t_start, t_stop).
     """
     g = f[path]
-    source = Path(f.filename).name
     data = g["data"]
     if data.dtype.kind not in "iuf" or data.ndim not in (1, 2) or data.shape[0] == 0:
         raise SignalError(f"{source}: /{path}/data must be a 1-D or 2-D array of numbers (samples x channels); "
@@ -159,13 +158,13 @@ def read_series(f, path: str, t_start: float, t_stop: float, stored: dict | None
         values = values + offset
     channels = stored.get("channels") if stored else None
     if channels is None and "electrodes" in g:
-        channels = electrode_channels(f, g["electrodes"])
+        channels = electrode_channels(f, g["electrodes"], source=source)
     units = "V" if volts else (stored or {}).get("units", text_attr(data, "unit") or "")
     return Signal(values, fs, first + i0 / fs, units=units, channels=channels, name=name,
                   metadata={"nwb_path": "/" + path})
 
 
-def electrode_channels(f, region) -> dict:
+def electrode_channels(f, region, *, source: str) -> dict:
     """Channel table of a series from its electrodes region: electrode ids and, when stored, locations.
 
     Parameters
@@ -175,6 +174,8 @@ def electrode_channels(f, region) -> dict:
     region : h5py.Dataset
         The series' ``electrodes`` dataset: rows of the electrode table, one
         per channel, with a ``table`` reference to it.
+    source : str
+        The file's name, for messages.
 
     Returns
     -------
@@ -190,7 +191,6 @@ def electrode_channels(f, region) -> dict:
     SignalError
         Rows outside the electrode table.
     """
-    source = Path(f.filename).name
     rows = whole_numbers(region[()], f"{region.name}", source, floats=False)
     import h5py
 
