@@ -18,10 +18,12 @@ import numpy as np
 
 from ..core import Recording, SpikeData
 from ..errors import InvalidDataError, NothingToAnalyseError
+from ._forked import fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
-           "Run", "analyse", "band_record", "pick_field", "populations_of", "population_counts"]
+           "FORKED_ANALYSES", "FORK_MAX_SPIKES", "Run", "analyse", "band_record", "pick_field", "populations_of",
+           "population_counts"]
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -37,6 +39,14 @@ SYNCHRONY_SURROGATES = 20
 
 #: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
 NULL_PAIRS = 1000
+
+#: The analyses a forked child computes while the report's process computes the others: on W1 (1000 units,
+#: 10 s) about half the analyses' time (benchmarks/bench_w1.py).
+FORKED_ANALYSES = frozenset({"chi", "sttc", "spike_sync", "spike_contrast", "fano"})
+
+#: Most spikes analysed with a forked child: beyond, the two processes' working sets together could exceed the
+#: memory one needs alone, and the work is done in one process.
+FORK_MAX_SPIKES = 5_000_000
 
 
 def import_path(fn: Callable) -> str:
@@ -70,6 +80,19 @@ class Run:
         self.timings: list[dict] = []
         self.calls: list[dict] = []
         self.section = None  # the label while a section (epoch, condition) is analysed
+        # Which analyses this pass computes (a part of the work, beside a forked child), and every step's outcome
+        # so far by result key: (parameters, result, reason skipped, seconds).
+        self.computes: Callable[[str], bool] = lambda _analysis: True
+        self.done: dict = {}
+
+    def part(self, computes: Callable[[str], bool], *, progress: bool) -> Run:
+        """A pass over the same settings that computes only the analyses ``computes`` accepts, into ``self.done``;
+        its records are thrown away (the full pass that follows writes them, in their order)."""
+        other = Run(bands=self.bands, n_surrogates=self.n_surrogates, sync_surrogates=self.sync_surrogates,
+                    rng=self.rng, alpha=self.alpha, progress=self.progress if progress else None,
+                    lag_populations=self.lag_populations)
+        other.section, other.computes, other.done = self.section, computes, self.done
+        return other
 
     def where(self, analysis: str, population: str, band: str | None = None) -> dict:
         """The structured place of one analysis: analysis, section (or None), population and band (or None)."""
@@ -77,24 +100,36 @@ class Run:
 
     def step(self, analysis: str, population: str, fn: Callable, data, *args, name: str | None = None, **kwargs):
         """Run ``fn(data, *args, **kwargs)`` (for the band called ``name``, if any), recording its full keyword
-        parameters; on data it cannot support, record the analysis as skipped and return None."""
+        parameters; on data it cannot support, record the analysis as skipped and return None. A step already
+        computed with the same parameters (by a part of the work, :meth:`part`) is not computed again."""
+        if not self.computes(analysis):
+            return None
         band = name
         where = self.where(analysis, population, band)
         bound = inspect.signature(fn).bind(data, *args, **kwargs)
         bound.apply_defaults()
-        self.calls.append({**where, "function": import_path(fn),
-                           "parameters": {k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}})
+        parameters = {k: v for k, v in bound.arguments.items() if k not in ("data", "signal")}
+        self.calls.append({**where, "function": import_path(fn), "parameters": parameters})
         panel = population if self.section is None else f"{self.section}: {population}"
-        t0 = time.perf_counter()
-        try:
-            with self.progress(f"{analysis} ({panel}{'' if band is None else ', ' + band})"):
-                result = fn(data, *args, **kwargs)
-        except (InvalidDataError, NothingToAnalyseError) as err:
-            self.skip(analysis, population, str(err), band=band)
+        key = (analysis, panel if band is None else f"{panel}, {band}")
+        done = self.done.get(key)
+        if done is None or not _same(done[0], parameters):
+            t0 = time.perf_counter()
+            try:
+                with self.progress(f"{analysis} ({panel}{'' if band is None else ', ' + band})"):
+                    outcome = (fn(data, *args, **kwargs), None)
+            except (InvalidDataError, NothingToAnalyseError) as err:
+                outcome = (None, str(err))
+            except BaseException:  # an error that ends the report
+                self.timings.append({**where, "seconds": round(time.perf_counter() - t0, 4)})
+                raise
+            done = self.done[key] = (parameters, *outcome, round(time.perf_counter() - t0, 4))
+        _, result, reason, seconds = done
+        self.timings.append({**where, "seconds": seconds})
+        if reason is not None:
+            self.skip(analysis, population, reason, band=band)
             return None
-        finally:
-            self.timings.append({**where, "seconds": round(time.perf_counter() - t0, 4)})
-        self.results[(analysis, panel if band is None else f"{panel}, {band}")] = result
+        self.results[key] = result
         return result
 
     def skip(self, analysis: str, population: str, reason: str, band: str | None = None) -> None:
@@ -116,13 +151,46 @@ def population_counts(pops: dict[str, SpikeData]) -> dict:
                    "rate_hz": sub.n_spikes / sub.observed_duration / max(sub.n_units, 1)} for name, sub in pops.items()}
 
 
+def _same(a: dict, b: dict) -> bool:
+    """Whether two steps' parameters are equal (False where they hold arrays, which do not compare as a whole)."""
+    try:
+        return bool(a == b)
+    except ValueError:
+        return False
+
+
 def analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
-             trials: np.ndarray | None = None) -> dict:
+            trials: np.ndarray | None = None) -> dict:
     """Every analysis of ``data``: ``populations``, and per population ``rhythms``, ``synchrony``, ``coupling``,
     ``episodes``, ``cross_frequency``; ``lag``, between two populations.
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
+
+    With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child while this
+    process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the numbers are
+    those of one process, and the records are then written in their usual order.
     """
+    inputs, options = (data, field, field_info, population_column), dict(rates=rates, trials=trials)
+    seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
+    if seeded and data.n_spikes <= FORK_MAX_SPIKES:
+        def child_part():
+            child_run = run.part(FORKED_ANALYSES.__contains__, progress=False)
+            child_run.done = {}
+            _analyse(child_run, *inputs, **options)
+            return child_run.done
+
+        child = fork(child_part)
+        if child is not None:
+            try:
+                _analyse(run.part(lambda a: a not in FORKED_ANALYSES, progress=True), *inputs, **options)
+                run.done.update(child.result() or {})  # what the child could not give, the full pass computes
+            finally:
+                child.cancel()
+    return _analyse(run, *inputs, **options)
+
+
+def _analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
+             trials: np.ndarray | None = None) -> dict:
     from .. import spectral
 
     pops = populations_of(data, population_column)

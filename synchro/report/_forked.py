@@ -1,0 +1,102 @@
+"""Work done in a forked child process beside the parent's, on the second core: part of a report's analyses,
+part of its figures.
+
+A forked child starts with the parent's memory (modules imported, data read, results computed), so nothing is
+pickled on the way in and nothing is imported twice; its answer comes back pickled through a pipe. Any failure
+of the child (an exception, a crash, a kill) gives ``None``, and the caller then does the work itself: the
+outcome, and any error, are those of the serial run.
+
+Forking is used on Linux only (elsewhere fork is unavailable or unsafe with system frameworks), when the
+process may use at least two cores, and unless the environment sets ``SYNCHRO_NO_FORK`` (a batch that already
+runs one session per core gains nothing from it).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import warnings
+from collections.abc import Callable
+
+__all__ = ["Child", "can_fork", "fork"]
+
+
+def can_fork() -> bool:
+    """Whether work may go to a forked child: Linux, two usable cores or more, and no ``SYNCHRO_NO_FORK``."""
+    if not sys.platform.startswith("linux") or os.environ.get("SYNCHRO_NO_FORK"):
+        return False
+    return len(os.sched_getaffinity(0)) >= 2
+
+
+class Child:
+    """A forked child computing one value; :meth:`result` waits for it."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd = pid, fd
+
+    def result(self):
+        """The child's value, or None if it failed; the child's warnings are issued again here, in order."""
+        if self.pid is None:
+            return None
+        with os.fdopen(self.fd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status != 0 or not payload:
+            return None
+        try:
+            value, caught = pickle.loads(payload)
+        except Exception:  # a truncated answer: the child died while writing
+            return None
+        for message, category, filename, lineno in dict.fromkeys(caught):  # each once, as the default filter does
+            warnings.warn_explicit(message, category, filename, lineno)
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child if its result was never collected (the parent failed meanwhile)."""
+        if self.pid is None:
+            return
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        self.pid = None
+
+
+def fork(fn: Callable[[], object]) -> Child | None:
+    """Run ``fn()`` in a forked child and return at once; None when forking is not possible here.
+
+    Parameters
+    ----------
+    fn : callable
+        Called without arguments in the child; its value must pickle.
+
+    Returns
+    -------
+    Child or None
+        ``Child.result()`` gives ``fn()``'s value (None if the child failed).
+    """
+    if not can_fork():
+        return None
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python warns that forking a process with threads may deadlock the child: numpy's BLAS keeps idle
+        # threads, whose locks the child never takes (the child runs numpy, numba and matplotlib only).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return Child(pid, read_end)
+    code = 1
+    try:  # the child: compute, answer, and leave without running the parent's cleanup (atexit, finally blocks)
+        os.close(read_end)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = fn()
+        shown = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(pickle.dumps((value, shown), protocol=pickle.HIGHEST_PROTOCOL))
+        code = 0
+    finally:
+        os._exit(code)

@@ -1,0 +1,125 @@
+"""The report's second core: synchrony indices and half the figures in a forked child give the numbers and the
+pixels of one process, and a child that fails leaves its work to the parent."""
+
+import functools
+import os
+import signal
+import sys
+import time
+import warnings
+
+import pytest
+from test_cli import planted_recording
+
+from synchro import Recording, synchrony
+from synchro.report import _analyses, _forked, build_report, write_report
+from synchro.report.figures import FORKED_FIGURES
+
+pytestmark = pytest.mark.skipif(not _forked.can_fork(), reason="forks on Linux with two cores only")
+
+RUN_KEYS = ("timings", "generator")  # the run's own description: seconds and date
+
+
+@pytest.fixture(scope="module")
+def session():
+    rec = planted_recording()
+    clean, _ = rec.spikes.curated()
+    return Recording(clean, dict(rec.signals))
+
+
+def _numbers(report) -> dict:
+    return {k: v for k, v in report.to_dict().items() if k not in RUN_KEYS}
+
+
+def _counting_forks(monkeypatch) -> list:
+    forks = []
+    real = os.fork
+
+    def counted():
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    return forks
+
+
+@pytest.fixture(scope="module")
+def serial(session, tmp_path_factory):
+    """The report and its figures computed in one process (SYNCHRO_NO_FORK)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYNCHRO_NO_FORK", "1")
+        forks = _counting_forks(mp)
+        report = build_report(session, n_surrogates=49, rng=11)
+        folder = write_report(report, tmp_path_factory.mktemp("serial") / "out")
+    assert forks == []
+    return report, folder
+
+
+def _same_pngs(a, b) -> list[str]:
+    names = sorted(p.name for p in (a / "figures").glob("*.png"))
+    assert names == sorted(p.name for p in (b / "figures").glob("*.png")) and len(names) == 7
+    return [n for n in names if (a / "figures" / n).read_bytes() != (b / "figures" / n).read_bytes()]
+
+
+def test_forked_analyses_and_figures_equal_one_process(session, serial, tmp_path, monkeypatch):
+    forks = _counting_forks(monkeypatch)
+    here = []  # spike contrast's calls in this process (the child's calls count in the child's copy)
+    real = synchrony.spike_contrast
+
+    @functools.wraps(real)
+    def counted(*args, **kwargs):
+        here.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synchrony, "spike_contrast", counted)
+    report = build_report(session, n_surrogates=49, rng=11)
+    assert len(forks) == 1 and here == []  # the synchrony indices were computed by the child only
+    assert _numbers(report) == _numbers(serial[0])
+    assert {key for key in report.results if key[0] in _analyses.FORKED_ANALYSES} == \
+        {(a, p) for a in _analyses.FORKED_ANALYSES for p in ("all", "exc", "inh")}
+    folder = write_report(report, tmp_path / "out")
+    assert len(forks) == 2  # and the figures' child
+    assert set(FORKED_FIGURES) < {p.stem for p in (folder / "figures").glob("*.png")}
+    assert _same_pngs(folder, serial[1]) == []
+
+
+def test_a_child_that_dies_leaves_its_work_to_the_parent(session, serial, tmp_path, monkeypatch):
+    real = _forked.fork
+
+    def dying(fn):  # a real fork whose child is killed before it answers
+        return real(lambda: os.kill(os.getpid(), signal.SIGKILL))
+
+    monkeypatch.setattr(_forked, "fork", dying)
+    monkeypatch.setattr(_analyses, "fork", dying)
+    report = build_report(session, n_surrogates=49, rng=11)
+    assert _numbers(report) == _numbers(serial[0])
+    assert _same_pngs(write_report(report, tmp_path / "out"), serial[1]) == []
+
+
+def test_a_child_answers_its_value_and_warnings_or_none_when_it_fails():
+    def warns():
+        warnings.warn("from the child", UserWarning, stacklevel=1)
+        return {"pid": os.getpid(), "value": [1.5, None]}
+
+    with pytest.warns(UserWarning, match="from the child"):
+        answer = _forked.fork(warns).result()
+    assert answer["value"] == [1.5, None] and answer["pid"] != os.getpid()
+    assert _forked.fork(lambda: 1 / 0).result() is None
+    assert _forked.fork(lambda: os._exit(0)).result() is None  # left without answering
+    assert _forked.fork(lambda: (lambda: 0)).result() is None  # an answer that does not pickle
+    child = _forked.fork(lambda: time.sleep(60))
+    pid = child.pid
+    child.cancel()  # a child the parent no longer waits for is stopped and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    assert child.result() is None
+
+
+def test_no_fork_when_the_environment_says_so_or_off_linux(monkeypatch):
+    monkeypatch.setenv("SYNCHRO_NO_FORK", "1")
+    assert _forked.fork(lambda: 1) is None
+    monkeypatch.delenv("SYNCHRO_NO_FORK")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not _forked.can_fork()
