@@ -17,8 +17,9 @@ from contextlib import nullcontext
 import numpy as np
 
 from ..core import Recording, SpikeData
+from ..core.compiled import start_numba
 from ..errors import InvalidDataError, NothingToAnalyseError
-from ._forked import fork
+from ._forked import can_fork, fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
@@ -40,9 +41,9 @@ SYNCHRONY_SURROGATES = 20
 #: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
 NULL_PAIRS = 1000
 
-#: The analyses a forked child computes while the report's process computes the others: on W1 (1000 units,
-#: 10 s) about half the analyses' time (benchmarks/bench_w1.py).
-FORKED_ANALYSES = frozenset({"chi", "sttc", "spike_sync", "spike_contrast", "fano"})
+#: The analyses a forked child computes while the report's process computes the others: the pairwise synchrony
+#: indices, on W1 (1000 units, 10 s) about half the analyses' time (benchmarks/bench_w1.py).
+FORKED_ANALYSES = frozenset({"sttc", "spike_sync", "spike_contrast"})
 
 #: Most spikes analysed with a forked child: beyond, the two processes' working sets together could exceed the
 #: memory one needs alone, and the work is done in one process.
@@ -166,13 +167,15 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
 
-    With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child while this
+    With an int seed, the pairwise synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child while this
     process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the numbers are
     those of one process, and the records are then written in their usual order.
     """
     inputs, options = (data, field, field_info, population_column), dict(rates=rates, trials=trials)
     seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
-    if seeded and data.n_spikes <= FORK_MAX_SPIKES:
+    if seeded and data.n_spikes <= FORK_MAX_SPIKES and can_fork():
+        start_numba()  # both processes run numba kernels: its start is paid once, before the fork
+
         def child_part():
             child_run = run.part(FORKED_ANALYSES.__contains__, progress=False)
             child_run.done = {}
