@@ -5,6 +5,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 
@@ -121,5 +122,14 @@ def test_no_fork_when_the_environment_says_so_or_off_linux(monkeypatch):
     monkeypatch.setenv("SYNCHRO_NO_FORK", "1")
     assert _forked.fork(lambda: 1) is None
     monkeypatch.delenv("SYNCHRO_NO_FORK")
+    assert _forked.can_fork()
+    waiting = threading.Event()
+    other = threading.Thread(target=waiting.wait)
+    other.start()
+    try:
+        assert not _forked.can_fork()  # another thread may hold a lock the child would wait for forever
+    finally:
+        waiting.set()
+        other.join()
     monkeypatch.setattr(sys, "platform", "darwin")
     assert not _forked.can_fork()

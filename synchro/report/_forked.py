@@ -6,9 +6,9 @@ pickled on the way in and nothing is imported twice; its answer comes back pickl
 of the child (an exception, a crash, a kill) gives ``None``, and the caller then does the work itself: the
 outcome, and any error, are those of the serial run.
 
-Forking is used on Linux only (elsewhere fork is unavailable or unsafe with system frameworks), when the
-process may use at least two cores, and unless the environment sets ``SYNCHRO_NO_FORK`` (a batch that already
-runs one session per core gains nothing from it).
+Forking is used on Linux only (elsewhere fork is unavailable or unsafe with system frameworks), from a process
+with one thread, when it may use at least two cores, and unless the environment sets ``SYNCHRO_NO_FORK`` (a
+batch that already runs one session per core gains nothing from it).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 
@@ -24,10 +25,13 @@ __all__ = ["Child", "can_fork", "fork"]
 
 
 def can_fork() -> bool:
-    """Whether work may go to a forked child: Linux, two usable cores or more, and no ``SYNCHRO_NO_FORK``."""
+    """Whether work may go to a forked child: Linux, two usable cores or more, no ``SYNCHRO_NO_FORK``, and no
+    thread but this one (and tqdm's monitor, which only reads its bars), so that the child inherits no lock that
+    another thread held: inside a threaded scheduler's worker, the work stays in its thread."""
     if not sys.platform.startswith("linux") or os.environ.get("SYNCHRO_NO_FORK"):
         return False
-    return len(os.sched_getaffinity(0)) >= 2
+    alone = all(t is threading.main_thread() or type(t).__name__ == "TMonitor" for t in threading.enumerate())
+    return alone and threading.current_thread() is threading.main_thread() and len(os.sched_getaffinity(0)) >= 2
 
 
 class Child:
