@@ -13,6 +13,7 @@ batch that already runs one session per core gains nothing from it).
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -84,12 +85,16 @@ def fork(fn: Callable[[], object]) -> Child | None:
     if not can_fork():
         return None
     read_end, write_end = os.pipe()
+    # The objects alive now are left out of the child's garbage collections, which would otherwise write to every
+    # one of them and so copy the pages the two processes share.
+    gc.freeze()
     with warnings.catch_warnings():
         # Python warns that forking a process with threads may deadlock the child: numpy's BLAS keeps idle
         # threads, whose locks the child never takes (the child runs numpy, numba and matplotlib only).
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid:
+        gc.unfreeze()
         os.close(write_end)
         return Child(pid, read_end)
     code = 1
