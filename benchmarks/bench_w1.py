@@ -11,32 +11,65 @@ on two otherwise idle cores) and the load average; then every key of the two rep
 
     python benchmarks/bench_w1.py [--against 1c84531] [--runs 5] [--file W1.nwb]
 
-Where the time went (1c84531, CPU seconds on the 2 shared cores, one process)::
+Where the time went. CPU seconds of the main process, i.e. the critical path on two idle cores, by part, measured
+in one process with a sampling of the stack and ``resource.getrusage`` (the machine was shared, load 4-10: the
+seconds are about 1.2-1.5 times those of a quiet machine; the shares hold):
 
-    python startup and imports before reading  1.2  (scipy.signal alone 0.9: it imports scipy.stats, whose
-                                                     distributions build their docstrings at import)
-    reading the NWB file                        0.05
-    analyses                                    2.6  (synchrony indices 1.5 -- spike contrast 0.8 --, rhythm
-                                                     verdicts 0.6, episodes 0.3, coupling 0.2, lag and PAC 0.2;
-                                                     numba: import 0.2, the 12 kernels loaded from the on-disk
-                                                     cache 0.19, of which 0.15 is LLVM's start)
-    matplotlib import                           0.35
-    figures                                     2.5  (7 figures, each drawn twice: PNG 1.3, SVG 0.95; spectra
-                                                     0.8, STTC matrix 0.55)
-    report.json, summary, HTML                  0.1
+==========================================  ==============  ==========================================
+part                                        1c84531         this tree (main process | forked child)
+==========================================  ==============  ==========================================
+python start, click, numpy, synchro         0.17            0.17
+scipy.signal (via synchro.report)           0.88            0.9  (unchanged: every analysis needs it;
+                                                            scipy.stats, which it imports, builds its
+                                                            distributions' docstrings at import)
+reading the NWB file (h5py)                 0.05            0.05
+numba: import and LLVM start                0.3 (at the     0.35, once, before the fork (each
+                                            first kernel)   process would pay it otherwise)
+numba: 12 kernels from the on-disk cache    0.05            0.05 (cache hit for every kernel, also
+                                                            those of synchro/_kernels.py that call
+                                                            numba.njit(cache=True) directly:
+                                                            NUMBA_DEBUG_CACHE=1 shows 12 index and
+                                                            data loads, no compilation)
+analyses                                    2.8-3.1         1.35-1.45 | 1.45-1.7: rhythms, episodes,
+                                                            PAC, coupling, lag, chi, Fano | STTC,
+                                                            SPIKE-sync, spike contrast
+matplotlib import, report.json, HTML        0.35-0.45       0.3-0.35
+figures (7, each drawn for PNG and SVG)     2.2-2.5         1.1-1.25 | 1.1-1.2: raster, STTC,
+                                                            episodes, mechanism | rates, spectra,
+                                                            coupling
+main process in all                         6.8-7.2         4.2-4.8
+==========================================  ==============  ==========================================
 
-numba's cache is hit for every kernel across processes (``NUMBA_DEBUG_CACHE=1``: 12 index and data loads,
-no compilation); the kernels of ``synchro/_kernels.py`` (``numba.njit(cache=True)`` directly) too. Everything
-ran in one process on one core, while the machine has two.
+Inside the figures: text layout and Agg drawing of ticks and legends most (spectra alone 0.8 s: three log
+axes with mathtext decade labels, legends of 8 entries), PNG encoding of images about a fifth (the STTC matrix's
+1000 x 1000 image 0.55 s, of which matplotlib's SVG writer spends 0.15-0.3 s compressing its embedded PNG at zlib
+level 6, which matplotlib does not let one change). Plain decade labels and no minor ticks on the spectra
+saved about 0.1 s of 0.7 and would change the figure: not done.
 
-What changed: the synchrony indices (:data:`synchro.report._analyses.FORKED_ANALYSES`) run in a forked child
-while the report's process computes the rhythms, episodes, coupling, lag and PAC; the figures are drawn by two
-processes (:data:`synchro.report.figures.FORKED_FIGURES` in a forked child). A forked child shares the
-parent's imports and data, so nothing is imported twice or pickled on the way in; its results come back
-pickled. Each step draws from its own ``rng=seed``, so the numbers do not depend on which process computes
-them: report.json is identical key by key, and the PNG files byte for byte.
+Not shared: synchro.episodes draws its 20 circular shifts from its own seed's stream (after the null series'
+seed), not the shifts of band_verdicts' independence test, so reusing those would change its numbers; its rate
+spectrum costs milliseconds.
 
-Measured: see the table printed by the last run, reproduced in the closing note of issue 18.
+What changed: the pairwise synchrony indices (``synchro.report._analyses.FORKED_ANALYSES``) run in a forked
+child while the report's process computes the other analyses, and the figures are drawn by two processes
+(``synchro.report.figures.FORKED_FIGURES`` in a forked child). A forked child shares the parent's imports and
+data, so nothing is imported twice or pickled on the way in; its results come back pickled; ``gc.freeze()``
+before the fork keeps the child's collections from copying the shared pages (without it the fork cost 1.2 s of
+CPU more). Each step draws from its own ``rng=seed``, so the numbers do not depend on which process computes
+them: report.json is identical key by key, and the PNG files byte for byte (tests/test_report_forked.py).
+
+Measured (this script, 5 alternated runs each, load average 3.6-4.3 from other jobs on the 2 cores)::
+
+    tree                          wall (s)   CPU (s)  main CPU (s)
+    1c84531 (before)                 11.71      6.83          6.83
+    this tree                        12.82      7.30          4.68
+    report.json: identical key by key
+
+With the two cores busy with other jobs, a second process cannot make the report faster (the walls are 1.7 times
+the CPU times): the gain shows in the main process's CPU time, 6.83 -> 4.68 s (-31 %), which is the wall time on
+two idle cores when the child's share is not the longer one; on a quiet machine that is about 3.2-3.8 s, short
+of the 3 s target. The rest of the way needs the child to start before scipy.signal is imported (the pairwise
+indices do not need it: 0.9 s), which the report's imports do not allow today.
 """
 
 from __future__ import annotations
