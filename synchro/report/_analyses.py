@@ -167,9 +167,9 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
 
-    With an int seed, the pairwise synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child while this
-    process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the numbers are
-    those of one process, and the records are then written in their usual order.
+    With an int seed, the pairwise synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
+    while this process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the
+    numbers are those of one process, and the records are then written in their usual order.
     """
     inputs, options = (data, field, field_info, population_column), dict(rates=rates, trials=trials)
     seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order

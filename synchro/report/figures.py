@@ -255,7 +255,7 @@ def save_figures(report, folder) -> list[dict]:
     # A user's matplotlibrc may turn on usetex, which hands every label to LaTeX (and '_' or '%' in a name to
     # its parser); names from the data are plain text (plain_label), so LaTeX is off here.
     with matplotlib.rc_context({"text.usetex": False}):
-        child = fork(lambda: _save(report, folder, forked)) if len(forked) < len(names) else None
+        child = fork(lambda: _save(report, folder, forked)) if 0 < len(forked) < len(names) else None
         try:
             _save(report, folder, [name for name in names if child is None or name not in forked])
             if child is not None and not child.result():
