@@ -58,18 +58,24 @@ before the fork keeps the child's collections from copying the shared pages (wit
 CPU more). Each step draws from its own ``rng=seed``, so the numbers do not depend on which process computes
 them: report.json is identical key by key, and the PNG files byte for byte (tests/test_report_forked.py).
 
-Measured (this script, 5 alternated runs each, load average 3.6-4.3 from other jobs on the 2 cores)::
+Measured (this script, 5 alternated runs each; two runs of it, the load average from other jobs on the 2 cores
+3.6-4.3 and 2.6-3.1)::
 
     tree                          wall (s)   CPU (s)  main CPU (s)
     1c84531 (before)                 11.71      6.83          6.83
     this tree                        12.82      7.30          4.68
-    report.json: identical key by key
+    1c84531 (before)                  7.43      6.77          6.77
+    this tree                         7.47      7.28          4.64
+    report.json: identical key by key (both runs)
 
-With the two cores busy with other jobs, a second process cannot make the report faster (the walls are 1.7 times
-the CPU times): the gain shows in the main process's CPU time, 6.83 -> 4.68 s (-31 %), which is the wall time on
-two idle cores when the child's share is not the longer one; on a quiet machine that is about 3.2-3.8 s, short
-of the 3 s target. The rest of the way needs the child to start before scipy.signal is imported (the pairwise
-indices do not need it: 0.9 s), which the report's imports do not allow today.
+With the two cores busy with other jobs (a load average above 2 leaves no core idle), a second process cannot
+make the report faster: the gain shows in the main process's CPU time, 6.8 -> 4.65 s (-31 %), which is the wall
+time on two idle cores when the child's share is not the longer one; on a quiet machine that is about 3.2-3.8 s,
+short of the 3 s target. The forks cost about 0.5 s of CPU in all (65 000 more page faults as the two processes
+write to pages they shared, and the two processes' contention for the caches). The rest of the way to 3 s needs
+the child to start before scipy.signal is imported (0.9 s; the pairwise indices do not need it), which the
+report's imports do not allow today: synchro.report, the CLI's option checks (check_surrogates) and
+synchro.rhythms import synchro.spectral, and with it scipy.signal, at import time.
 """
 
 from __future__ import annotations
