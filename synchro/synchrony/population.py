@@ -9,12 +9,13 @@ from typing import ClassVar
 import numpy as np
 
 from ..core import SpikeData, interval_index
-from ..core.binning import bin_index, histogram_index, n_whole_bins
+from ..core.binning import histogram_index, n_whole_bins
 from ..core.checks.arguments import positive_seconds
 from ..core.compiled import jit
 from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
 from ..plotting import new_axes
 from ..results import Result
+from ..surrogates import circular_shift_draws
 from ._common import (
     AgainstChance,
     chance_fields,
@@ -23,7 +24,9 @@ from ._common import (
     select_population,
     spike_null,
     too_few_bins,
+    with_times,
 )
+from ._stream import binned_population
 
 __all__ = ["SpikeContrast", "PopulationFano", "KuramotoOrder", "spike_contrast", "population_fano", "kuramoto_order"]
 
@@ -266,13 +269,13 @@ class PopulationFano(AgainstChance):
         return ax
 
 
-def _fano(times: np.ndarray, data: SpikeData, widths: np.ndarray):
-    """Fano factor, mean count and number of whole bins of the population counts, per bin width."""
+def _fano(data: SpikeData, widths: np.ndarray, shifts=None):
+    """Fano factor, mean count and number of whole bins of the population counts, per bin width, of the data or of
+    its circular shift by ``shifts`` (binned without writing the shifted trains)."""
     fano, mean, count = [], [], []
     for w in widths:
         n = n_whole_bins(data.duration, w)
-        idx = bin_index(times, data.t_start, w)
-        counts = run_concat(np.bincount(idx[idx < n], minlength=n), data.observed_bins(w, n))
+        counts = run_concat(binned_population(data, w, n, shifts), data.observed_bins(w, n))
         if counts.size < 2:
             raise too_few_bins(data, f"bin width {w:g} s", n, counts.size, "use narrower bins")
         m = counts.mean()
@@ -322,8 +325,12 @@ def population_fano(data: SpikeData, *, bin_widths=(0.001, 0.005, 0.01, 0.05, 0.
     data = select_population(data, population, population_column)
     widths = np.array([positive_seconds("bin_width", w) for w in np.atleast_1d(bin_widths)])
     n_surrogates, gen, seed = check_null(n_surrogates, rng)
-    fano, mean, count = _fano(np.asarray(data.times), data, widths)
-    draw = spike_null(lambda t: _fano(t, data, widths)[0], data, null, dither_window, gen)
+    fano, mean, count = _fano(data, widths)
+    if null == "circular_shift":
+        def draw():
+            return _fano(data, widths, circular_shift_draws(data, n_surrogates=1, rng=gen)[0])[0]
+    else:
+        draw = spike_null(lambda t: _fano(with_times(data, t), widths)[0], data, null, dither_window, gen)
     return PopulationFano(bin_widths=widths, fano=fano, mean_count=mean, n_bins=count,
                           **chance_fields(fano, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
 
