@@ -2,8 +2,9 @@
 
 Each synchrony index of the report (Golomb chi, STTC, SPIKE-synchronization,
 spike contrast, population Fano factor), called as the report calls it
-(20 circular shifts for the chance level, STTC and SPIKE-synchronization
-nulls on 1000 sampled pairs, seed 0), runs in a fresh process on W2
+(its settings read from ``synchro.report._analyses``: 20 circular shifts
+for the chance level, STTC and SPIKE-synchronization nulls on 1000 sampled
+pairs, the pairs themselves sampled above its work limit, seed 0), runs in a fresh process on W2
 (``benchmarks/w2.py``), alone on the ``all`` population, and then the whole
 section: the five indices on ``all``, ``exc`` and ``inh``. Wall time and the
 peak resident memory of the process (``ru_maxrss``) are printed, with the
@@ -58,13 +59,24 @@ data = SpikeData(arrays["times"], arrays["offsets"], {"population": arrays["popu
 data.unit_index  # the report's data holds it too
 which, pops = sys.argv[2], sys.argv[3].split(",")
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-null = dict(n_surrogates=20, rng=0)
+from synchro.report import _analyses as report  # the report's settings, as this tree has them
+
+null = dict(n_surrogates=report.SYNCHRONY_SURROGATES, rng=0)
+
+
+def pairs(d):  # the report's rule for sampling pairs (a tree without it compares every pair)
+    scans = d.n_spikes * d.n_spikes / d.observed_duration * 2 * report.STTC_DELTA_T
+    limit = getattr(report, "ALL_PAIRS_MAX_SCANS", float("inf"))
+    return {} if scans <= limit else {"max_units": 2, "n_pairs": report.SAMPLED_PAIRS}
+
+
 calls = {
     "chi": lambda d: s.golomb_chi(d, **null).chi,
-    "sttc": lambda d: s.sttc_matrix(d, delta_t=0.005, null_pairs=1000, **null).value,
-    "spike_sync": lambda d: s.spike_sync(d, null_pairs=1000, **null).value,
+    "sttc": lambda d: s.sttc_matrix(d, delta_t=report.STTC_DELTA_T, null_pairs=report.NULL_PAIRS, **pairs(d),
+                                    **null).value,
+    "spike_sync": lambda d: s.spike_sync(d, null_pairs=report.NULL_PAIRS, **pairs(d), **null).value,
     "spike_contrast": lambda d: s.spike_contrast(d, **null).value,
-    "fano": lambda d: float(s.population_fano(d, bin_widths=(0.01,), **null).fano[0]),
+    "fano": lambda d: float(s.population_fano(d, bin_widths=(report.FANO_BIN_WIDTH,), **null).fano[0]),
 }
 names = list(calls) if which == "section" else [which]
 subsets = {p: data if p == "all" else data.select(population=p) for p in pops}
@@ -89,8 +101,8 @@ def w2_cache(path: Path, duration: float) -> Path:
 
     spikes = w2_spikes(duration=duration)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, times=spikes.times, offsets=spikes.offsets, population=np.asarray(spikes.units["population"]).astype(str),
-             duration=duration)
+    labels = np.asarray(spikes.units["population"]).astype(str)
+    np.savez(tmp, times=spikes.times, offsets=spikes.offsets, population=labels, duration=duration)
     os.replace(tmp, path)
     return path
 
@@ -131,7 +143,8 @@ def peers(cache: Path) -> list[tuple[str, float, str]]:
     t0 = time.perf_counter()
     spike_contrast(trains)
     sec = time.perf_counter() - t0
-    out.append(("elephant spike_contrast", sec * duration / stretch, f"{stretch:g} s of all units, x{duration / stretch:g}"))
+    scale = duration / stretch
+    out.append(("elephant spike_contrast", sec * scale, f"{stretch:g} s of all units, x{scale:g}"))
 
     stretch, k = 300.0, 200
     pairs = gen.choice(n, size=(k, 2))

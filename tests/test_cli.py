@@ -96,7 +96,7 @@ def planted_run(files, tmp_path_factory):
 
 def test_verdicts_match_the_planted_rhythms(planted_run):
     doc = planted_run["doc"]
-    assert doc["schema_version"] == "3.1"
+    assert doc["schema_version"] == "3.2"
     assert doc["input"]["units"] == 200 and doc["input"]["metadata"]["curation"]  # 20 noise units left out
     rhythms = doc["rhythms"]
     assert set(rhythms) == {"all", "exc", "inh"}
@@ -160,7 +160,7 @@ def test_report_json_schema_2_carries_a_verdict_word_per_band(planted_run):
     from synchro.report.pipeline import RHYTHM_FIELDS
 
     doc = planted_run["doc"]
-    assert doc["schema_version"] == "3.1"
+    assert doc["schema_version"] == "3.2"
     for pop, bands in doc["rhythms"].items():
         assert set(bands) == {"alpha", "gamma"}
         for band, v in bands.items():

@@ -179,7 +179,7 @@ def test_report_has_one_section_per_epoch_with_the_planted_verdicts(by_epoch):
     """The ADn/CA1 case: the whole-session verdict mixes sleep and wake; per epoch, theta is present in wake
     only (the module docstring argues each answer)."""
     doc = by_epoch.to_dict()
-    assert doc["schema_version"] == "3.1"
+    assert doc["schema_version"] == "3.2"
     assert doc["rhythms"] == {} and doc["parameters"]["sections"] == {"kind": "epoch", "table": "epochs",
                                                                      "column": "tags"}
     sections = doc["sections"]

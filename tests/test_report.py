@@ -78,7 +78,7 @@ def test_same_seed_same_report_and_every_number_recomputable(session, report):
 
 def test_json_is_strict_and_carries_the_required_fields(report):
     doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-    assert doc["schema_version"] == "3.1"
+    assert doc["schema_version"] == "3.2"
     assert {"units", "spikes", "duration", "populations", "field"} <= set(doc["input"])
     assert set(doc["rhythms"]["exc"]["gamma"]) == {
         "present", "verdict", "reason", "sentence", "peak_hz", "power_ratio", "power_db", "width_hz", "edge",

@@ -21,7 +21,8 @@ from ..errors import InvalidDataError, NothingToAnalyseError
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
-           "Run", "analyse", "band_record", "pick_field", "populations_of", "population_counts"]
+           "ALL_PAIRS_MAX_SCANS", "SAMPLED_PAIRS", "Run", "analyse", "band_record", "pick_field", "populations_of",
+           "population_counts"]
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -37,6 +38,13 @@ SYNCHRONY_SURROGATES = 20
 
 #: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
 NULL_PAIRS = 1000
+
+#: Coincidence scans (spikes x population rate x 2 STTC_DELTA_T: the work of comparing every pair in one pass over
+#: the spikes) above which STTC and SPIKE-synchronization average a seeded sample of SAMPLED_PAIRS pairs instead of
+#: every pair, and say so in their records (``n_pairs``, ``pairs_sampled``). W1 (1000 units, 10 s) needs 5 x 10^6;
+#: 1000 units x 1 h at 5 Hz would need 10^9 (14 s for STTC, a minute for SPIKE-synchronization).
+ALL_PAIRS_MAX_SCANS = 3e7
+SAMPLED_PAIRS = 5000
 
 
 def import_path(fn: Callable) -> str:
@@ -205,6 +213,18 @@ def _against_chance(run: Run, analysis: str, pop: str, value, result, why: str) 
             "p": first(result.p)}
 
 
+def _pair_sampling(data: SpikeData) -> dict:
+    """The pair options of STTC and SPIKE-synchronization: every pair ({}), or a seeded sample above
+    ALL_PAIRS_MAX_SCANS."""
+    scans = data.n_spikes * (data.n_spikes / data.observed_duration) * 2 * STTC_DELTA_T
+    return {} if scans <= ALL_PAIRS_MAX_SCANS else {"max_units": 2, "n_pairs": SAMPLED_PAIRS}
+
+
+def _sampled(result) -> dict:
+    """A pairwise record's statement of its sample (nothing when every pair was averaged)."""
+    return {"n_pairs": int(result.n_pairs), "pairs_sampled": True} if result.pairs_sampled else {}
+
+
 def _synchrony(run: Run, pop: str, data: SpikeData) -> dict:
     from .. import synchrony
 
@@ -223,11 +243,15 @@ def _synchrony(run: Run, pop: str, data: SpikeData) -> dict:
         if (r := run.step("chi", pop, synchrony.golomb_chi, data, **null)) is not None:
             out["chi"] = {**_against_chance(run, "chi", pop, r.chi, r, "the population trace or the units' traces "
                                             "have no variance"), "floor": r.floor_chi}
+        pairs = _pair_sampling(data)
         if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, delta_t=STTC_DELTA_T, null_pairs=NULL_PAIRS,
+                          **pairs, **null)) is not None:
+            out["sttc"] = {**_against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units"),
+                           **_sampled(r)}
+        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, null_pairs=NULL_PAIRS, **pairs,
                           **null)) is not None:
-            out["sttc"] = _against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units")
-        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, null_pairs=NULL_PAIRS, **null)) is not None:
-            out["spike_sync"] = _against_chance(run, "spike_sync", pop, r.value, r, "no spike with a partner to match")
+            out["spike_sync"] = {**_against_chance(run, "spike_sync", pop, r.value, r,
+                                                   "no spike with a partner to match"), **_sampled(r)}
         if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data, **null)) is not None:
             out["spike_contrast"] = _against_chance(run, "spike_contrast", pop, r.value, r, "no bin size with activity")
     if (r := run.step("fano", pop, synchrony.population_fano, data, bin_widths=(FANO_BIN_WIDTH,), **null)) is not None:

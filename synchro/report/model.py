@@ -4,6 +4,10 @@ The JSON document (``Report.to_dict()``, written as ``report.json``) is
 versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
+Schema 3.2 (from 3.1): the ``sttc`` and ``spike_sync`` records of a session
+too long to compare every pair add ``n_pairs`` and ``pairs_sampled`` (the
+seeded sample of pairs averaged).
+
 Schema 3.1 (from 3.0): ``episodes`` (when each band's rhythm is there, per
 population), ``lag`` (the lag between two populations' band-limited
 rates, per band) and ``cross_frequency`` (phase-amplitude coupling between
@@ -49,7 +53,7 @@ from ..results import jsonable
 __all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "jsonable"]
 
 #: Version of the report.json layout: major changes break readers, minor ones add fields.
-SCHEMA_VERSION = "3.1"
+SCHEMA_VERSION = "3.2"
 #: The JSON Schema (draft 2020-12) that every report.json of this version satisfies, shipped in the package.
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "report.schema.json"
 
