@@ -6,7 +6,8 @@ spike contrast, population Fano factor), called as the report calls it
 for the chance level, STTC and SPIKE-synchronization nulls on 1000 sampled
 pairs, the pairs themselves sampled above its work limit, seed 0), runs in a fresh process on W2
 (``benchmarks/w2.py``), alone on the ``all`` population, and then the whole
-section: the five indices on ``all``, ``exc`` and ``inh``. Wall time and the
+section: the five indices on ``all``, ``exc`` and ``inh``. Wall time, CPU
+time (user + system: steadier than wall on a shared machine) and the
 peak resident memory of the process (``ru_maxrss``) are printed, with the
 memory held by the loaded spikes alone for reference. The spikes are built
 once and cached as an ``.npz`` file (``--cache``).
@@ -64,31 +65,32 @@ from synchro.report import _analyses as report  # the report's settings, as this
 null = dict(n_surrogates=report.SYNCHRONY_SURROGATES, rng=0)
 
 
-def pairs(d):  # the report's rule for sampling pairs (a tree without it compares every pair)
-    scans = d.n_spikes * d.n_spikes / d.observed_duration * 2 * report.STTC_DELTA_T
-    limit = getattr(report, "ALL_PAIRS_MAX_SCANS", float("inf"))
-    return {} if scans <= limit else {"max_units": 2, "n_pairs": report.SAMPLED_PAIRS}
+def pairs(d):  # the report's pair options (a tree without them compares every pair)
+    if hasattr(report, "pair_options"):
+        return report.pair_options(d)
+    return {"null_pairs": report.NULL_PAIRS}
 
 
 calls = {
     "chi": lambda d: s.golomb_chi(d, **null).chi,
-    "sttc": lambda d: s.sttc_matrix(d, delta_t=report.STTC_DELTA_T, null_pairs=report.NULL_PAIRS, **pairs(d),
-                                    **null).value,
-    "spike_sync": lambda d: s.spike_sync(d, null_pairs=report.NULL_PAIRS, **pairs(d), **null).value,
+    "sttc": lambda d: s.sttc_matrix(d, delta_t=report.STTC_DELTA_T, **pairs(d), **null).value,
+    "spike_sync": lambda d: s.spike_sync(d, **pairs(d), **null).value,
     "spike_contrast": lambda d: s.spike_contrast(d, **null).value,
     "fano": lambda d: float(s.population_fano(d, bin_widths=(report.FANO_BIN_WIDTH,), **null).fano[0]),
 }
 names = list(calls) if which == "section" else [which]
 subsets = {p: data if p == "all" else data.select(population=p) for p in pops}
 t0 = time.perf_counter()
+cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 values, seconds = {}, {}
 for p, d in subsets.items():
     for name in names:
         t1 = time.perf_counter()
         values[f"{p}/{name}"] = calls[name](d)
         seconds[f"{p}/{name}"] = time.perf_counter() - t1
-print(json.dumps({"wall": time.perf_counter() - t0, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                  / 1e6, "loaded_gb": base, "values": values, "seconds": seconds}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall": time.perf_counter() - t0, "cpu": usage.ru_utime + usage.ru_stime - cpu0,
+                  "peak_gb": usage.ru_maxrss / 1e6, "loaded_gb": base, "values": values, "seconds": seconds}))
 """
 
 
@@ -183,8 +185,9 @@ def main() -> None:
     for which in args.only or (*INDICES, "section"):
         pops = "all,exc,inh" if which == "section" else "all"
         r = measure(cache, which, pops, args.tree)
-        print(f"{which + ' (' + pops + ')':<40} {r['wall']:8.1f} s  peak {r['peak_gb']:5.2f} GB "
-              f"(spikes loaded: {r['loaded_gb']:.2f} GB)  " + json.dumps(r["values"]), flush=True)
+        print(f"{which + ' (' + pops + ')':<32} {r['wall']:7.1f} s wall {r['cpu']:7.1f} s CPU  "
+              f"peak {r['peak_gb']:5.2f} GB (spikes loaded: {r['loaded_gb']:.2f} GB)  " + json.dumps(r["values"]),
+              flush=True)
     if not args.no_peers:
         for name, sec, how in peers(cache):
             print(f"{name:<40} {sec:8.0f} s  ({how}, no surrogates)")

@@ -5,8 +5,8 @@ versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
 Schema 3.2 (from 3.1): the ``sttc`` and ``spike_sync`` records of a session
-too long to compare every pair add ``n_pairs`` and ``pairs_sampled`` (the
-seeded sample of pairs averaged).
+too long to compare every pair add ``n_pairs``, ``null_pairs`` and
+``pairs_sampled`` (the seeded samples of pairs averaged and tested).
 
 Schema 3.1 (from 3.0): ``episodes`` (when each band's rhythm is there, per
 population), ``lag`` (the lag between two populations' band-limited

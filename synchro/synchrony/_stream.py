@@ -66,6 +66,7 @@ def _exp_moments(times, offsets, t_start, bin_width, n_bins, run_first, run_stop
     # length L: sum y = sum_i (1 - a^(L - m_i)) / (1 - a) and sum y^2 = sum_j (1 - a^(2 (L - m_j))) / (1 - a^2)
     # (1 + 2 S_j), with S_j = sum_{i<j} a^(m_j - m_i) = a^(m_j - m_{j-1}) (1 + S_{j-1}): one pass over the spikes.
     n_units = offsets.size - 1
+    log_a = math.log(a)
     s1 = np.zeros(n_units)
     s2 = np.zeros(n_units)
     for u in range(n_units):
@@ -83,10 +84,11 @@ def _exp_moments(times, offsets, t_start, bin_width, n_bins, run_first, run_stop
                 continue
             m = i - run_first[r]
             length = run_stop[r] - run_first[r]
-            acc = a ** (m - prev_m) * (1.0 + acc) if prev_run == r else 0.0
+            acc = math.exp((m - prev_m) * log_a) * (1.0 + acc) if prev_run == r else 0.0
             prev_run, prev_m = r, m
-            s1[u] += (1.0 - a ** (length - m)) / (1.0 - a)
-            s2[u] += (1.0 - a ** (2 * (length - m))) / (1.0 - a * a) * (1.0 + 2.0 * acc)
+            tail = math.exp((length - m) * log_a)
+            s1[u] += (1.0 - tail) / (1.0 - a)
+            s2[u] += (1.0 - tail * tail) / (1.0 - a * a) * (1.0 + 2.0 * acc)
     return s1, s2
 
 

@@ -90,13 +90,13 @@ def _unit_sums(times, offsets, edges):
     per_bin = np.zeros(n_hist, dtype=np.int64)
     present = np.zeros(n_hist, dtype=np.int64)
     both = np.zeros(n_hist, dtype=np.int64)
-    t0, step = edges[0], edges[1] - edges[0]
+    t0, per_step = edges[0], 1.0 / (edges[1] - edges[0])
     for u in range(offsets.size - 1):
         p, b = offsets[u], offsets[u + 1]
         previous = -1
         while p < b:
             t = times[p]
-            g = min(max(int((t - t0) / step), 0), last)
+            g = min(max(int((t - t0) * per_step), 0), last)  # a guess, corrected against the edges
             while g > 0 and edges[g] > t:
                 g -= 1
             while g < last and edges[g + 1] <= t:
