@@ -8,13 +8,20 @@ import numpy as np
 import pytest
 
 from synchro.core import SpikeData
-from synchro.core.binning import n_whole_bins
+from synchro.core.binning import histogram_index, n_whole_bins
 from synchro.report._analyses import ALL_PAIRS_MAX_SCANS, NULL_PAIRS, SAMPLED_NULL_PAIRS, SAMPLED_PAIRS, pair_options
 from synchro.surrogates import circular_shift, circular_shift_draws
 from synchro.synchrony import golomb_chi, spike_contrast, sttc_matrix
 from synchro.synchrony._stream import binned_population
 from synchro.synchrony.chi import _FilteredTrains
-from synchro.synchrony.contrast import _contrast_curves, _curve_bound, _curve_max, _fine_prefix
+from synchro.synchrony.contrast import (
+    _contrast_curves,
+    _curve_bound,
+    _curve_max,
+    _fine_prefix,
+    _time_order_sums,
+    _unit_sums,
+)
 
 GAPS = [[0.0, 7.3], [9.1, 20.0]]
 
@@ -134,3 +141,17 @@ def test_report_samples_pairs_of_long_sessions_and_says_so():
     assert r.null_pairs == SAMPLED_NULL_PAIRS
     # Independent units: the sampled mean STTC is near 0.
     assert abs(r.value) < 0.01
+
+
+def test_spike_contrast_unit_walk_equals_time_order_walk(bursty):
+    # The two walks of one bin size (each unit's occupied bins; every spike in time order) give the same integer
+    # sums at every size, large bins and small.
+    times = np.asarray(bursty.times)
+    order = np.argsort(times, kind="stable")
+    in_time, unit = times[order], np.asarray(bursty.unit_index)[order]
+    last_bin = np.empty(bursty.n_units, dtype=np.int64)
+    for size in (10.0, 1.3, 0.21, 0.05, 0.011):
+        edges = np.arange(-0.001, bursty.t_stop + 0.001 + size / 2, size / 2)
+        walked = _unit_sums(times, np.asarray(bursty.offsets), edges)
+        assert walked == _time_order_sums(histogram_index(in_time, edges), unit, edges.size - 1, last_bin)
+        assert walked[2] > 0
