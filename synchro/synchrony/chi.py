@@ -171,6 +171,14 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     filtered on its own (a kernel never carries spikes across a gap, as at
     the recording's start).
 
+    Memory stays O(spikes) on long sessions: the population trace is one
+    array of samples, and above 2**25 unit-samples (1000 units x 1 h at
+    1 kHz is 3.6 x 10^9) the units' variances come from the spike times
+    alone (exponential kernel: a recursion over each unit's spikes, equal
+    to the filtered traces' variances to rounding) or from blocks of units
+    of at most 2**25 samples (Gaussian). A circular-shift surrogate bins
+    each shifted spike where it lands, without writing the shifted trains.
+
     Parameters
     ----------
     data : SpikeData or Signal
