@@ -27,6 +27,31 @@ synchronization and elephant's STTC on a sample of pairs (scaled to all
 Target (issue #18): the section at most ~40 s and ~2 GB on 2 cores, part of
 the whole report's 120 s and 4 GB.
 
+Measured (2 shared cores, load 4-10, so CPU time is the steadier figure;
+``all`` population, 1.87 x 10^7 spikes; main at 1c84531 against this
+tree):
+
+==========================  ======================  ======================
+W2, 1 h                     main: CPU / peak RSS    now: CPU / peak RSS
+==========================  ======================  ======================
+chi                         ~100 s / ~23 GB (a)     10.4 s / 0.61 GB
+STTC                        17.3 s / 1.25 GB        4.2 s / 0.79 GB (b)
+SPIKE-synchronization       36.8 s / 1.39 GB        6.0 s / 0.96 GB (b)
+spike contrast              382 s / 1.28 GB         22.2 s / 1.11 GB
+Fano factor                 6.2 s / 0.96 GB         1.9 s / 0.50 GB
+section (3 populations)     not run (a)             90 s / 1.26 GB
+W2 cut to 360 s: section    72.5 s / 2.46 GB        7.8 s / 0.32 GB
+==========================  ======================  ======================
+
+(a) main's chi builds 256 units x 3.6 x 10^6 samples at once: run on the
+first 360 s it took 10.0 s CPU and 2.35 GB, ten times that for the hour.
+(b) pairs sampled above the report's limit (2000 pairs, nulls on 200);
+main compared all 499,500 pairs and tested 1000.
+The loaded spikes hold 0.34 GB of each peak. Peers, without surrogates,
+scaled from samples: elephant spike contrast 882 s (60 s of all units,
+x60), elephant STTC of all pairs 257,000 s and PySpike SPIKE-synchronization
+of all pairs 12,000 s (200 pairs over 300 s, x29,970).
+
 Run: ``python benchmarks/bench_long_synchrony.py [--tree /work/main] [--only chi] [--no-peers]``
 """
 
@@ -51,6 +76,7 @@ MAX_BYTES = 5 * 2 ** 30  # data segment limit of each measured process
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
+import synchro
 from synchro import SpikeData
 from synchro import synchrony as s
 
@@ -89,8 +115,9 @@ for p, d in subsets.items():
         values[f"{p}/{name}"] = calls[name](d)
         seconds[f"{p}/{name}"] = time.perf_counter() - t1
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"wall": time.perf_counter() - t0, "cpu": usage.ru_utime + usage.ru_stime - cpu0,
-                  "peak_gb": usage.ru_maxrss / 1e6, "loaded_gb": base, "values": values, "seconds": seconds}))
+print(json.dumps({"tree": synchro.__file__, "wall": time.perf_counter() - t0,
+                  "cpu": usage.ru_utime + usage.ru_stime - cpu0, "peak_gb": usage.ru_maxrss / 1e6, "loaded_gb": base,
+                  "values": values, "seconds": seconds}))
 """
 
 
@@ -118,8 +145,9 @@ def measure(cache: Path, which: str, pops: str, tree: str | None) -> dict:
 
         resource.setrlimit(resource.RLIMIT_DATA, (MAX_BYTES, MAX_BYTES))
 
+    # From a neutral folder: ``python -c`` puts the working folder first on the path, before PYTHONPATH's tree.
     proc = subprocess.run([sys.executable, "-c", CHILD, str(cache), which, pops], capture_output=True, text=True,
-                          env=env, preexec_fn=limit)
+                          env=env, preexec_fn=limit, cwd=tempfile.gettempdir())
     if proc.returncode:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.splitlines()[-1])
@@ -186,8 +214,8 @@ def main() -> None:
         pops = "all,exc,inh" if which == "section" else "all"
         r = measure(cache, which, pops, args.tree)
         print(f"{which + ' (' + pops + ')':<32} {r['wall']:7.1f} s wall {r['cpu']:7.1f} s CPU  "
-              f"peak {r['peak_gb']:5.2f} GB (spikes loaded: {r['loaded_gb']:.2f} GB)  " + json.dumps(r["values"]),
-              flush=True)
+              f"peak {r['peak_gb']:5.2f} GB (spikes loaded: {r['loaded_gb']:.2f} GB)  {r['tree']}  "
+              + json.dumps(r["values"]), flush=True)
     if not args.no_peers:
         for name, sec, how in peers(cache):
             print(f"{name:<40} {sec:8.0f} s  ({how}, no surrogates)")
