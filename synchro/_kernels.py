@@ -88,20 +88,6 @@ def tiled_fractions_in_support(times, offsets, support, window):
 
 
 @numba.njit(cache=True, nogil=True)
-def _proportion_close(a, b, window):
-    # Share of spikes of `a` with a spike of `b` at |dt| <= window: the nearest spike of b
-    # decides, and float subtraction is monotonic, so this equals an all-pairs comparison.
-    k = 0
-    hits = 0
-    for x in a:
-        while k < b.size and b[k] < x:
-            k += 1
-        if (k < b.size and b[k] - x <= window) or (k > 0 and x - b[k - 1] <= window):
-            hits += 1
-    return hits / a.size
-
-
-@numba.njit(cache=True, nogil=True)
 def _sttc(pa, pb, ta, tb):
     # Written like elephant (PA and TA of one train, PB and TB of the other) so 0/0 cases resolve identically.
     if pa * tb == 1.0 and pb * ta == 1.0:
@@ -114,10 +100,32 @@ def _sttc(pa, pb, ta, tb):
 
 
 @numba.njit(cache=True, nogil=True)
+def _close_counts(a, b, window):
+    # Spikes of a with a spike of b at |dt| <= window, and of b with one of a, in one merge of the two trains (ties
+    # take a first). Each spike's nearest neighbours on either side in the other train decide, and float
+    # subtraction is monotonic, so this equals an all-pairs comparison.
+    i = k = 0
+    hits_a = hits_b = 0
+    while i < a.size or k < b.size:
+        if k == b.size or (i < a.size and a[i] <= b[k]):
+            x = a[i]
+            if (k < b.size and b[k] - x <= window) or (k > 0 and x - b[k - 1] <= window):
+                hits_a += 1
+            i += 1
+        else:
+            y = b[k]
+            if (i < a.size and a[i] - y <= window) or (i > 0 and y - a[i - 1] <= window):
+                hits_b += 1
+            k += 1
+    return hits_a, hits_b
+
+
+@numba.njit(cache=True, nogil=True)
 def _sttc_pair(a, b, ta, tb, window):
     if a.size == 0 or b.size == 0:
         return np.nan
-    return _sttc(_proportion_close(a, b, window), _proportion_close(b, a, window), ta, tb)
+    hits_a, hits_b = _close_counts(a, b, window)
+    return _sttc(hits_a / a.size, hits_b / b.size, ta, tb)
 
 
 @numba.njit(cache=True, nogil=True)

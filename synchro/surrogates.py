@@ -53,6 +53,7 @@ from .errors import UsageError
 __all__ = [
     "SURROGATE_NULLS",
     "circular_shift",
+    "circular_shift_draws",
     "dither",
     "isi_shuffle",
     "surrogate_times",
@@ -186,14 +187,40 @@ def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarra
     surrogate is a rotation of the shifted train: written in order,
     O(n_spikes) per surrogate, no sort (numba kernel compiled on first use).
     """
-    n = integer_at_least("n_surrogates", n_surrogates, 1)
-    gen = np.random.default_rng(rng)
+    shifts = circular_shift_draws(data, n_surrogates=n_surrogates, rng=rng)
     sup = data.support
-    shifts = np.stack([gen.uniform(0.0, b - a, size=(n, data.n_units)) for a, b in sup], axis=-1)
-    out = np.empty((n, data.n_spikes))
+    out = np.empty((shifts.shape[0], data.n_spikes))
     _rotate_shifted(np.asarray(data.times), np.asarray(data.offsets), shifts, np.ascontiguousarray(sup[:, 0]),
                     np.ascontiguousarray(sup[:, 1]), out)
     return out
+
+
+def circular_shift_draws(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
+    """The shifts of :func:`circular_shift`, drawn as it draws them, for statistics that need no shifted train.
+
+    A statistic of binned counts only (a population trace, a Fano factor)
+    can bin each shifted spike where it lands without writing the
+    surrogate's times: the same generator state gives the same shifts as
+    ``circular_shift(data, n_surrogates=n_surrogates, rng=rng)``.
+
+    Parameters
+    ----------
+    data : SpikeData
+        Spikes to shift.
+    n_surrogates : int
+        Number of surrogates.
+    rng : numpy.random.Generator, int or None
+        Random source (seeded with ``np.random.default_rng(rng)``).
+
+    Returns
+    -------
+    ndarray, shape (n_surrogates, n_units, n_intervals)
+        Shift in seconds of each unit inside each observation interval
+        ``data.support[k]``, uniform in ``[0, length of interval k)``.
+    """
+    n = integer_at_least("n_surrogates", n_surrogates, 1)
+    gen = np.random.default_rng(rng)
+    return np.stack([gen.uniform(0.0, b - a, size=(n, data.n_units)) for a, b in data.support], axis=-1)
 
 
 def dither(data: SpikeData, *, n_surrogates: int, dither_window: float, rng=None) -> np.ndarray:

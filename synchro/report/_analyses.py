@@ -23,8 +23,8 @@ from ._forked import can_fork, fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
-           "FORKED_ANALYSES", "FORK_MAX_SPIKES", "Run", "analyse", "band_record", "pick_field", "populations_of",
-           "population_counts"]
+           "FORKED_ANALYSES", "FORK_MAX_SPIKES", "ALL_PAIRS_MAX_SCANS", "SAMPLED_PAIRS", "SAMPLED_NULL_PAIRS", "Run",
+           "analyse", "band_record", "pick_field", "populations_of", "population_counts", "pair_options"]
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -48,6 +48,15 @@ FORKED_ANALYSES = frozenset({"sttc", "spike_sync", "spike_contrast"})
 #: Most spikes analysed with a forked child: beyond, the two processes' working sets together could exceed the
 #: memory one needs alone, and the work is done in one process.
 FORK_MAX_SPIKES = 5_000_000
+
+#: Coincidence scans (spikes x population rate x 2 STTC_DELTA_T: the work of comparing every pair in one pass over
+#: the spikes) above which STTC and SPIKE-synchronization average a seeded sample of SAMPLED_PAIRS pairs instead of
+#: every pair, and compute their nulls on SAMPLED_NULL_PAIRS pairs (each pair's trains are long), saying so in their
+#: records (``n_pairs``, ``null_pairs``, ``pairs_sampled``). W1 (1000 units, 10 s) needs 5 x 10^6 scans; 1000 units
+#: x 1 h at 5 Hz would need 10^9 (14 s for STTC, a minute for SPIKE-synchronization).
+ALL_PAIRS_MAX_SCANS = 3e7
+SAMPLED_PAIRS = 2000
+SAMPLED_NULL_PAIRS = 200
 
 
 def import_path(fn: Callable) -> str:
@@ -276,6 +285,22 @@ def _against_chance(run: Run, analysis: str, pop: str, value, result, why: str) 
             "p": first(result.p)}
 
 
+def pair_options(data: SpikeData) -> dict:
+    """The pair options of STTC and SPIKE-synchronization: every pair and NULL_PAIRS null pairs, or seeded samples
+    above ALL_PAIRS_MAX_SCANS."""
+    scans = data.n_spikes * (data.n_spikes / data.observed_duration) * 2 * STTC_DELTA_T
+    if scans <= ALL_PAIRS_MAX_SCANS:
+        return {"null_pairs": NULL_PAIRS}
+    return {"max_units": 2, "n_pairs": SAMPLED_PAIRS, "null_pairs": SAMPLED_NULL_PAIRS}
+
+
+def _sampled(result) -> dict:
+    """A pairwise record's statement of its samples (nothing when every pair was averaged)."""
+    if not result.pairs_sampled:
+        return {}
+    return {"n_pairs": int(result.n_pairs), "null_pairs": int(result.null_pairs), "pairs_sampled": True}
+
+
 def _synchrony(run: Run, pop: str, data: SpikeData) -> dict:
     from .. import synchrony
 
@@ -294,11 +319,14 @@ def _synchrony(run: Run, pop: str, data: SpikeData) -> dict:
         if (r := run.step("chi", pop, synchrony.golomb_chi, data, **null)) is not None:
             out["chi"] = {**_against_chance(run, "chi", pop, r.chi, r, "the population trace or the units' traces "
                                             "have no variance"), "floor": r.floor_chi}
-        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, delta_t=STTC_DELTA_T, null_pairs=NULL_PAIRS,
+        pairs = pair_options(data)
+        if (r := run.step("sttc", pop, synchrony.sttc_matrix, data, delta_t=STTC_DELTA_T, **pairs,
                           **null)) is not None:
-            out["sttc"] = _against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units")
-        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, null_pairs=NULL_PAIRS, **null)) is not None:
-            out["spike_sync"] = _against_chance(run, "spike_sync", pop, r.value, r, "no spike with a partner to match")
+            out["sttc"] = {**_against_chance(run, "sttc", pop, r.value, r, "no unit pair with spikes in both units"),
+                           **_sampled(r)}
+        if (r := run.step("spike_sync", pop, synchrony.spike_sync, data, **pairs, **null)) is not None:
+            out["spike_sync"] = {**_against_chance(run, "spike_sync", pop, r.value, r,
+                                                   "no spike with a partner to match"), **_sampled(r)}
         if (r := run.step("spike_contrast", pop, synchrony.spike_contrast, data, **null)) is not None:
             out["spike_contrast"] = _against_chance(run, "spike_contrast", pop, r.value, r, "no bin size with activity")
     if (r := run.step("fano", pop, synchrony.population_fano, data, bin_widths=(FANO_BIN_WIDTH,), **null)) is not None:

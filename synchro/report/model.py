@@ -5,7 +5,10 @@ versioned by :data:`SCHEMA_VERSION`; docs/report-schema.md describes every
 field. Values are plain JSON: non-finite numbers become ``null``.
 
 Schema 3.2 (from 3.1): ``input.url`` and ``input.bytes_read`` for an NWB
-file read over HTTP(S) (which has no ``path`` and no ``sha256``).
+file read over HTTP(S) (which has no ``path`` and no ``sha256``); the
+``sttc`` and ``spike_sync`` records of a session too long to compare every
+pair add ``n_pairs``, ``null_pairs`` and ``pairs_sampled`` (the seeded
+samples of pairs averaged and tested).
 
 Schema 3.1 (from 3.0): ``episodes`` (when each band's rhythm is there, per
 population), ``lag`` (the lag between two populations' band-limited

@@ -42,9 +42,10 @@ return no matrix, and report the sample size.
 
 from ._common import AgainstChance
 from .chi import GolombChi, golomb_chi
+from .contrast import SpikeContrast, spike_contrast
 from .correlation import CorrelationMatrix, correlation_matrix
 from .pairwise import MAX_UNITS_ALL_PAIRS, Sttc, sttc_matrix
-from .population import KuramotoOrder, PopulationFano, SpikeContrast, kuramoto_order, population_fano, spike_contrast
+from .population import KuramotoOrder, PopulationFano, kuramoto_order, population_fano
 from .spike_sync import SpikeSync, SpikeSyncMatrix, spike_sync, spike_sync_matrix
 
 __all__ = [

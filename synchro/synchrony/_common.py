@@ -119,6 +119,11 @@ def spike_null(statistic: Callable[[np.ndarray], object], data: SpikeData, null:
                                              rng=gen)[0])
 
 
+def with_times(data: SpikeData, times: np.ndarray) -> SpikeData:
+    """``data`` with other spike times in its layout (a surrogate's): same units, bounds and intervals."""
+    return SpikeData(times, data.offsets, data.units, data.t_start, data.t_stop, intervals=data.intervals)
+
+
 def check_null(n_surrogates, rng) -> tuple[int, np.random.Generator, int | None]:
     """``n_surrogates`` checked, and the generator with the seed to record."""
     return (integer_at_least("n_surrogates", n_surrogates, 0), *seeded_rng(rng))

@@ -13,6 +13,7 @@ from ..core.binning import bin_index, n_whole_bins
 from ..core.checks.arguments import positive_seconds
 from ..errors import NothingToAnalyseError, UsageError
 from ..plotting import new_axes
+from ..surrogates import circular_shift_draws
 from ._common import (
     AgainstChance,
     chance_fields,
@@ -21,7 +22,9 @@ from ._common import (
     select_population,
     spike_null,
     too_few_bins,
+    with_times,
 )
+from ._stream import MAX_TRACE_SAMPLES, binned_population, exponential_unit_variances
 
 __all__ = ["GolombChi", "golomb_chi"]
 
@@ -107,10 +110,10 @@ class _FilteredTrains:
     layout. Only samples in ``runs`` (``[first, stop)`` sample indices) count, each run filtered on its own so no
     kernel reaches across a gap."""
 
-    def __init__(self, offsets, t_start, n_samples, fs, kernel, tau, runs):
-        self.offsets, self.t_start, self.n_samples, self.fs, self.runs = offsets, t_start, n_samples, fs, runs
+    def __init__(self, data: SpikeData, n_samples, fs, kernel, tau, runs):
+        self.data, self.n_samples, self.fs, self.runs = data, n_samples, fs, runs
         self.kernel, self.tau = kernel, tau
-        self.n_units = offsets.size - 1
+        self.n_units = data.n_units
 
     def smooth(self, x):
         from scipy.ndimage import gaussian_filter1d
@@ -121,16 +124,18 @@ class _FilteredTrains:
             return lfilter([1.0], [1.0, -math.exp(-1.0 / (self.tau * self.fs))], x, axis=-1)
         return gaussian_filter1d(x, sigma=self.tau * self.fs, axis=-1, mode="constant", truncate=4.0)
 
-    def _bins(self, times):
-        idx = bin_index(times, self.t_start, 1.0 / self.fs)
-        weight = (idx < self.n_samples).astype(np.float64)  # spikes in a last partial bin are left out with it
-        return np.minimum(idx, self.n_samples - 1), weight
-
-    def unit_variance(self, times, chunk=256) -> float:
-        """Mean over units of each filtered train's variance, built in chunks of units to bound memory."""
-        idx, weight = self._bins(times)
-        n, offsets = self.n_samples, self.offsets
+    def unit_variance(self, times, max_samples: int = MAX_TRACE_SAMPLES) -> float:
+        """Mean over units of each filtered train's variance, from blocks of at most 256 units and ``max_samples``
+        unit-samples; above ``max_samples`` in all, an exponential kernel's variances come from the spikes alone."""
+        n, offsets = self.n_samples, np.asarray(self.data.offsets)
+        if self.kernel == "exponential" and self.n_units * n > max_samples:
+            data = self.data if times is self.data.times else with_times(self.data, times)
+            return float(exponential_unit_variances(data, self.fs, n, self.runs, self.tau).mean())
+        idx = bin_index(times, self.data.t_start, 1.0 / self.fs)
+        weight = (idx < n).astype(np.float64)  # spikes in a last partial bin are left out with it
+        idx = np.minimum(idx, n - 1)
         unit = np.repeat(np.arange(self.n_units), np.diff(offsets))
+        chunk = int(min(256, max(1, max_samples // n)))
         var_sum = 0.0
         for a in range(0, self.n_units, chunk):
             b = min(a + chunk, self.n_units)
@@ -139,12 +144,11 @@ class _FilteredTrains:
             var_sum += run_concat(counts.reshape(b - a, n), self.runs, self.smooth).var(axis=1).sum()
         return var_sum / self.n_units
 
-    def population_variance(self, times) -> float:
-        """Variance of the mean filtered train."""
-        idx, weight = self._bins(times)
+    def population_variance(self, shifts=None) -> float:
+        """Variance of the mean filtered train, of the data or of its circular shift by ``shifts``."""
+        counts = binned_population(self.data, 1.0 / self.fs, self.n_samples, shifts, dtype=np.float64)
         # The kernel is linear: filtering the mean count equals the mean of the filtered trains.
-        return run_concat(np.bincount(idx, weights=weight, minlength=self.n_samples) / self.n_units, self.runs,
-                          self.smooth).var()
+        return run_concat(counts / self.n_units, self.runs, self.smooth).var()
 
 
 def _chi(population_variance: float, unit_variance: float) -> float:
@@ -166,6 +170,14 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
     1/fs bins inside the support count, and each observed stretch is
     filtered on its own (a kernel never carries spikes across a gap, as at
     the recording's start).
+
+    Memory stays O(spikes) on long sessions: the population trace is one
+    array of samples, and above 2**25 unit-samples (1000 units x 1 h at
+    1 kHz is 3.6 x 10^9) the units' variances come from the spike times
+    alone (exponential kernel: a recursion over each unit's spikes, equal
+    to the filtered traces' variances to rounding) or from blocks of units
+    of at most 2**25 samples (Gaussian). A circular-shift surrogate bins
+    each shifted spike where it lands, without writing the shifted trains.
 
     Parameters
     ----------
@@ -244,21 +256,22 @@ def golomb_chi(data: SpikeData | Signal, *, kernel: str = "exponential", tau: fl
             raise too_few_bins(data, f"fs {fs:g} Hz", n_samples, int(np.sum(runs[:, 1] - runs[:, 0])),
                                 "raise fs")
 
-        trains = _FilteredTrains(np.asarray(data.offsets), data.t_start, n_samples, fs, kernel, tau, runs)
-        times = np.asarray(data.times)
-        unit_variance = trains.unit_variance(times)
-        chi2 = trains.population_variance(times) / unit_variance if unit_variance > 0 else np.nan
+        trains = _FilteredTrains(data, n_samples, fs, kernel, tau, runs)
+        unit_variance = trains.unit_variance(data.times)
+        chi2 = trains.population_variance() / unit_variance if unit_variance > 0 else np.nan
         if null == "circular_shift":
             # A circular shift moves each unit's trace in time: its variance is the data's but for one kernel
-            # length at the wrap (tau in T), so only the population trace is rebuilt per surrogate (milliseconds
-            # instead of filtering every unit again; test_synchrony checks the two nulls agree).
-            def statistic(t):
-                return _chi(trains.population_variance(t), unit_variance)
+            # length at the wrap (tau in T), so only the population trace is rebuilt per surrogate, binned from the
+            # shifts without writing the shifted trains (test_synchrony checks the two nulls agree).
+            def draw_null():
+                shifts = circular_shift_draws(data, n_surrogates=1, rng=gen)[0]
+                return _chi(trains.population_variance(shifts), unit_variance)
         else:  # dither and ISI shuffles change each train's own variance
             def statistic(t):
-                return _chi(trains.population_variance(t), trains.unit_variance(t))
+                surrogate = _FilteredTrains(with_times(data, t), n_samples, fs, kernel, tau, runs)
+                return _chi(surrogate.population_variance(), trains.unit_variance(t))
 
-        draw_null = spike_null(statistic, data, null, dither_window, gen)
+            draw_null = spike_null(statistic, data, null, dither_window, gen)
     return GolombChi(chi=math.sqrt(chi2), chi_squared=chi2, floor_chi=1 / math.sqrt(n_units),
                      floor_chi_squared=1 / n_units, n_units=n_units, n_silent=n_silent,
                      source="signal" if isinstance(data, Signal) else "spikes", kernel=kernel, tau=tau, fs=fs,

@@ -1,4 +1,4 @@
-"""Population synchrony over shrinking or fixed bins: spike contrast, population Fano factor, Kuramoto order."""
+"""Population synchrony over fixed bins and phases: population Fano factor, Kuramoto order."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import ClassVar
 import numpy as np
 
 from ..core import SpikeData, interval_index
-from ..core.binning import bin_index, histogram_index, n_whole_bins
+from ..core.binning import n_whole_bins
 from ..core.checks.arguments import positive_seconds
-from ..core.compiled import jit
-from ..errors import InvalidDataError, NothingToAnalyseError, UsageError
+from ..errors import NothingToAnalyseError
 from ..plotting import new_axes
 from ..results import Result
+from ..surrogates import circular_shift_draws
 from ._common import (
     AgainstChance,
     chance_fields,
@@ -23,193 +23,11 @@ from ._common import (
     select_population,
     spike_null,
     too_few_bins,
+    with_times,
 )
+from ._stream import binned_population
 
-__all__ = ["SpikeContrast", "PopulationFano", "KuramotoOrder", "spike_contrast", "population_fano", "kuramoto_order"]
-
-
-# Spike contrast ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SpikeContrast(AgainstChance):
-    """Spike contrast (Ciba et al. 2018), against chance.
-
-    Attributes
-    ----------
-    value : float
-        Maximum of the synchrony curve, in [0, 1].
-    bin_sizes : ndarray
-        Bin sizes tried, in seconds (largest first).
-    contrast, active_spiketrains, synchrony_curve : ndarray
-        The curves per bin size (their product is the synchrony curve).
-    min_bin : float
-        Smallest bin allowed, in seconds.
-    bin_shrink_factor : float
-        Factor between successive bin sizes.
-    chance, chance_sd, z, p, null, n_surrogates, dither_window, seed
-        ``value`` against its surrogate null (:class:`AgainstChance`).
-    """
-
-    analysis: ClassVar[str] = "spike_contrast"
-    value: float
-    bin_sizes: np.ndarray
-    contrast: np.ndarray
-    active_spiketrains: np.ndarray
-    synchrony_curve: np.ndarray
-    min_bin: float
-    bin_shrink_factor: float
-
-    def plot(self, ax=None):
-        """Contrast, active-train and synchrony curves against bin size (log axis).
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes or None, optional
-            Axes to draw on; None (default) creates a new figure and axes.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-            The axes drawn on.
-        """
-        ax = new_axes(ax)
-        ax.semilogx(self.bin_sizes, self.contrast, label="contrast")
-        ax.semilogx(self.bin_sizes, self.active_spiketrains, label="active trains")
-        ax.semilogx(self.bin_sizes, self.synchrony_curve, label="synchrony")
-        ax.set_xlabel("bin size (s)")
-        ax.legend()
-        return ax
-
-
-@jit
-def _contrast_sums(bins, unit, n_hist, last_bin):
-    # One bin size in one pass over the spikes in time order (``bins`` from core.binning.histogram_index, ``unit``
-    # alongside): the integer sums of elephant's contrast and active-train terms. ``last_bin[u]``: unit u's latest
-    # bin so far (its spikes arrive in time order).
-    per_bin = np.zeros(n_hist, dtype=np.int64)
-    present = np.zeros(n_hist, dtype=np.int64)
-    both = np.zeros(n_hist, dtype=np.int64)
-    last_bin[:] = -1
-    for i in range(bins.size):
-        h = bins[i]
-        per_bin[h] += 1
-        u = unit[i]
-        previous = last_bin[u]
-        if h != previous:  # the unit's first spike in bin h
-            present[h] += 1
-            if previous >= 0 and previous == h - 1:  # present in bins h - 1 and h
-                both[previous] += 1
-            last_bin[u] = h
-    weighted = total = jumps = 0
-    for k in range(n_hist - 1):
-        theta = per_bin[k] + per_bin[k + 1]
-        weighted += (present[k] + present[k + 1] - both[k]) * theta
-        total += theta
-        if k > 0:
-            jumps += abs(theta - per_bin[k - 1] - per_bin[k])
-    return weighted, total, jumps
-
-
-def _contrast_curves(times: np.ndarray, data: SpikeData, min_bin: float, bin_shrink_factor: float):
-    """Bin sizes, contrast and active-train curves of spike times in ``data``'s layout."""
-    unit = np.asarray(data.unit_index)
-    within = np.diff(unit) == 0
-    duration, end = data.duration, data.t_stop
-    if data.has_gaps:
-        sup = data.support
-        piece = interval_index(times, sup)
-        within &= np.diff(piece) == 0  # an interval across a gap was not observed
-        unobserved_before = sup[:, 0] - data.t_start - np.concatenate([[0.0], np.cumsum(sup[:-1, 1] - sup[:-1, 0])])
-        times, duration = times - unobserved_before[piece], data.observed_duration
-        end = data.t_start + duration
-    if not within.any():
-        raise InvalidDataError("spike contrast needs a unit with at least two spikes in one observation interval; "
-                               "every unit has at most one")
-    isi_min = float(np.diff(times)[within].min())
-    t_start, t_stop = data.t_start - isi_min, end + isi_min
-    bin_size, bin_min = duration / 2, max(isi_min / 2, min_bin)
-    times = np.ascontiguousarray(times, dtype=np.float64)
-    order = np.argsort(times, kind="stable")
-    in_time, unit_in_time, last_bin = times[order], unit[order], np.empty(data.n_units, dtype=np.int64)
-    sizes, contrast, active = [], [], []
-    while bin_size >= bin_min:
-        step = bin_size / 2
-        edges = np.arange(t_start, t_stop + step, step)
-        weighted, total, jumps = _contrast_sums(histogram_index(in_time, edges), unit_in_time, edges.size - 1,
-                                                last_bin)
-        active.append((weighted / total - 1) / (data.n_units - 1))
-        contrast.append(jumps / (2 * times.size))
-        sizes.append(bin_size)
-        bin_size *= bin_shrink_factor
-    return np.array(sizes), np.array(contrast), np.array(active)
-
-
-def spike_contrast(data: SpikeData, *, min_bin: float = 0.01, bin_shrink_factor: float = 0.9,
-                   null: str = "circular_shift", n_surrogates: int = 20, dither_window: float | None = None, rng=None,
-                   population: str | None = None, population_column: str = "population") -> SpikeContrast:
-    """Spike contrast synchrony, as ``elephant.spike_train_synchrony.spike_contrast``, and its chance level.
-
-    Bins of half-overlapping width (largest ``duration / 2``) shrink by
-    ``bin_shrink_factor`` down to ``max(min ISI / 2, min_bin)``; at each size
-    the contrast of the population histogram times the normalised number of
-    active trains per bin gives the synchrony curve, whose maximum is the
-    result. Bin edges and counts follow elephant exactly.
-
-    With gaps in the observation intervals, the observed pieces are joined
-    end to end (each spike moved back by the unobserved time before it) and
-    the measure runs on that record of ``observed_duration`` seconds: a gap
-    adds no empty bins (which would raise the contrast), and the smallest
-    inter-spike interval is taken within intervals only. The joins are
-    ordinary bin edges; at most one bin per join and size mixes two pieces.
-
-    Parameters
-    ----------
-    data : SpikeData
-        At least two units, one of them with two or more spikes.
-    min_bin : float, default 0.01
-        Smallest bin size in seconds.
-    bin_shrink_factor : float, default 0.9
-        In (0, 1).
-    null : {"circular_shift", "dither", "isi_shuffle"}, default "circular_shift"
-        Surrogate null of the chance level (:mod:`synchro.surrogates`).
-    n_surrogates : int, default 20
-        Surrogates; 0 leaves the chance level, z and p undetermined.
-    dither_window : float, optional
-        Half-width in seconds for ``null="dither"``.
-    rng : numpy.random.Generator, int or None
-        Random source of the surrogates; the seed is recorded.
-    population : str, optional
-        Analyse only the units whose ``population_column`` holds this value.
-    population_column : str, default "population"
-        Unit-table column of ``population``.
-
-    Returns
-    -------
-    SpikeContrast
-
-    References
-    ----------
-    Ciba, M., Isomura, T., Jimbo, Y., Bahmer, A. & Thielemann, C. (2018).
-    Spike-contrast: a novel time scale independent and multivariate measure
-    of spike train synchrony. J. Neurosci. Methods 293, 136-143.
-    """
-    data = select_population(data, population, population_column, 2)
-    min_bin = positive_seconds("min_bin", min_bin)
-    if not 0.0 < bin_shrink_factor < 1.0:
-        raise UsageError(f"bin_shrink_factor must lie in (0, 1); got {bin_shrink_factor!r}")
-    n_surrogates, gen, seed = check_null(n_surrogates, rng)
-    sizes, contrast, active = _contrast_curves(np.asarray(data.times), data, min_bin, bin_shrink_factor)
-    curve = contrast * active
-    value = float(curve.max())
-
-    def statistic(t):
-        c, a = _contrast_curves(t, data, min_bin, bin_shrink_factor)[1:]
-        return float((c * a).max())
-
-    draw = spike_null(statistic, data, null, dither_window, gen)
-    return SpikeContrast(value=value, bin_sizes=sizes, contrast=contrast, active_spiketrains=active,
-                         synchrony_curve=curve, min_bin=min_bin, bin_shrink_factor=float(bin_shrink_factor),
-                         **chance_fields(value, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
+__all__ = ["PopulationFano", "KuramotoOrder", "population_fano", "kuramoto_order"]
 
 
 # Population Fano factor ---------------------------------------------------------------
@@ -266,13 +84,13 @@ class PopulationFano(AgainstChance):
         return ax
 
 
-def _fano(times: np.ndarray, data: SpikeData, widths: np.ndarray):
-    """Fano factor, mean count and number of whole bins of the population counts, per bin width."""
+def _fano(data: SpikeData, widths: np.ndarray, shifts=None):
+    """Fano factor, mean count and number of whole bins of the population counts, per bin width, of the data or of
+    its circular shift by ``shifts`` (binned without writing the shifted trains)."""
     fano, mean, count = [], [], []
     for w in widths:
         n = n_whole_bins(data.duration, w)
-        idx = bin_index(times, data.t_start, w)
-        counts = run_concat(np.bincount(idx[idx < n], minlength=n), data.observed_bins(w, n))
+        counts = run_concat(binned_population(data, w, n, shifts), data.observed_bins(w, n))
         if counts.size < 2:
             raise too_few_bins(data, f"bin width {w:g} s", n, counts.size, "use narrower bins")
         m = counts.mean()
@@ -322,8 +140,12 @@ def population_fano(data: SpikeData, *, bin_widths=(0.001, 0.005, 0.01, 0.05, 0.
     data = select_population(data, population, population_column)
     widths = np.array([positive_seconds("bin_width", w) for w in np.atleast_1d(bin_widths)])
     n_surrogates, gen, seed = check_null(n_surrogates, rng)
-    fano, mean, count = _fano(np.asarray(data.times), data, widths)
-    draw = spike_null(lambda t: _fano(t, data, widths)[0], data, null, dither_window, gen)
+    fano, mean, count = _fano(data, widths)
+    if null == "circular_shift":
+        def draw():
+            return _fano(data, widths, circular_shift_draws(data, n_surrogates=1, rng=gen)[0])[0]
+    else:
+        draw = spike_null(lambda t: _fano(with_times(data, t), widths)[0], data, null, dither_window, gen)
     return PopulationFano(bin_widths=widths, fano=fano, mean_count=mean, n_bins=count,
                           **chance_fields(fano, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed))
 
