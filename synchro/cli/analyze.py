@@ -193,7 +193,8 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
         tasks = [(path, claim, read_options, options, not no_figures, not quiet and not batch)
                  for path, claim in zip(paths, claims) if isinstance(claim, OutputClaim)]
         if batch:
-            done, label, workers = run_sessions(_analyze_one, tasks, scheduler, n_workers, not quiet)
+            done, label, workers = run_sessions(_analyze_one, tasks, scheduler, n_workers,
+                                                progress=not quiet and fmt == "text")
         else:
             done = [_analyze_one(task) for task in tasks]
         done = iter(done)

@@ -202,7 +202,10 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
         from ..cluster import cluster_client
 
         workers = min(n_workers or os.cpu_count() or 1, len(tasks))
-        with cluster_client(scheduler, workers, PRELOAD) as (client, label):
+        # Workers keep this process's BLAS threads: with one thread, BLAS sums some of the episodes' wavelet
+        # power in another order, and a session's report would differ in its last digits from the same session
+        # analysed alone.
+        with cluster_client(scheduler, workers, PRELOAD, one_thread=False) as (client, label):
             futures = {client.submit(analyze_one, task, pure=False): i for i, task in enumerate(tasks)}
             for future in as_completed(futures):
                 try:
