@@ -97,8 +97,9 @@ def _pair(ctx, param, value):
               help="What goes to stdout: the summary, or report.json (one document per line per input).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Report folder [default: ./synchro-report-<input stem>]; with several inputs, the folder "
-                   "holding one synchro-report-<stem> per input.")
-@click.option("--overwrite", is_flag=True, help="Replace existing report folders (synchro reports only).")
+                   "holding one synchro-report-<stem> per input and the cohort table [default: ./].")
+@click.option("--overwrite", is_flag=True, help="Replace existing report folders (synchro reports only); with "
+                                                "several inputs, recompute complete reports too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only errors (and JSON with "
                                                   "--format json).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
