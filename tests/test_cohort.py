@@ -10,6 +10,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -135,12 +136,20 @@ def test_resume_recomputes_only_the_missing_sessions(study, tmp_path):
     os.rename(root / "serial", folder)  # the serial run's reports (the other tests' are left alone)
     kept = (folder / "synchro-report-s0" / "report.json").stat()
     (folder / "synchro-report-s1").rename(tmp_path / "s1-elsewhere")  # never written
-    for p in (folder / "synchro-report-s2").iterdir():  # what a run that died after claiming it leaves: empty
-        p.unlink() if p.is_file() else shutil.rmtree(p)
+    # What a run killed while writing s2 leaves: its claimed folder, empty, its lock and its temporary folder.
+    shutil.rmtree(folder / "synchro-report-s2")
+    (folder / "synchro-report-s2").mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # reaped: its pid is free
+    (folder / ".synchro-report-s2.synchro-lock").symlink_to(f"{socket.gethostname()}:{dead.pid}")
+    (folder / ".synchro-report-s2.abcd1234.tmp").mkdir()
+    (folder / ".synchro-report-s2.abcd1234.tmp" / "report.json").write_text("{")
     proc = synchro("analyze", f"{study['data']}/s*.nwb", "-o", folder, "--workers", "1", *FAST, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert "Cohort: 3 sessions, 2 analysed on local (1 workers), 1 found complete, 0 failed" in proc.stdout
     assert f"{study['data'] / 's0.nwb'}: a complete report was found; not analysed again" in proc.stdout
+    assert sorted(p.name for p in folder.iterdir()) == \
+        ["synchro-cohort.csv", "synchro-cohort.parquet", *(f"synchro-report-{n}" for n in SESSIONS)]
     after = (folder / "synchro-report-s0" / "report.json").stat()
     assert (after.st_ino, after.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)  # s0 was not recomputed
     docs = reports(folder)
