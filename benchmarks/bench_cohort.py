@@ -17,6 +17,20 @@ time of each runner's process tree is therefore printed too: two workers on two 
 time than half the dask runner's CPU time, which bounds the ratio the machine would give if it were free.
 
     python benchmarks/bench_cohort.py [--w1 /work/w1/net10.nwb] [--rounds 2]
+
+Measured (2 cores shared with four other sessions of work, 1-min load 6-12, autogroup on), ``--rounds 2``:
+
+=============================  =============  ==========
+runner                         wall (s)       CPU (s)
+=============================  =============  ==========
+one after the other (serial)   136.2, 106.9   49.6, 51.3
+dask LocalCluster (2 workers)  153.7, 122.4   60.1, 55.4
+=============================  =============  ==========
+
+Wall ratio 0.87x: this command's share of the busy cores was about 0.45 of a core whether it ran one process or
+three. The CPU bound on 2 free cores: 49.6 / (55.4 / 2) = 1.79x; the dask runner's extra 6 s of CPU are the
+forkserver's imports and its warm-up report (which spares each worker about 3 s on its first session) and dask
+itself. report.json numbers identical session by session.
 """
 
 from __future__ import annotations
