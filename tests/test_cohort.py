@@ -146,7 +146,7 @@ def test_resume_recomputes_only_the_missing_sessions(study, tmp_path):
     (folder / ".synchro-report-s2.abcd1234.tmp" / "report.json").write_text("{")
     proc = synchro("analyze", f"{study['data']}/s*.nwb", "-o", folder, "--workers", "1", *FAST, cwd=root)
     assert proc.returncode == 0, proc.stderr
-    assert "Cohort: 3 sessions, 2 analysed on local (1 workers), 1 found complete, 0 failed" in proc.stdout
+    assert "Cohort: 3 sessions, 2 analysed on local (1 worker), 1 found complete, 0 failed" in proc.stdout
     assert f"{study['data'] / 's0.nwb'}: a complete report was found; not analysed again" in proc.stdout
     assert sorted(p.name for p in folder.iterdir()) == \
         ["synchro-cohort.csv", "synchro-cohort.parquet", *(f"synchro-report-{n}" for n in SESSIONS)]

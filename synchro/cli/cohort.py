@@ -242,7 +242,7 @@ def cohort_summary(paths: Sequence[str], outcomes: list, label: str, n_workers: 
     found = sum(1 for o in outcomes if not isinstance(o, Failure) and o.get("found"))
     analysed = len(outcomes) - len(failed) - found
     where = "" if not analysed else " here, one after the other" if label == SERIAL else \
-        f" on {label} ({n_workers} workers)"
+        f" on {label} ({n_workers} worker{'s' if n_workers != 1 else ''})"
     lines = [f"Cohort: {len(outcomes)} sessions, {analysed} analysed{where}, {found} found complete, "
              f"{len(failed)} failed"]
     lines += [f"  failed (exit {o.code}): {p}" for p, o in failed]
