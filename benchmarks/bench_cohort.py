@@ -18,19 +18,20 @@ time than half the dask runner's CPU time, which bounds the ratio the machine wo
 
     python benchmarks/bench_cohort.py [--w1 /work/w1/net10.nwb] [--rounds 2]
 
-Measured (2 cores shared with four other sessions of work, 1-min load 6-12, autogroup on), ``--rounds 2``:
+Measured (2 cores shared with four other sessions of work, 1-min load 4-6, autogroup on), ``--rounds 2``:
 
-=============================  =============  ==========
-runner                         wall (s)       CPU (s)
-=============================  =============  ==========
-one after the other (serial)   136.2, 106.9   49.6, 51.3
-dask LocalCluster (2 workers)  153.7, 122.4   60.1, 55.4
-=============================  =============  ==========
+=============================  ============  ==========
+runner                         wall (s)      CPU (s)
+=============================  ============  ==========
+one after the other (serial)   88.6, 61.5    41.4, 43.0
+dask LocalCluster (2 workers)  88.5, 85.2    46.5, 51.6
+=============================  ============  ==========
 
-Wall ratio 0.87x: this command's share of the busy cores was about 0.45 of a core whether it ran one process or
-three. The CPU bound on 2 free cores: 49.6 / (55.4 / 2) = 1.79x; the dask runner's extra 6 s of CPU are the
-forkserver's imports and its warm-up report (which spares each worker about 3 s on its first session) and dask
-itself. report.json numbers identical session by session.
+Wall ratio 0.72x: this command got about 0.7 of a core whether it ran one process or three (two busy-loop
+processes in one session got 3.4 s of CPU in 6 s, one alone 4.1 s). The CPU bound on 2 free cores:
+41.4 / (46.5 / 2) = 1.78x; the dask runner's extra 5 s of CPU are the forkserver's imports and warm-up (which
+spare each worker about 3 s on its first session) and dask itself. report.json numbers identical session by
+session.
 """
 
 from __future__ import annotations
