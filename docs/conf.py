@@ -120,6 +120,7 @@ API_MODULES = {
     "synchro.results": "Result objects and JSON values",
     "synchro.plotting": "Presentation conventions",
     "synchro.progress": "Progress bars",
+    "synchro.cluster": "Dask clusters",
     "sims": "Reference networks",
     "sims.metrics": "Run metrics",
     "sims.sweep": "Parameter sweeps",

@@ -1,4 +1,4 @@
-"""What the forkserver that a sweep's LocalCluster workers are forked from imports (see :mod:`sims.sweep.cluster`).
+"""What the forkserver that a sweep's LocalCluster workers are forked from imports (see :mod:`synchro.cluster`).
 
 Everything a worker needs before its first point, imported once: dask's worker, brian2, sims (this package, its
 metrics and sweep). Then it freezes every object imported out of the garbage collector, as the Python

@@ -249,10 +249,10 @@ def test_terminal_summary_fits_80_columns(planted_run):
     assert "99 circular-shift surrogates" in text
 
 
-def test_formats_agree_and_jobs_run_in_parallel(files, planted_run, tmp_path):
+def test_formats_agree_in_a_batch(files, planted_run, tmp_path):
     missing = tmp_path / "missing.nwb"
     proc = run_cli("analyze", files["npz"], missing, files["csv"], "--format", "json", "--surrogates", SURROGATES,
-                   "--jobs", "2", "--no-figures", "-o", tmp_path, cwd=tmp_path)
+                   "--scheduler", "serial", "--no-figures", "-o", tmp_path, cwd=tmp_path)
     # One input failing does not stop the others; the exit code is the failure's.
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr == f"synchro: error: {missing}: {missing} does not exist; check the path\n"
@@ -265,7 +265,8 @@ def test_formats_agree_and_jobs_run_in_parallel(files, planted_run, tmp_path):
         assert doc["coupling"] == {}
         assert any(s["analysis"] == "coupling" and "no field" in s["reason"] for s in doc["skipped"])
     assert set(csv["rhythms"]) == {"all"}  # CSV carries no population column
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["synchro-report-clean", "synchro-report-clean_spikes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["synchro-cohort.csv", "synchro-cohort.parquet",
+                                                          "synchro-report-clean", "synchro-report-clean_spikes"]
 
 
 def test_keeping_noise_units_reveals_their_alpha_and_lfp_none_skips_coupling(files, tmp_path):

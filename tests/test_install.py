@@ -27,7 +27,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 #: Packages that only the extras install: importing the analysis must load none of them.
 EXTRA_MODULES = ("brian2", "dask", "distributed", "neo", "quantities", "pynapple", "spikeinterface", "pynwb", "hdmf",
-                 "pandas", "remfile")
+                 "pandas", "pyarrow", "remfile")
 
 #: The one line of a missing extra, around its package, extra and use.
 MISSING = 'is not installed; install it (pip install "synchro[{}]") to use'
@@ -119,6 +119,15 @@ def test_light_install_names_the_missing_extra(light, tmp_path, args, module, ex
     assert proc.returncode == 2
     assert proc.stderr == f"synchro: error: {module} {MISSING.format(extra)} synchro {args[0]}\n"
     assert proc.stdout == "" and list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+@pytest.mark.parametrize(("scheduler", "module"), [((), "dask"), (("--scheduler", "serial"), "pyarrow")])
+def test_light_install_names_the_cohort_extra_for_several_inputs(light, tmp_path, scheduler, module):
+    """Several sessions run on dask (unless serial) and end in a Parquet table: refused before any file is read."""
+    proc = run_light(light, ["-m", "synchro", "analyze", "a.nwb", "b.nwb", *scheduler, "-o", "out"], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"synchro: error: {module} {MISSING.format('cohort')} synchro analyze of several inputs\n"
+    assert proc.stdout == "" and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -152,26 +152,28 @@ def test_batch_severity_order():
     assert most_severe([3, 1, 2]) == 1
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_batch_analyses_every_good_file_and_reports_every_bad_one(data, tmp_path, jobs):
-    proc = synchro("analyze", data["bad"], data["csv"], data["missing"], data["npz"], "-o", "out", "-j", jobs,
-                   *FAST, cwd=tmp_path)
+def test_a_batch_analyses_every_good_file_and_reports_every_bad_one(data, tmp_path):
+    proc = synchro("analyze", data["bad"], data["csv"], data["missing"], data["npz"], "-o", "out", "--scheduler",
+                   "serial", *FAST, cwd=tmp_path)
     lines = proc.stderr.splitlines()
     assert proc.returncode == 3, proc.stderr  # unreadable (3) outranks invalid (4)
     assert len(lines) == 2 and "Traceback" not in proc.stderr
     assert lines[0].startswith(f"synchro: error: {data['bad']}: ") and "unit_id" in lines[0]
     assert lines[1].startswith(f"synchro: error: {data['missing']}: ") and "does not exist" in lines[1]
-    assert leftovers(tmp_path / "out") == ["synchro-report-good", "synchro-report-small"]
+    assert leftovers(tmp_path / "out") == ["synchro-cohort.csv", "synchro-cohort.parquet", "synchro-report-good",
+                                           "synchro-report-small"]
     for name in ("good", "small"):
         assert (tmp_path / "out" / f"synchro-report-{name}" / "report.json").is_file()
 
-    # Rerun: the existing report folders fail their files only (exit 2); the bad file is still reported (4).
+    # Rerun: the complete report is found, not recomputed; the missing one is; the bad file is still reported (4).
     (tmp_path / "out" / "synchro-report-small").rename(tmp_path / "moved")
-    proc = synchro("analyze", data["bad"], data["csv"], data["npz"], "-o", "out", "-j", jobs, *FAST, cwd=tmp_path)
+    kept = (tmp_path / "out" / "synchro-report-good" / "report.json").stat().st_mtime_ns
+    proc = synchro("analyze", data["bad"], data["csv"], data["npz"], "-o", "out", "--scheduler", "serial", *FAST,
+                   cwd=tmp_path)
     lines = proc.stderr.splitlines()
-    assert proc.returncode == 4 and len(lines) == 2, proc.stderr
-    assert "unit_id" in lines[0] and f"{data['csv']}: output folder" in lines[1] and "already exists" in lines[1]
+    assert proc.returncode == 4 and len(lines) == 1 and "unit_id" in lines[0], proc.stderr
     assert (tmp_path / "out" / "synchro-report-small" / "report.json").is_file()
+    assert (tmp_path / "out" / "synchro-report-good" / "report.json").stat().st_mtime_ns == kept
 
 
 def _sweep_table(folder: Path) -> list[str]:

@@ -79,7 +79,8 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
     """Forked from the forkserver that imported them; a spawned worker has none (and a failed preload is silent)."""
     from dask.distributed import Client
 
-    from sims.sweep.cluster import start_local_cluster
+    from sims.sweep.cluster import PRELOAD
+    from synchro.cluster import start_local_cluster
 
     def loaded():
         import gc
@@ -90,7 +91,7 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
         return ([name for name in names if name in sys.modules], os.environ.get("OPENBLAS_NUM_THREADS"),
                 gc.get_freeze_count() > 100_000)
 
-    with start_local_cluster(2) as cluster, Client(cluster) as client:
+    with start_local_cluster(2, PRELOAD) as cluster, Client(cluster) as client:
         workers = client.run(loaded)
     assert len(workers) == 2
     # Without pyplot (brian2 imports it for its namespace only); one BLAS thread per single-threaded worker, as dask
@@ -101,7 +102,7 @@ def test_local_cluster_workers_start_with_brian2_and_the_analysis_imported():
 
 def test_local_cluster_config_keeps_dask_thread_limits_in_a_fresh_interpreter():
     """distributed registers its defaults when imported; read before, the workers' limits were lost."""
-    code = ("import sys; from sims.sweep.cluster import local_cluster_config; assert 'distributed' not in sys.modules; "
+    code = ("import sys; from synchro.cluster import local_cluster_config; assert 'distributed' not in sys.modules; "
             "print(local_cluster_config()['distributed.nanny.pre-spawn-environ'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert ast.literal_eval(out) == {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}

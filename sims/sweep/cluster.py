@@ -1,94 +1,25 @@
-"""Running a sweep's points on dask.distributed: a LocalCluster forked from a warmed-up server, or a scheduler.
-
-Why each setting is as it is lives in the docstrings below; the measurements
-behind them are in ``benchmarks/sims_timings.md``.
-"""
+"""Running a sweep's points on dask.distributed, on the cluster of :mod:`synchro.cluster` (a LocalCluster forked
+from a server that imported brian2 and the metrics, or a scheduler)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
-from synchro.errors import UsageError
+from synchro.cluster import cluster_client
+from synchro.cluster import start_forkserver as start_server
 
 from .point import run_point
 
-__all__ = ["start_local_cluster", "run_distributed"]
+__all__ = ["PRELOAD", "start_forkserver", "run_distributed"]
 
-#: Threads of a worker's BLAS and OpenMP: one, as it runs one point at a time on one core (dask's workers get the
-#: same through ``distributed.nanny.pre-spawn-environ``, which is only known once distributed is imported).
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-
-
-def forkserver_available() -> bool:
-    """Whether Python's forkserver start method exists here (POSIX; not on Windows)."""
-    import multiprocessing
-
-    return "forkserver" in multiprocessing.get_all_start_methods()
-
-
-def local_cluster_config() -> dict:
-    """dask settings of the LocalCluster a sweep starts.
-
-    Workers are forked from Python's forkserver (see :func:`start_forkserver`) where there is one, rather than
-    spawned. Diagnostics that only feed dask's dashboard (there is none here) are made rare: by default a worker
-    samples the running task's stack every 10 ms and wakes its event loop every 20 ms, which slows a CPU-bound
-    Brian2 run measurably. And glibc keeps its own heap trimming: dask sets MALLOC_TRIM_THRESHOLD_=65536 in its
-    workers, which also fixes glibc's mmap threshold, so every array over 128 kB is mapped and unmapped anew.
-    """
-    import dask
-    import distributed  # noqa: F401  (its import registers the distributed.* defaults read here)
-
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
-    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    config = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-              "distributed.admin.system-monitor.interval": "5s", "distributed.nanny.pre-spawn-environ": environ}
-    if forkserver_available():
-        config["distributed.worker.multiprocessing-method"] = "forkserver"
-    return config
+#: What the forkserver of a sweep's LocalCluster imports: brian2, the metrics and the sweep (:mod:`sims._forkserver`).
+PRELOAD = ("sims._forkserver",)
 
 
 def start_forkserver() -> None:
-    """Start the process that a LocalCluster's workers are forked from, importing brian2 and the metrics once.
-
-    Spawned workers each import dask, brian2 (with sympy) and the analysis on their own before their first point,
-    all at once on the same cores, and tear them down again at exit. Python's forkserver is a fresh
-    single-threaded interpreter, not a fork of this process and its threads: it imports them once, beside this
-    process's own imports, and each worker forked from it starts with them loaded, out of the garbage collector's
-    way (:mod:`sims._forkserver`), and exits without the teardown. The server gets one BLAS and OpenMP thread
-    (:data:`ONE_THREAD`: numpy's BLAS reads it when it is imported) and lives as long as this process; calling
-    again does nothing.
-    """
-    if not forkserver_available():
-        return
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["sims._forkserver"])
-    # As dask's Nanny does before it starts a worker: the server inherits this environment.
-    os.environ.update(ONE_THREAD)
-    forkserver.ensure_running()
-
-
-def start_local_cluster(n_workers: int | None):
-    """A LocalCluster of single-threaded worker processes.
-
-    Parameters
-    ----------
-    n_workers : int or None
-        Worker processes; None for the machine's cores.
-
-    Returns
-    -------
-    distributed.LocalCluster
-    """
-    import dask
-    from dask.distributed import LocalCluster
-
-    start_forkserver()
-    with dask.config.set(local_cluster_config()):
-        return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                            dashboard_address=None)
+    """Start the forkserver of a sweep's LocalCluster with :data:`PRELOAD` (see
+    :func:`synchro.cluster.start_forkserver`); calling again does nothing."""
+    start_server(PRELOAD)
 
 
 def warm_worker() -> str:
@@ -127,19 +58,9 @@ def run_distributed(model: str, todo: list, analysis: Mapping, scheduler: str | 
     n_workers : int
         Workers that took the points.
     """
-    from dask.distributed import Client, as_completed
+    from dask.distributed import as_completed
 
-    if scheduler is None:
-        cluster = start_local_cluster(n_workers)
-        client, label = Client(cluster), "local"
-    else:
-        cluster, label = None, str(scheduler)
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as err:
-            raise UsageError(f"cannot reach the dask scheduler at {scheduler!r} ({err}); start one with "
-                             "`dask scheduler` or leave the address out to use this machine's cores") from None
-    try:
+    with cluster_client(scheduler, n_workers, PRELOAD) as (client, label):
         workers = len(client.run(warm_worker))
         # Longest runs first (time steps simulated), so that the workers finish together: submitted in that order,
         # since the first tasks submitted start before later ones of higher priority arrive.
@@ -152,10 +73,6 @@ def run_distributed(model: str, todo: list, analysis: Mapping, scheduler: str | 
         except BaseException:
             client.cancel(futures)
             raise
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return label, workers
 
 

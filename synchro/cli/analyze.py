@@ -10,6 +10,7 @@ import click
 from ..errors import UsageError
 from ..progress import step_progress
 from .app import Failure, failure, main, most_severe, shown
+from .cohort import check_cohort_installed, claim_session, cohort_summary, expand_inputs, run_sessions
 
 
 def _bands(ctx, param, value):
@@ -96,17 +97,22 @@ def _pair(ctx, param, value):
               help="What goes to stdout: the summary, or report.json (one document per line per input).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Report folder [default: ./synchro-report-<input stem>]; with several inputs, the folder "
-                   "holding one synchro-report-<stem> per input.")
-@click.option("--overwrite", is_flag=True, help="Replace existing report folders (synchro reports only).")
+                   "holding one synchro-report-<stem> per input and the cohort table [default: ./].")
+@click.option("--overwrite", is_flag=True, help="Replace existing report folders (synchro reports only); with "
+                                                "several inputs, recompute complete reports too.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only errors (and JSON with "
                                                   "--format json).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Input files analysed in parallel (processes).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With several inputs: a dask scheduler's address (tcp://host:8786), whose workers see the inputs "
+                   "and -o at the same paths, or 'serial' to analyse here one after the other [default: a "
+                   "LocalCluster on this machine's cores].")
+@click.option("--workers", "n_workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the LocalCluster [default: the machine's cores, at most one per input].")
 @click.option("--no-figures", is_flag=True, help="Skip the figures (faster; report.html shows the summary only).")
 @click.pass_context
 def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, quality, t_start, t_stop, time_window,
             epochs, trials, bands, n_surrogates, synchrony_surrogates, seed, time_unit, sampling_rate, columns, fmt,
-            output, overwrite, quiet, jobs, no_figures):
+            output, overwrite, quiet, scheduler, n_workers, no_figures):
     """Analyse spike files (NWB, NPZ, CSV, TSV) or Phy/Kilosort folders, one session per input.
 
     Runs every analysis the data allow, for all units and for each
@@ -123,9 +129,21 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
     Report folders are claimed before any analysis: a folder that exists,
     or that another run is writing, is refused (exit 2) unless --overwrite
     is given and it is a synchro report; missing parent folders are created.
-    With several inputs, every file is analysed even when others fail; each
-    failure is one line naming its file, and the exit code is the most
-    severe among the files, in the order 1 (internal error), 3, 4, 5, 2.
+
+    Several inputs (files, a folder of NWB files, or a quoted glob such as
+    'data/*.nwb') are a cohort: the sessions run on a dask cluster (see
+    --scheduler; pip install "synchro[cohort]") and -o holds one
+    synchro-report-<stem> per input plus the cohort table
+    (synchro-cohort.csv and .parquet: one row per session, population and
+    band) and its figure. A cohort resumes: a session whose report is
+    complete is not analysed again (its report.json feeds the table) unless
+    --overwrite; an empty folder left by a run that died is recomputed; a
+    report of another input or made with other --bands, --seed,
+    --surrogates, --synchrony-surrogates or --population-column fails its
+    input (exit 2). Every session is analysed even when others fail; each
+    failure is one line naming its file and is listed with its exit code in
+    the summary, and the exit code is the most severe among the files, in
+    the order 1 (internal error), 3, 4, 5, 2.
 
     \b
     Examples:
@@ -135,7 +153,9 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
       synchro analyze sorted.csv --time-unit ms --t-stop 600000 -o report/
       synchro analyze kilosort_output/ --quality all
       synchro analyze ibl_spikes.tsv --columns unit=cluster,time=time --t-stop 3600
-      synchro analyze a.nwb b.nwb --jobs 2 --format json > reports.jsonl
+      synchro analyze a.nwb b.nwb --format json -o cohort/ > reports.jsonl
+      synchro analyze sessions/ -o cohort/ --workers 4
+      synchro analyze 'sessions/*.nwb' -o cohort/ --scheduler tcp://10.0.0.2:8786
       synchro analyze run.nwb --bands theta=4-8,gamma=30-80 --surrogates 1000 --seed 7
       synchro analyze session.nwb --time-window 600:1200
       synchro analyze session.nwb --epochs --bands theta=6-10,gamma=30-80
@@ -148,6 +168,8 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
     the report leaves out the first 0.2 s: discard=0.2).
     """
     from ..io import csv_columns
+    from ..report import OutputClaim
+    from ..report.cohort import cohort_table, write_cohort
     from ..report.pipeline import ALPHA, check_section_options
     from ..rhythms import check_surrogates
 
@@ -163,18 +185,35 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
                    epochs=None if epochs is None else epoch_table or "epochs", epoch_column=epoch_column or None,
                    trials=trials)
     check_section_options(options["epochs"], options["epoch_column"], trials)  # before any file is read
+    paths, expanded = expand_inputs(paths)
+    batch = len(paths) > 1 or expanded
+    if batch:
+        check_cohort_installed(scheduler)  # before any file is read
     # Every report folder is claimed before any analysis, so that an output that cannot be written fails at once.
-    claims = _claim_report_folders(paths, output, overwrite)
+    claims = _claim_report_folders(paths, output, overwrite, batch, options)
     try:
-        tasks = [(path, claim, read_options, options, not no_figures, not quiet and jobs == 1)
-                 for path, claim in zip(paths, claims) if not isinstance(claim, Failure)]
-        done = iter(_run_tasks(tasks, jobs))
-        outcomes = [claim if isinstance(claim, Failure) else next(done) for claim in claims]
+        tasks = [(path, claim, read_options, options, not no_figures, not quiet and not batch)
+                 for path, claim in zip(paths, claims) if isinstance(claim, OutputClaim)]
+        if batch:
+            done, label, workers = run_sessions(_analyze_one, tasks, scheduler, n_workers,
+                                                progress=not quiet and fmt == "text")
+        else:
+            done = [_analyze_one(task) for task in tasks]
+        done = iter(done)
+        outcomes = [next(done) if isinstance(claim, OutputClaim) else claim for claim in claims]
     finally:
         for claim in claims:
-            if not isinstance(claim, Failure):
+            if isinstance(claim, OutputClaim):
                 claim.release()
-    ctx.exit(_report_outcomes(ctx, paths, outcomes, fmt, quiet))
+    code = _report_outcomes(ctx, paths, outcomes, fmt, quiet)
+    if batch:
+        # No session to tabulate (all failed) leaves the table of an earlier run as it was.
+        rows = cohort_table([o["report"] for o in outcomes if not isinstance(o, Failure)])
+        written = rows and write_cohort(rows, Path(output) if output is not None else Path.cwd(),
+                                        figure=not no_figures)
+        if fmt == "text" and not quiet:
+            click.echo(cohort_summary(paths, outcomes, label, workers, written))
+    ctx.exit(code)
 
 
 def _report_outcomes(ctx, paths, outcomes, fmt, quiet) -> int:
@@ -188,58 +227,44 @@ def _report_outcomes(ctx, paths, outcomes, fmt, quiet) -> int:
         elif fmt == "json":
             click.echo(json.dumps(outcome["report"], allow_nan=False))
         elif not quiet:
-            click.echo(f"{outcome['summary']}\nReport: {shown(Path(outcome['folder']) / 'report.html')}")
+            summary = outcome["summary"] or f"{path}: a complete report was found; not analysed again (--overwrite " \
+                                            "recomputes it)"
+            click.echo(f"{summary}\nReport: {shown(Path(outcome['folder']) / 'report.html')}")
             if len(paths) > 1:
                 click.echo("")
     return most_severe(o.code if isinstance(o, Failure) else 0 for o in outcomes)
 
 
-def _run_tasks(tasks, jobs: int) -> list:
-    """Each task's outcome, in order; with ``jobs`` > 1 in worker processes (a crashed worker fails its file only)."""
-    if jobs == 1 or len(tasks) < 2:
-        return [_analyze_one(task) for task in tasks]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        futures = [pool.submit(_analyze_one, task) for task in tasks]
-        outcomes = []
-        for future in futures:
-            try:
-                outcomes.append(future.result())
-            except Exception as err:  # a worker died (killed, out of memory): the files it left unfinished fail
-                outcomes.append(failure(err))
-        return outcomes
-
-
-def _claim_report_folders(paths, output, overwrite) -> list:
-    """One claimed report folder per input (or its :class:`Failure` in a batch), before any work starts.
+def _claim_report_folders(paths, output, overwrite, batch, options) -> list:
+    """One claimed report folder per input (or, in a batch, its :class:`Failure` or its report found complete).
 
     Problems of the whole command (colliding names, an output location that cannot be written) raise; in a
-    batch, a report folder that exists fails its input only, so that the other inputs are still analysed.
+    batch, a report folder that cannot be used fails its input only, so that the other inputs are still analysed.
     """
     from ..io import source_name
-    from ..report import OutputFolderExistsError, claim_output_folder
+    from ..report import OutputClaim, OutputFolderExistsError, claim_output_folder
 
     stems = [Path(source_name(p)).stem for p in paths]
     if len(set(stems)) < len(stems):
         raise UsageError("several inputs share a file name; their report folders would collide: analyse them "
                          "in separate runs with -o/--output")
-    if output is not None and len(paths) == 1:
+    if output is not None and not batch:
         return [claim_output_folder(output, inputs=paths, overwrite=overwrite)]
     parent = Path(output) if output is not None else Path.cwd()
     claims = []
     try:
-        for stem in stems:
+        for path, stem in zip(paths, stems):
+            folder = parent / f"synchro-report-{stem}"
             try:
-                claims.append(claim_output_folder(parent / f"synchro-report-{stem}", inputs=paths,
-                                                  overwrite=overwrite))
+                claims.append(claim_session(folder, path, paths, overwrite=overwrite, options=options) if batch
+                              else claim_output_folder(folder, inputs=paths, overwrite=overwrite))
             except OutputFolderExistsError as err:
-                if len(paths) == 1:
+                if not batch:
                     raise
                 claims.append(failure(err))
     except BaseException:
         for claim in claims:
-            if not isinstance(claim, Failure):
+            if isinstance(claim, OutputClaim):
                 claim.release()
         raise
     return claims
@@ -248,8 +273,8 @@ def _claim_report_folders(paths, output, overwrite) -> list:
 def _analyze_one(task):
     """Read, analyse and write one input: ``{"report", "summary", "folder"}`` or a :class:`Failure`.
 
-    Module-level so that ``--jobs`` can run it in worker processes. Any error, ours included, fails this input
-    only: the batch goes on with the others.
+    Module-level so that dask workers can run it (:func:`~synchro.cli.cohort.run_sessions`). Any error, ours
+    included, fails this input only: the batch goes on with the others.
     """
     from ..report import analyze_file, write_report
 
