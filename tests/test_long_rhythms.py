@@ -1,0 +1,69 @@
+"""The long-session paths of the rhythm analyses give the numbers of the whole-array paths (issue 18).
+
+Each path that an hour-long recording takes (cache-blocked circular-shift counts, direct sums of the shifted
+amplitudes) is forced on a small recording, with and without gaps in its time support, and compared with the
+path short recordings take, or with a plain numpy computation of the same thing.
+"""
+
+import numpy as np
+import pytest
+
+from synchro import SpikeData
+from synchro.rhythms import nulls, pac, phase_amplitude_coupling
+from synchro.spectral import prepare_rate, spike_bins
+
+
+def _spikes(intervals=None, seed=3, duration=12.0, n_units=7):
+    """Units firing at 20-60 Hz, their rates modulated at 10 Hz (gamma bursts on the alpha phase)."""
+    rng = np.random.default_rng(seed)
+    times, units = [], []
+    for u in range(n_units):
+        t = np.sort(rng.uniform(0, duration, rng.poisson(40 * duration)))
+        phase = 2 * np.pi * 10 * t
+        keep = rng.uniform(0, 1, t.size) < 0.5 * (1 + np.cos(phase)) * (0.6 + 0.4 * np.cos(2 * np.pi * 50 * t))
+        times.append(t[keep])
+        units.append(np.full(keep.sum(), u))
+    return SpikeData.from_arrays(np.concatenate(times), np.concatenate(units), t_start=0.0, t_stop=duration,
+                                 intervals=intervals)
+
+
+def _numpy_shifted_psd(prep, n_surrogates, seed):
+    """The circular-shift surrogates' spectra as the docstring states them: each unit shifted by its own whole
+    number of bins inside each observed run, drawn as null_spectra draws them."""
+    gen = np.random.default_rng(seed)
+    n = prep.n_bins
+    runs = np.array([[0, n]]) if prep.runs is None else prep.runs
+    shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, prep.data.n_units)) for a, b in runs], axis=-1)
+    bins, units = spike_bins(prep.data, prep.bin_width, n)
+    counts = np.zeros((n_surrogates, n))
+    for j, (a, b) in enumerate(runs):
+        inside = (bins >= a) & (bins < b)
+        for r in range(n_surrogates):
+            moved = a + (bins[inside] - a + shifts[r, units[inside], j]) % (b - a)
+            np.add.at(counts[r], moved, 1.0)
+    return prep.plan.psd(prep.rates(counts))[0]
+
+
+@pytest.mark.parametrize("intervals", [None, [[0.0, 3.3], [3.8, 7.05], [7.5, 12.0]]])
+def test_blocked_shift_counts_equal_the_whole_array_counts(monkeypatch, intervals):
+    prep = prepare_rate(_spikes(intervals))
+    reference = _numpy_shifted_psd(prep, 12, 5)
+    one_block = nulls.null_spectra(prep, "circular_shift", 12, None, np.random.default_rng(5))
+    monkeypatch.setattr(nulls, "SHIFT_BLOCK", 37)  # hundreds of blocks, most units crossing many
+    blocked = nulls.null_spectra(prep, "circular_shift", 12, None, np.random.default_rng(5))
+    np.testing.assert_array_equal(one_block, reference)
+    np.testing.assert_array_equal(blocked, reference)
+    assert blocked.shape == (12, prep.plan.freqs.size) and np.all(blocked > 0)
+
+
+@pytest.mark.parametrize("intervals", [None, [[0.0, 5.5], [6.0, 12.0]]])
+def test_direct_shifted_amplitude_sums_equal_the_fft_path(monkeypatch, intervals):
+    data = _spikes(intervals, seed=4)
+    by_fft = phase_amplitude_coupling(data, n_surrogates=60, rng=2)
+    monkeypatch.setattr(pac, "DIRECT_SHIFT_BINS", 1)  # every stretch summed directly
+    direct = phase_amplitude_coupling(data, n_surrogates=60, rng=2)
+    assert by_fft.reason == direct.reason == ""
+    assert direct.mi == by_fft.mi > 0.001  # the data's index does not use the null path
+    np.testing.assert_allclose(direct.chance, by_fft.chance, rtol=1e-9)
+    np.testing.assert_allclose(direct.chance_sd, by_fft.chance_sd, rtol=1e-7)
+    assert direct.p == by_fft.p < 0.05
