@@ -8,7 +8,9 @@ path short recordings take, or with a plain numpy computation of the same thing.
 import numpy as np
 import pytest
 
-from synchro import SpikeData
+from synchro import Signal, SpikeData
+from synchro.coupling import locking, spike_phases
+from synchro.filtering import analytic_stretches, band_pass
 from synchro.rhythms import nulls, pac, phase_amplitude_coupling
 from synchro.spectral import prepare_rate, spike_bins
 
@@ -67,3 +69,26 @@ def test_direct_shifted_amplitude_sums_equal_the_fft_path(monkeypatch, intervals
     np.testing.assert_allclose(direct.chance, by_fft.chance, rtol=1e-9)
     np.testing.assert_allclose(direct.chance_sd, by_fft.chance_sd, rtol=1e-7)
     assert direct.p == by_fft.p < 0.05
+
+
+def _field(duration=12.0, fs=1000.0, seed=6):
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(duration * fs)) / fs
+    return Signal(np.cos(2 * np.pi * 10 * t) + 0.5 * np.cos(2 * np.pi * 50 * t) + 0.3 * rng.standard_normal(t.size),
+                  fs, units="V", name="LFP")
+
+
+@pytest.mark.parametrize("intervals", [None, [[0.0, 5.5], [6.0, 12.0]]])
+def test_blocked_spike_phases_equal_numpy_interp(monkeypatch, intervals):
+    data, field = _spikes(intervals, seed=5), _field()
+    whole = spike_phases(data, field, band=(30.0, 80.0))
+    monkeypatch.setattr(locking, "INTERP_BLOCK", 7)  # every unit's spikes cross hundreds of blocks
+    blocked = spike_phases(data, field, band=(30.0, 80.0))
+    np.testing.assert_array_equal(blocked.phases, whole.phases)
+    if intervals is None:  # the plain computation: np.interp of the analytic signal at each spike
+        (z,) = analytic_stretches(field.channel(0), [(0, field.n_samples)], band_pass((30.0, 80.0), 1000.0, 4))
+        grid = np.arange(z.size)
+        pos = whole.times / (1 / 1000.0)  # as the field grid is laid out: samples of 1 ms
+        expected = np.angle(np.interp(pos, grid, z.real) + 1j * np.interp(pos, grid, z.imag))
+        np.testing.assert_array_equal(whole.phases, expected)
+        assert whole.phases.size > 0.8 * data.n_spikes

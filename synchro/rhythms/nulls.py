@@ -117,12 +117,15 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         # Shifting whole bins keeps each unit's binned train, hence its periodogram, exactly. With gaps, each
         # unit is shifted on its own inside each observed run (as surrogates.circular_shift does in time):
         # spikes never enter a gap, and each unit keeps its count in every run.
-        runs = np.array([[0, n]]) if prep.runs is None else prep.runs
         bins, units = spike_bins(data, prep.bin_width, n)
-        run = interval_index(bins, runs)
-        inside = run >= 0
-        bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
-        column = units * len(runs) + run  # nondecreasing: spikes are grouped by unit, in time within each
+        if prep.runs is None:  # one run: every spike's column is its unit (no per-spike run lookup on hours)
+            runs, column = np.array([[0, n]]), units
+        else:
+            runs = prep.runs
+            run = interval_index(bins, runs)
+            inside = run >= 0
+            bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
+            column = units * len(runs) + run  # nondecreasing: spikes are grouped by unit, in time within each
         n_columns = data.n_units * len(runs)
         col_start = np.searchsorted(column, np.arange(n_columns + 1))
         col_first = np.tile(runs[:, 0], data.n_units).astype(np.int64)
