@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from synchro import Signal, SpikeData
+from synchro.core import compiled
 from synchro.coupling import locking, spike_phases
 from synchro.filtering import analytic_stretches, band_pass
 from synchro.rhythms import nulls, pac, phase_amplitude_coupling
@@ -53,8 +54,12 @@ def test_blocked_shift_counts_equal_the_whole_array_counts(monkeypatch, interval
     one_block = nulls.null_spectra(prep, "circular_shift", 12, None, np.random.default_rng(5))
     monkeypatch.setattr(nulls, "SHIFT_BLOCK", 37)  # hundreds of blocks, most units crossing many
     blocked = nulls.null_spectra(prep, "circular_shift", 12, None, np.random.default_rng(5))
+    monkeypatch.setattr(compiled, "THREADED_SAMPLES", 0)
+    monkeypatch.setattr(nulls, "_CHUNK_SAMPLES", 5 * max(prep.n_bins, prep.data.n_spikes))  # 3 chunks, 2 threads
+    threaded = nulls.null_spectra(prep, "circular_shift", 12, None, np.random.default_rng(5))
     np.testing.assert_array_equal(one_block, reference)
     np.testing.assert_array_equal(blocked, reference)
+    np.testing.assert_array_equal(threaded, reference)
     assert blocked.shape == (12, prep.plan.freqs.size) and np.all(blocked > 0)
 
 
@@ -92,3 +97,19 @@ def test_blocked_spike_phases_equal_numpy_interp(monkeypatch, intervals):
         expected = np.angle(np.interp(pos, grid, z.real) + 1j * np.interp(pos, grid, z.imag))
         np.testing.assert_array_equal(whole.phases, expected)
         assert whole.phases.size > 0.8 * data.n_spikes
+
+
+def test_threaded_bootstrap_equals_one_thread(monkeypatch):
+    from synchro.aperiodic import _peaks
+    from synchro.rhythms import band_verdicts
+
+    data = _spikes(seed=8, duration=20.0)
+    serial = band_verdicts(data, n_surrogates=40, rng=9)
+    monkeypatch.setattr(compiled, "THREADED_SAMPLES", 0)  # surrogates and bootstrap series in two threads
+    monkeypatch.setattr(_peaks, "_CHUNK_SAMPLES", 7 * 2 * 10_000)  # 7 bootstrap series a chunk (5 ms bins)
+    threaded = band_verdicts(data, n_surrogates=40, rng=9)
+    for a, b in zip(serial.verdicts, threaded.verdicts):
+        assert (a.p_peak, a.p_independent, a.peak_hz, a.power_ratio) == (b.p_peak, b.p_independent, b.peak_hz,
+                                                                         b.power_ratio)
+    np.testing.assert_array_equal(serial.null_mean, threaded.null_mean)
+    assert serial["alpha"].verdict == "present"

@@ -6,9 +6,11 @@ binned and estimated exactly as the data were.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from ..core import interval_index
+from ..core import compiled, interval_index
 from ..core.binning import binned_counts
 from ..core.compiled import jit
 from ..spectral import PreparedRate, spike_bins
@@ -133,15 +135,23 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         block = _shift_block(n, bins.size, n_columns)
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
         shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
+    if null == "circular_shift":
+        def spectra(bounds):
+            counts = np.zeros((bounds[1] - bounds[0], n))
+            _shifted_counts(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, counts)
+            return prep.plan.psd(prep.rates(counts))[0]
+
+        chunks = _chunks(prep, n_surrogates)
+        if n * n_surrogates < compiled.THREADED_SAMPLES or len(chunks) < 2:
+            return np.concatenate([spectra(c) for c in chunks])
+        # The shifts are drawn: each chunk's spectra depend on nothing else, so two threads (the kernel and the
+        # transforms release the GIL) give the same arrays in the same order.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return np.concatenate(list(pool.map(spectra, chunks)))
     out = []
     for start, stop in _chunks(prep, n_surrogates):
-        if null == "circular_shift":
-            counts = np.zeros((stop - start, n))
-            _shifted_counts(bins, col_start, col_first, col_length, shifts[start:stop], block, counts)
-        else:
-            times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window,
-                                    rng=gen)
-            counts = binned_counts(times, data.t_start, prep.bin_width, n)
+        times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window, rng=gen)
+        counts = binned_counts(times, data.t_start, prep.bin_width, n)
         out.append(prep.plan.psd(prep.rates(counts))[0])
     return np.concatenate(out)
 
