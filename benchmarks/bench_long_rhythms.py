@@ -33,7 +33,8 @@ extrapolated time and their ratio.
 Measured (2 cores shared with other jobs, load 8-10, so every time is inflated several-fold; the lead's quiet
 machine gives the reference numbers): see the closing note of issue 18.
 
-Run: ``.venv/bin/python benchmarks/bench_long_rhythms.py W2.nwb [--against REV] [--steps a,b] [--peers]``.
+Run: ``.venv/bin/python benchmarks/bench_long_rhythms.py W2.nwb [--against REV] [--steps a,b|none] [--peers]
+[--sample SECONDS]``.
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ def main(argv: list[str]) -> None:
         return
     against = args.pop(args.index("--against") + 1) if "--against" in args else None
     steps = args.pop(args.index("--steps") + 1).split(",") if "--steps" in args else list(STEPS)
+    steps = [s for s in steps if s != "none"]  # --steps none --peers: the peers alone
     sample = float(args.pop(args.index("--sample") + 1)) if "--sample" in args else 300.0
     with_peers = "--peers" in args
     args = [a for a in args if not a.startswith("--")]
@@ -191,9 +193,10 @@ def main(argv: list[str]) -> None:
         finally:
             if against:
                 subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(old)], check=True)
-    total = sum(r["this tree"]["seconds"] for _, r in rows if _ != "read")
-    print(f"this tree, all steps but the read: {total:.1f} s; highest peak "
-          f"{max(r['this tree']['peak_gb'] for _, r in rows):.2f} GB")
+    if rows:
+        total = sum(r["this tree"]["seconds"] for step, r in rows if step != "read")
+        print(f"this tree, all steps but the read: {total:.1f} s; highest peak "
+              f"{max(r['this tree']['peak_gb'] for _, r in rows):.2f} GB")
     if with_peers:
         ours = {step: r["this tree"]["seconds"] for step, r in rows}
         for step, seconds in peers(path, sample).items():

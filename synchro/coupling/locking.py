@@ -186,7 +186,8 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
     keep = w >= 0
     # The spikes of each window, found with one sort (spikes are grouped by unit, not by time).
     ids = np.flatnonzero(keep)
-    ids = ids[np.argsort(w[ids], kind="stable")]
+    if len(runs) > 1:  # with one window they are in order already
+        ids = ids[np.argsort(w[ids], kind="stable")]
     bounds = np.searchsorted(w[ids], np.arange(len(runs) + 1))
     phases = np.empty(times.size)
     sos = band_pass((lo, hi), 1.0 / width, order)
@@ -199,7 +200,7 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
         re, im = np.empty(sel.size), np.empty(sel.size)
         _grid_interp(pos, groups, np.ascontiguousarray(analytic.real), np.ascontiguousarray(analytic.imag),
                      INTERP_BLOCK, re, im)
-        phases[sel] = np.angle(re + 1j * im)
+        phases[sel] = np.arctan2(im, re)  # np.angle of re + 1j im, without the complex array
     offsets = unit_offsets(data.unit_index[keep], data.n_units)
     kept = int(keep.sum())
     return SpikePhases(phases=phases[keep], times=times[keep], offsets=offsets, band=(lo, hi), order=order,
