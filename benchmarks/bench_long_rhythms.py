@@ -30,8 +30,21 @@ background, no calibrated threshold); tensorpac's Tort index with 200 permutatio
 ``spike_field_coherence`` of the pooled spikes against the LFP (coherence). Printed: synchro's step, the peer's
 extrapolated time and their ratio.
 
-Measured (2 cores shared with other jobs, load 8-10, so every time is inflated several-fold; the lead's quiet
-machine gives the reference numbers): see the closing note of issue 18.
+Measured on 2 cores shared with other jobs (load 2-6; each before -> after pair alternated in one run, so the
+pair is comparable, the absolute times are not a quiet machine's), on a W2-shaped file (1000 Poisson units x 1 h
+at 5 Hz with 40 Hz episodes, 1.8 x 10^7 spikes, 1 kHz LFP), main 1c84531 -> this tree, three populations, peak RSS
+of the step's process (the read alone: 0.3-2 s, 0.33 GB):
+
+* verdicts 344.3 s -> 131.3 s (1.74 -> 1.50 GB);
+* episodes 31.0 s -> 18.3 s (1.74 -> 1.49 GB);
+* pac 52.8 s -> 20.8 s (1.22 -> 1.35 GB);
+* lag 18.9 s -> 11.0 s (1.31 -> 1.41 GB);
+* coupling: main's "all" population alone took 345 s at load 10 (on a 10 min sample, alternated: 15.2 s ->
+  6.8 s); this tree 50.1 s for the three (2.24 GB).
+
+Peers extrapolated from 300 s of the same file: neurodsp bursts 14.1 s (episodes ratio 1.3), tensorpac 13.3 s
+(PAC ratio 1.6), scipy correlate 2.9 s (lag ratio 3.8: no bootstrap), elephant's coherence alone 37.3 s
+(coupling ratio 1.3, for PPC, PLV, phases and coherence).
 
 Run: ``.venv/bin/python benchmarks/bench_long_rhythms.py W2.nwb [--against REV] [--steps a,b|none] [--peers]
 [--sample SECONDS]``.
