@@ -21,6 +21,7 @@ import numpy as np
 
 from .core import SpikeData
 from .core.checks.arguments import integer_at_least, positive_seconds, require_spikes
+from .core.compiled import jit
 from .errors import UsageError
 from .filtering import FS_PER_HIGH_EDGE, analytic_stretches, band_pass, check_band
 from .plotting import new_axes, plain_label
@@ -238,6 +239,17 @@ def _peak(c: np.ndarray, centre: int) -> np.ndarray:
     return i + shift - centre
 
 
+@jit
+def _lagged_block_sums(ids, x1, x2, half, out):
+    # out[ids[t], half + s] += x1[t] x2[t + s] for s = -half..half, in increasing t for each (block, s): the sums
+    # np.bincount forms lag by lag, in one pass over the samples and without a product array per lag.
+    n = x1.size
+    for t in range(n):
+        row = out[ids[t]]
+        for j in range(max(0, half - t), min(2 * half + 1, n - t + half)):
+            row[j] += x1[t] * x2[t + j - half]
+
+
 def _block_sums(z1, z2, sizes: list, block: int, pad: int, half: int) -> tuple[np.ndarray, np.ndarray]:
     """Per block of ``block`` samples: ``sum x1[t] x2[t + s]`` for ``s = -half..half`` (x = real part), and
     ``sum z1 conj(z2)``; ``z1``, ``z2`` are stretches of ``sizes`` each followed by ``pad`` zeros."""
@@ -246,12 +258,9 @@ def _block_sums(z1, z2, sizes: list, block: int, pad: int, half: int) -> tuple[n
         b = np.arange(size) // block
         ids += [n_blocks + b, np.full(pad, n_blocks + b[-1])]
         n_blocks += int(b[-1]) + 1
-    ids, n = np.concatenate(ids), z1.size
-    x1, x2 = z1.real, z2.real
-    per_block = np.empty((n_blocks, 2 * half + 1))
-    for j, s in enumerate(range(-half, half + 1)):
-        lo, hi = max(0, -s), n - max(0, s)
-        per_block[:, j] = np.bincount(ids[lo:hi], x1[lo:hi] * x2[lo + s:hi + s], minlength=n_blocks)
+    ids = np.concatenate(ids)
+    per_block = np.zeros((n_blocks, 2 * half + 1))
+    _lagged_block_sums(ids, np.ascontiguousarray(z1.real), np.ascontiguousarray(z2.real), half, per_block)
     cross = z1 * np.conj(z2)
     return per_block, np.bincount(ids, cross.real, n_blocks) + 1j * np.bincount(ids, cross.imag, n_blocks)
 

@@ -6,15 +6,17 @@ binned and estimated exactly as the data were.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from ..core import interval_index
+from ..core import compiled, interval_index
 from ..core.binning import binned_counts
 from ..core.compiled import jit
 from ..spectral import PreparedRate, spike_bins
 from ..surrogates import surrogate_times
 
-__all__ = ["null_spectra", "shot_noise_envelope", "ENVELOPE_WIDTH"]
+__all__ = ["null_spectra", "shot_noise_envelope", "ENVELOPE_WIDTH", "SHIFT_BLOCK"]
 
 #: Smoothing (s) of the rate envelope that scales the bootstrap's sampling noise (see :func:`shot_noise_envelope`).
 ENVELOPE_WIDTH = 0.05
@@ -23,16 +25,62 @@ _CHUNK_SAMPLES = 4_000_000
 
 
 @jit
-def _shifted_counts(bins, column, first, length, shifts, out):
+def _shifted_counts(rel, col_start, col_first, col_length, shifts, block, out):
     # Circular shift of each unit by its own s bins inside each observed run of bins, summed over units:
-    # O(n_spikes) per surrogate. Per spike: bins[i] relative to its run's first bin, first[i] and length[i]
-    # of that run, column[i] its (unit, run) column of shifts.
+    # O(n_spikes) per surrogate. The spikes of column c (one unit in one run) are rel[col_start[c]:col_start[c + 1]],
+    # sorted bins relative to the run's first bin col_first[c]; shifted, they land in increasing order when read
+    # cyclically from the first that wraps. So the output is filled block by block (each block stays in cache
+    # while every column adds its spikes to it) with one pointer per column: the same counts as adding the
+    # spikes in any order, as each bin adds whole ones.
+    n_cols = col_start.size - 1
+    n = out.shape[1]
+    ptr = np.empty(n_cols, np.int64)
+    left = np.empty(n_cols, np.int64)
     for r in range(shifts.shape[0]):
         row = shifts[r]
-        for i in range(bins.size):
-            b = bins[i] + row[column[i]]
-            out[r, first[i] + (b - length[i] if b >= length[i] else b)] += 1.0
+        for c in range(n_cols):
+            lo, hi = col_start[c], col_start[c + 1]
+            target = col_length[c] - row[c]
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if rel[mid] < target:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            ptr[c] = lo if lo < col_start[c + 1] else col_start[c]
+            left[c] = col_start[c + 1] - col_start[c]
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            for c in range(n_cols):
+                k = left[c]
+                if k == 0:
+                    continue
+                i, s, length, first, end = ptr[c], row[c], col_length[c], col_first[c], col_start[c + 1]
+                while k > 0:
+                    p = rel[i] + s
+                    if p >= length:
+                        p -= length
+                    p += first
+                    if p >= stop:
+                        break
+                    out[r, p] += 1.0
+                    k -= 1
+                    i += 1
+                    if i == end:
+                        i = col_start[c]
+                ptr[c] = i
+                left[c] = k
 
+
+#: Output bins filled at once by the circular-shift kernel (float64: 128 KiB, in a core's cache).
+SHIFT_BLOCK = 16_384
+
+
+def _shift_block(n_bins: int, n_spikes: int, n_columns: int) -> int:
+    """Bins per block of :func:`_shifted_counts`: cache-sized, but never so few that visiting every column in every
+    block costs more than the spikes themselves (many units times many runs)."""
+    blocks = max(1, min(-(-n_bins // SHIFT_BLOCK), n_spikes // max(n_columns, 1)))
+    return -(-n_bins // blocks)
 
 
 def _chunks(prep: PreparedRate, n: int):
@@ -71,23 +119,39 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         # Shifting whole bins keeps each unit's binned train, hence its periodogram, exactly. With gaps, each
         # unit is shifted on its own inside each observed run (as surrogates.circular_shift does in time):
         # spikes never enter a gap, and each unit keeps its count in every run.
-        runs = np.array([[0, n]]) if prep.runs is None else prep.runs
         bins, units = spike_bins(data, prep.bin_width, n)
-        run = interval_index(bins, runs)
-        inside = run >= 0
-        bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
-        first, length, column = runs[run, 0], runs[run, 1] - runs[run, 0], units * len(runs) + run
+        if prep.runs is None:  # one run: every spike's column is its unit (no per-spike run lookup on hours)
+            runs, column = np.array([[0, n]]), units
+        else:
+            runs = prep.runs
+            run = interval_index(bins, runs)
+            inside = run >= 0
+            bins, units, run = bins[inside] - runs[run[inside], 0], units[inside], run[inside]
+            column = units * len(runs) + run  # nondecreasing: spikes are grouped by unit, in time within each
+        n_columns = data.n_units * len(runs)
+        col_start = np.searchsorted(column, np.arange(n_columns + 1))
+        col_first = np.tile(runs[:, 0], data.n_units).astype(np.int64)
+        col_length = np.tile(runs[:, 1] - runs[:, 0], data.n_units).astype(np.int64)
+        block = _shift_block(n, bins.size, n_columns)
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
         shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
+    if null == "circular_shift":
+        def spectra(bounds):
+            counts = np.zeros((bounds[1] - bounds[0], n))
+            _shifted_counts(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, counts)
+            return prep.plan.psd(prep.rates(counts))[0]
+
+        chunks = _chunks(prep, n_surrogates)
+        if n * n_surrogates < compiled.THREADED_SAMPLES or len(chunks) < 2:
+            return np.concatenate([spectra(c) for c in chunks])
+        # The shifts are drawn: each chunk's spectra depend on nothing else, so two threads (the kernel and the
+        # transforms release the GIL) give the same arrays in the same order.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return np.concatenate(list(pool.map(spectra, chunks)))
     out = []
     for start, stop in _chunks(prep, n_surrogates):
-        if null == "circular_shift":
-            counts = np.zeros((stop - start, n))
-            _shifted_counts(bins, column, first, length, shifts[start:stop], counts)
-        else:
-            times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window,
-                                    rng=gen)
-            counts = binned_counts(times, data.t_start, prep.bin_width, n)
+        times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window, rng=gen)
+        counts = binned_counts(times, data.t_start, prep.bin_width, n)
         out.append(prep.plan.psd(prep.rates(counts))[0])
     return np.concatenate(out)
 
