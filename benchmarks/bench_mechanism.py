@@ -22,10 +22,13 @@ Budget (issue 17): episodes + E-I timing + PAC add at most 1 s to ``synchro anal
 
 Measured (2 cores, quiet): the three steps, all populations and bands, best 0.357 s, median 0.365 s; the peers
 0.032 s; ratio of the bests 11.3, median of the round ratios 10.9 (the peers fit no background, calibrate no
-threshold and give no interval). ``--against 29fa509`` (main before the report ran them): ``synchro analyze``
-6.80 s against 6.12 s (+0.69 s), and again 6.46 s against 5.89 s (+0.57 s). Before the figures were trimmed
-(one stepped line per population for the coupling, at most 1000 columns per map, plain colorbar labels) the
-same comparison gave +0.9 to +1.3 s.
+threshold and give no interval). Their budget, measured on main after issue 18's second process (2 cores, load
+1): ``benchmarks/bench_w1.py --against REV``, REV being the same tree with the three steps left out of
+``synchro/report/_analyses.py`` (a measurement-only commit), median of 7 fresh processes: 3.82 -> 4.25 s
+(+0.43 s) with the second process, 4.52 -> 5.47 s (+0.95 s) with ``SYNCHRO_NO_FORK=1``. ``--against 29fa509``
+(main before the report ran them, one process) gave +0.57 to +0.69 s under load in an earlier session, but
++1.37 to +1.61 s on a quiet machine for the trees of 1c84531 and 1da81a2: that comparison also carries the
+first-draw costs that the earlier tree paid elsewhere, so the same-tree comparison above is the budget's.
 
 Run: ``.venv/bin/python benchmarks/bench_mechanism.py [path] [rounds] [--against REV]``.
 """
