@@ -27,8 +27,8 @@ threshold and give no interval). Their budget, measured on main after issue 18's
 ``synchro/report/_analyses.py`` (a measurement-only commit), median of 7 fresh processes: 3.82 -> 4.25 s
 (+0.43 s) with the second process, 4.52 -> 5.47 s (+0.95 s) with ``SYNCHRO_NO_FORK=1``. ``--against 29fa509``
 (main before the report ran them, one process) gave +0.57 to +0.69 s under load in an earlier session, but
-+1.37 to +1.61 s on a quiet machine for the trees of 1c84531 and 1da81a2: that comparison also carries the
-first-draw costs that the earlier tree paid elsewhere, so the same-tree comparison above is the budget's.
++1.37 to +1.61 s on a quiet machine for the trees of 1c84531 and 1da81a2 (cause not found: the three steps and
+their two figures take about 0.9 s of CPU in one process); the same-tree comparison above isolates the three steps.
 
 Run: ``.venv/bin/python benchmarks/bench_mechanism.py [path] [rounds] [--against REV]``.
 """
