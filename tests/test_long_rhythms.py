@@ -24,6 +24,8 @@ def _spikes(intervals=None, seed=3, duration=12.0, n_units=7):
         t = np.sort(rng.uniform(0, duration, rng.poisson(40 * duration)))
         phase = 2 * np.pi * 10 * t
         keep = rng.uniform(0, 1, t.size) < 0.5 * (1 + np.cos(phase)) * (0.6 + 0.4 * np.cos(2 * np.pi * 50 * t))
+        if intervals is not None:  # spikes only in observed time (the recording was off between intervals)
+            keep &= np.any([(t >= a) & (t < b) for a, b in intervals], axis=0)
         times.append(t[keep])
         units.append(np.full(keep.sum(), u))
     return SpikeData.from_arrays(np.concatenate(times), np.concatenate(units), t_start=0.0, t_stop=duration,
