@@ -81,11 +81,16 @@ class SpikeContrast(AgainstChance):
         return ax
 
 
-@jit
 def _unit_sums(times, offsets, edges):
     # One bin size: elephant's integer sums (contrast jumps, active-train weights) from each unit's spikes in time
     # order, bin k being [edges[k], edges[k+1]) as np.histogram has it (the last bin closed). A unit's spikes in one
     # bin are skipped over by a galloping search, so a size costs the units' occupied bins, not their spikes.
+    return _contrast_sums(*_unit_counts(times, offsets, edges))
+
+
+@jit
+def _unit_counts(times, offsets, edges):
+    # Per bin: its spikes, the units present in it, and the units present in it and in the next.
     n_hist = edges.size - 1
     last = n_hist - 1
     per_bin = np.zeros(n_hist, dtype=np.int64)
@@ -123,21 +128,19 @@ def _unit_sums(times, offsets, edges):
                 both[previous] += 1
             previous = g
             p = q
-    weighted = total = jumps = 0
-    for k in range(n_hist - 1):
-        theta = per_bin[k] + per_bin[k + 1]
-        weighted += (present[k] + present[k + 1] - both[k]) * theta
-        total += theta
-        if k > 0:
-            jumps += abs(theta - per_bin[k - 1] - per_bin[k])
-    return weighted, total, jumps
+    return per_bin, present, both
 
 
-@jit
 def _time_order_sums(bins, unit, n_hist, last_bin):
     # One bin size in one pass over the spikes in time order (``bins`` from core.binning.histogram_index, ``unit``
     # alongside): the integer sums of elephant's contrast and active-train terms. ``last_bin[u]``: unit u's latest
     # bin so far (its spikes arrive in time order).
+    return _contrast_sums(*_time_order_counts(bins, unit, n_hist, last_bin))
+
+
+@jit
+def _time_order_counts(bins, unit, n_hist, last_bin):
+    # The counts of _unit_counts, from the spikes in time order.
     per_bin = np.zeros(n_hist, dtype=np.int64)
     present = np.zeros(n_hist, dtype=np.int64)
     both = np.zeros(n_hist, dtype=np.int64)
@@ -152,8 +155,14 @@ def _time_order_sums(bins, unit, n_hist, last_bin):
             if previous >= 0 and previous == h - 1:  # present in bins h - 1 and h
                 both[previous] += 1
             last_bin[u] = h
+    return per_bin, present, both
+
+
+@jit
+def _contrast_sums(per_bin, present, both):
+    # Elephant's integer sums from the per-bin counts: the active-train weights, their total, the contrast jumps.
     weighted = total = jumps = 0
-    for k in range(n_hist - 1):
+    for k in range(per_bin.size - 1):
         theta = per_bin[k] + per_bin[k + 1]
         weighted += (present[k] + present[k + 1] - both[k]) * theta
         total += theta
