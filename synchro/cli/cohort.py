@@ -11,7 +11,6 @@ other with ``--scheduler serial``.
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,12 +52,12 @@ def expand_inputs(paths: Sequence[str]) -> tuple[list[str], bool]:
     UnreadableInputError
         A pattern that matches nothing (exit 3).
     """
-    from ..io import is_phy_folder
+    from ..io import is_phy_folder, is_url
 
     out, expanded = [], False
     for text in map(str, paths):
         path = Path(text)
-        if "://" in text:
+        if is_url(text):
             out.append(text)
         elif path.is_dir() and not is_phy_folder(path) and any(path.glob("*.nwb")):
             out += [str(p) for p in sorted(path.glob("*.nwb"))]
@@ -120,15 +119,15 @@ def claim_session(folder: Path, path: str, inputs: Sequence[str], *, overwrite: 
         Another live run writes the folder, it holds files but no synchro report, or the report found is another
         input's or was made with other options.
     """
-    from ..report import OutputFolderExistsError, claim_output_folder, is_report_folder
+    from ..report import OutputFolderExistsError, claim_output_folder, read_report
 
     # Claimed as replaceable: an empty folder is what a run that died left, recomputed; a folder of other files
     # is still refused. A complete report is looked for only once the lock is held, so never half-written.
     claim = claim_output_folder(folder, inputs=inputs, overwrite=True)
-    if overwrite or not is_report_folder(claim.target):
+    doc = None if overwrite else read_report(claim.target)
+    if doc is None:
         return claim
     claim.release()
-    doc = json.loads((claim.target / "report.json").read_text(encoding="utf-8"))
     recorded = str(doc.get("input", {}).get("path"))
     if not _same_input(recorded, path):
         raise OutputFolderExistsError(f"report folder {claim.target} holds the report of {recorded}, not of {path}; "
@@ -142,7 +141,9 @@ def claim_session(folder: Path, path: str, inputs: Sequence[str], *, overwrite: 
 
 
 def _same_input(recorded: str, path: str) -> bool:
-    if "://" in recorded or "://" in path:
+    from ..io import is_url
+
+    if is_url(recorded) or is_url(path):
         return recorded == path
     return Path(recorded).resolve() == Path(path).resolve()
 

@@ -17,11 +17,11 @@ from .output import (
     check_output_folder,
     claim_output_folder,
     folder_lock,
-    is_report_folder,
+    read_report,
     write_report,
 )
 from .pipeline import DEFAULT_BANDS, analyze_file, build_report, parse_bands
 
 __all__ = ["SCHEMA_VERSION", "SCHEMA_FILE", "Report", "DEFAULT_BANDS", "build_report", "analyze_file", "parse_bands",
            "write_report", "check_output_folder", "claim_output_folder", "OutputClaim", "OutputFolderExistsError",
-           "folder_lock", "is_report_folder", "cohort_table", "write_cohort", "plot_cohort"]
+           "folder_lock", "read_report", "cohort_table", "write_cohort", "plot_cohort"]

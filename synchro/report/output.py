@@ -38,7 +38,7 @@ from ..errors import UsageError
 from .model import Report
 
 __all__ = ["check_output_folder", "claim_output_folder", "OutputClaim", "OutputFolderExistsError", "folder_lock",
-           "is_report_folder", "write_report"]
+           "read_report", "write_report"]
 
 #: Suffix of the lock beside a folder being written (``.NAME.synchro-lock``).
 LOCK_SUFFIX = ".synchro-lock"
@@ -48,8 +48,8 @@ class OutputFolderExistsError(UsageError):
     """The output folder exists (or another live run is writing it) and may not be replaced (exit code 2)."""
 
 
-def is_report_folder(folder) -> bool:
-    """Whether ``folder`` holds a synchro report (a report.json written by synchro).
+def read_report(folder) -> dict | None:
+    """The report.json of a synchro report folder, read once; None when ``folder`` holds no synchro report.
 
     Parameters
     ----------
@@ -58,16 +58,18 @@ def is_report_folder(folder) -> bool:
 
     Returns
     -------
-    bool
-        True when ``folder/report.json`` is a JSON object with a
-        ``schema_version`` and ``generator.program == "synchro"``.
+    dict or None
+        ``folder/report.json`` when it is a JSON object with a ``schema_version`` and
+        ``generator.program == "synchro"``; None otherwise (missing, unreadable, or another program's).
     """
     try:
         doc = json.loads((Path(folder) / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return None
     generator = doc.get("generator") if isinstance(doc, dict) else None
-    return "schema_version" in doc and isinstance(generator, dict) and generator.get("program") == "synchro"
+    if "schema_version" in doc and isinstance(generator, dict) and generator.get("program") == "synchro":
+        return doc
+    return None
 
 
 def check_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = False) -> Path:
@@ -110,7 +112,7 @@ def check_output_folder(folder, *, inputs: Iterable = (), overwrite: bool = Fals
     if target.exists() and not overwrite:
         raise OutputFolderExistsError(f"output folder {target} already exists; pass --overwrite to replace it or "
                                       "choose another -o/--output folder")
-    if target.exists() and any(target.iterdir()) and not is_report_folder(target):
+    if target.exists() and any(target.iterdir()) and read_report(target) is None:
         # --overwrite replaces report folders only: never a folder of other files (say, -o . in a home folder).
         raise OutputFolderExistsError(f"output folder {target} holds files but no synchro report.json: it is not a "
                                       "report folder, so --overwrite will not replace it; choose another -o/--output "
@@ -404,7 +406,7 @@ def _swap_into_place(new: Path, claim: OutputClaim) -> None:
         raise _appeared(target)  # a file or a link now stands there
     if here is None or (_is_empty(target) and (here == claim.placeholder or claim.overwrite)):
         _rename_onto_empty(new, target)
-    elif claim.overwrite and here != claim.placeholder and is_report_folder(target):
+    elif claim.overwrite and here != claim.placeholder and read_report(target) is not None:
         _replace_report(new, target)
     else:
         raise _appeared(target)
