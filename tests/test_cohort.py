@@ -189,3 +189,23 @@ def test_cohort_table_rows_of_sections_and_missing_values():
     assert rows[0]["chi"] == 0.5 and rows[0]["chi_z"] is None and rows[0]["fano"] is None
     assert rows[1]["fano_z"] == 4.0 and rows[1]["chi"] is None and rows[1]["peak_hz"] == 41.0
     assert all(not (isinstance(v, float) and math.isnan(v)) for r in rows for v in r.values())
+
+
+def test_a_complete_report_of_a_url_is_found_again_for_that_url(study, tmp_path):
+    """Resume compares the input a report names with the session's: a report read from a URL records
+    ``input.url`` and no ``path`` (schema 3.2), so the URL itself is compared (it was refused as another
+    input's before). The report is a real one of the study, as its URL twin would have it."""
+    from synchro.cli.cohort import claim_session
+    from synchro.report import parse_bands
+
+    url = "https://example.org/data/s0.nwb"
+    doc = reports(study["root"] / "dask", ("s0",))["s0"]
+    doc["input"] = {k: v for k, v in doc["input"].items() if k not in ("path", "sha256")}
+    doc["input"].update(url=url, bytes_read=doc["input"]["bytes"])
+    folder = tmp_path / "synchro-report-s0"
+    folder.mkdir()
+    (folder / "report.json").write_text(json.dumps(doc))
+    options = {"bands": parse_bands("alpha=8-13,gamma=30-80"), "n_surrogates": 40, "synchrony_surrogates": 2,
+               "rng": 0, "population_column": "population"}
+    found = claim_session(folder, url, [url], overwrite=False, options=options)
+    assert found["found"] is True and found["report"] == doc

@@ -128,7 +128,8 @@ def claim_session(folder: Path, path: str, inputs: Sequence[str], *, overwrite: 
     if doc is None:
         return claim
     claim.release()
-    recorded = str(doc.get("input", {}).get("path"))
+    source = doc.get("input", {})
+    recorded = str(source.get("url") or source.get("path"))  # a URL input has no path
     if not _same_input(recorded, path):
         raise OutputFolderExistsError(f"report folder {claim.target} holds the report of {recorded}, not of {path}; "
                                       "pass --overwrite to replace it or choose another -o/--output folder")
