@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,27 +156,17 @@ def _simulate(spectrum, model: Model, x: np.ndarray, independent, plan, envelope
         series = sfft.irfft(z, n, axis=-1, workers=-1)
         return plan.psd(series[0] + env * series[1])[0]
 
-    out, pending = [], []
     chunk = max(1, _CHUNK_SAMPLES // (2 * n))
-    # Long series: the draws stay in order in this thread while a second one transforms the previous chunk (at most
-    # two chunks wait, to bound memory); the same spectra in the same order as one thread gives.
-    pool = ThreadPoolExecutor(max_workers=2) if n * n_boot >= compiled.THREADED_SAMPLES and n_boot > chunk else None
-    try:
+
+    def draws():
         for first in range(0, n_boot, chunk):
-            rows = min(n_boot - first, chunk)
-            z = _complex_normal(rng, (2, rows, f.size)) * scale[:, None, :]
+            z = _complex_normal(rng, (2, min(n_boot - first, chunk), f.size)) * scale[:, None, :]
             if n % 2 == 0:
                 z[..., -1] = z[..., -1].real
-            if pool is None:
-                out.append(spectra(z))
-                continue
-            pending.append(pool.submit(spectra, z))
-            if len(pending) > 2:
-                out.append(pending.pop(0).result())
-        out += [p.result() for p in pending]
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            yield z
+
+    # Long series: the draws stay in order in this thread while a second one transforms the previous chunk.
+    out = compiled.ordered_map(spectra, draws(), samples=n * n_boot)
     return np.concatenate(out)
 
 

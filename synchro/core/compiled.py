@@ -1,10 +1,11 @@
-"""numba compilation on first use: the one wrapper every numba kernel of synchro's analyses goes through."""
+"""Compiled and concurrent work: the one numba wrapper every kernel of synchro's analyses goes through, and the one
+rule by which an analysis computes independent series on two threads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-__all__ = ["jit", "start_numba", "THREADED_SAMPLES"]
+__all__ = ["jit", "start_numba", "THREADED_SAMPLES", "ordered_map"]
 
 #: Work (samples of surrogate or bootstrap series) from which an analysis computes its independent series in two
 #: threads (the compiled kernels and the transforms release the GIL); the same arrays in the same order as one
@@ -50,3 +51,39 @@ def start_numba() -> None:
 
     cpu_target.target_context.refresh()
     cpu_target.typing_context.refresh()
+
+
+def ordered_map(fn: Callable, items: Iterable, *, samples: int) -> list:
+    """``[fn(item) for item in items]``, on two threads from :data:`THREADED_SAMPLES` samples of work on.
+
+    ``items`` is iterated in this thread, in order, so random draws made while iterating stay in order; at most
+    two results wait, which bounds memory; the pool is closed before returning, so the process is single-threaded
+    again. The results are those of the plain loop, in its order.
+
+    Parameters
+    ----------
+    fn : callable
+        Applied to each item; should release the GIL (compiled kernels, FFTs) for the threads to help.
+    items : iterable
+        Its arguments.
+    samples : int
+        Samples of series the whole map computes.
+
+    Returns
+    -------
+    list
+    """
+    if samples < THREADED_SAMPLES:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    out, pending = [], []
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > 2:
+                out.append(pending.pop(0).result())
+        return out + [p.result() for p in pending]
+    finally:
+        pool.shutdown(cancel_futures=True)

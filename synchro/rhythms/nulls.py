@@ -6,8 +6,6 @@ binned and estimated exactly as the data were.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from ..core import compiled, interval_index
@@ -141,13 +139,9 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
             _shifted_counts(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, counts)
             return prep.plan.psd(prep.rates(counts))[0]
 
-        chunks = _chunks(prep, n_surrogates)
-        if n * n_surrogates < compiled.THREADED_SAMPLES or len(chunks) < 2:
-            return np.concatenate([spectra(c) for c in chunks])
         # The shifts are drawn: each chunk's spectra depend on nothing else, so two threads (the kernel and the
         # transforms release the GIL) give the same arrays in the same order.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return np.concatenate(list(pool.map(spectra, chunks)))
+        return np.concatenate(compiled.ordered_map(spectra, _chunks(prep, n_surrogates), samples=n * n_surrogates))
     out = []
     for start, stop in _chunks(prep, n_surrogates):
         times = surrogate_times(data, null=null, n_surrogates=stop - start, dither_window=dither_window, rng=gen)
