@@ -1,6 +1,6 @@
 """``python -m synchro``: the same command line as the ``synchro`` script."""
 
-from synchro.cli import main
+from synchro.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()
