@@ -41,9 +41,9 @@ SYNCHRONY_SURROGATES = 20
 #: Unit pairs on which the STTC and SPIKE-synchronization nulls are computed (a seeded sample above this).
 NULL_PAIRS = 1000
 
-#: The analyses a forked child computes while the report's process computes the others: the pairwise synchrony
-#: indices, on W1 (1000 units, 10 s) about half the analyses' time (benchmarks/bench_w1.py).
-FORKED_ANALYSES = frozenset({"sttc", "spike_sync", "spike_contrast"})
+#: The analyses a forked child computes while the report's process computes the others: the synchrony indices,
+#: on W1 (1000 units, 10 s) 0.75 s against the others' 0.9 s (benchmarks/bench_w1.py).
+FORKED_ANALYSES = frozenset({"chi", "sttc", "spike_sync", "spike_contrast", "fano"})
 
 #: Most spikes analysed with a forked child: beyond, the two processes' working sets together could exceed the
 #: memory one needs alone, and the work is done in one process.
@@ -176,7 +176,7 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
 
-    With an int seed, the pairwise synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
+    With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
     while this process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the
     numbers are those of one process, and the records are then written in their usual order.
     """
