@@ -12,7 +12,7 @@ from synchro.core.binning import histogram_index, n_whole_bins
 from synchro.report._analyses import ALL_PAIRS_MAX_SCANS, NULL_PAIRS, SAMPLED_NULL_PAIRS, SAMPLED_PAIRS, pair_options
 from synchro.surrogates import circular_shift, circular_shift_draws
 from synchro.synchrony import golomb_chi, spike_contrast, sttc_matrix
-from synchro.synchrony._stream import binned_population
+from synchro.synchrony._stream import binned_population, one_pole
 from synchro.synchrony.chi import _FilteredTrains
 from synchro.synchrony.contrast import (
     _contrast_curves,
@@ -73,6 +73,16 @@ def test_chi_unit_variances_streamed_equal_whole_traces(bursty, kernel):
     whole = trains.unit_variance(bursty.times)
     assert whole > 1e-4  # a real variance (the Gaussian kernel has unit area, the exponential unit height)
     assert trains.unit_variance(bursty.times, max_samples=10) == pytest.approx(whole, rel=1e-12, abs=0)
+
+
+def test_one_pole_recursion_is_lfilter_bit_for_bit():
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(5)
+    a = np.exp(-1.0 / 10.0)  # tau 10 ms at 1 kHz, chi's default
+    for shape in [(7, 1000), (2, 3, 501), (4000,)]:
+        x = rng.poisson(0.2, size=shape).astype(float) / 3.0
+        assert np.array_equal(one_pole(x, a), lfilter([1.0], [1.0, -a], x, axis=-1))
 
 
 def test_chi_of_a_long_session_keeps_to_o_spikes_memory():

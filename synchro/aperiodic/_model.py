@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+import scipy
 
 from ..core.compiled import jit
 
@@ -16,12 +16,12 @@ _LOG10E = np.log10(np.e)
 
 def log_bias(dof: np.ndarray) -> np.ndarray:
     """E[log10(S chi^2_nu / nu)] - log10(S): subtracted so the fit follows the mean PSD, not its log-mean."""
-    return _LOG10E * (special.digamma(dof / 2) - np.log(dof / 2))
+    return _LOG10E * (scipy.special.digamma(dof / 2) - np.log(dof / 2))
 
 
 def log_spread(dof: np.ndarray) -> float:
     """SD of log10 of a chi^2_nu / nu estimate, about 0.434 sqrt(2 / nu), at the median dof."""
-    return float(_LOG10E * np.sqrt(special.polygamma(1, np.median(dof) / 2)))
+    return float(_LOG10E * np.sqrt(scipy.special.polygamma(1, np.median(dof) / 2)))
 
 
 class Model:

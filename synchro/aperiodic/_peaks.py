@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sfft
+import scipy
 
 from ..core import compiled
 from ..errors import UsageError
@@ -153,7 +153,7 @@ def _simulate(spectrum, model: Model, x: np.ndarray, independent, plan, envelope
     env = envelope.astype(np.float32)
 
     def spectra(z):
-        series = sfft.irfft(z, n, axis=-1, workers=-1)
+        series = scipy.fft.irfft(z, n, axis=-1, workers=-1)
         return plan.psd(series[0] + env * series[1])[0]
 
     chunk = max(1, _CHUNK_SAMPLES // (2 * n))

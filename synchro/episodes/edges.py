@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import fft as sfft
+import scipy
 
 from .wavelets import SUPPORT_SD, morlet_kernels, sigma_t
 
@@ -74,8 +74,8 @@ def whitened_coefficient(x: np.ndarray, fs: float, freq: float, n_cycles: float,
         zero-padded by 4 sigma_t, so the transform is a linear convolution.
     """
     n_x = x.size
-    n = sfft.next_fast_len(n_x + int(math.ceil(4 * sigma_t(freq, n_cycles) * fs)))
-    spec = sfft.fft(x - x.mean(), n, workers=-1)
+    n = scipy.fft.next_fast_len(n_x + int(math.ceil(4 * sigma_t(freq, n_cycles) * fs)))
+    spec = scipy.fft.fft(x - x.mean(), n, workers=-1)
     df = fs / n
     k = np.arange(max(1, int((freq - SUPPORT_SD * freq / n_cycles) / df)),
                   min(n // 2, int((freq + SUPPORT_SD * freq / n_cycles) / df) + 2))
@@ -83,7 +83,7 @@ def whitened_coefficient(x: np.ndarray, fs: float, freq: float, n_cycles: float,
     weight = morlet_kernels(np.array([freq]), n_cycles, k * df)[0] / np.sqrt(np.maximum(slow + fast, 1e-300))
     full = np.zeros(n, dtype=np.complex128)
     full[k] = spec[k] * weight
-    return sfft.ifft(full, workers=-1)[:n_x]
+    return scipy.fft.ifft(full, workers=-1)[:n_x]
 
 
 def refine_edges(x: np.ndarray, t0: float, fs: float, start: float, stop: float, freq: float, n_cycles: float,

@@ -19,8 +19,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import fft as sfft
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+import scipy
 
 from ..rhythms import ENVELOPE_WIDTH
 
@@ -173,10 +172,10 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     """
     n_x = x.size
     pad = int(math.ceil(4 * sigma_t(freqs.min(), n_cycles) * fs))
-    m = sfft.next_fast_len(-(-(n_x + pad) // d))
+    m = scipy.fft.next_fast_len(-(-(n_x + pad) // d))
     n = m * d
     mean = float(x.mean())
-    spec = sfft.fft(x - mean, n, workers=-1)
+    spec = scipy.fft.fft(x - mean, n, workers=-1)
     df = fs / n
     n_out = -(-n_x // d)
     out = np.empty((freqs.size, n_out))
@@ -187,7 +186,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
         psi = morlet_kernels(np.array([f]), n_cycles, k * df)[0]
         slow, fast = background(k * df)
         e_slow, e_fast = _expected(psi[None, :], (slow, fast), fs, n)
-        w = sfft.ifft(_fold(spec[k] * psi, k, m), workers=-1)[:n_out] / d
+        w = scipy.fft.ifft(_fold(spec[k] * psi, k, m), workers=-1)[:n_out] / d
         # The rate under the wavelet's power envelope |psi_f(t)|^2 (a Gaussian of SD sigma_t / sqrt(2)), smoothed
         # at least as much as the peak test's envelope: a level estimated from few spikes is noisy, and dividing
         # by a noisy level biases the ratio upwards (Jensen). Transfer exp(-2 pi^2 nu^2 sd^2), negligible
@@ -197,7 +196,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
         j = np.r_[np.arange(top + 1), np.arange(n - top, n)]
         nu = np.where(j <= n // 2, j, j - n) * df
         gauss = np.exp(-2 * (np.pi * nu * sd) ** 2)
-        level = sfft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
+        level = scipy.fft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
         level = np.maximum(level + mean, 0.0) / mean_rate
         expected = np.maximum(e_slow[0] + level * e_fast[0], np.finfo(float).tiny)
         out[i] = (w.real**2 + w.imag**2) / expected
@@ -248,7 +247,7 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
         The :func:`opening` of each null series' band statistic (:func:`smoothed_max`): the threshold below
         which each sample lies in a core.
     """
-    m = sfft.next_fast_len(int(math.ceil(NULL_SECONDS * fs / d)))
+    m = scipy.fft.next_fast_len(int(math.ceil(NULL_SECONDS * fs / d)))
     n = m * d
     df = fs / n
     k_lo = max(1, int(math.floor((freqs.min() * (1 - SUPPORT_SD / n_cycles)) / df)))
@@ -274,7 +273,7 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
         else:
             for i in range(len(freqs)):
                 np.add.at(folded[i], (slice(None), idx), product[i])
-        w = sfft.ifft(folded, axis=-1, workers=-1) / d
+        w = scipy.fft.ifft(folded, axis=-1, workers=-1) / d
         stat[rows] = smoothed_max((w.real**2 + w.imag**2) / expected[:, None, None], width, circular=True)
     return opening(stat, length, circular=True)
 
@@ -298,7 +297,7 @@ def smoothed_max(z: np.ndarray, width: int, *, circular: bool = False) -> np.nda
     -------
     ndarray, shape (..., n_times)
     """
-    return uniform_filter1d(z.max(axis=0), width, axis=-1, mode="wrap" if circular else "nearest")
+    return scipy.ndimage.uniform_filter1d(z.max(axis=0), width, axis=-1, mode="wrap" if circular else "nearest")
 
 
 def bridged(flagged: np.ndarray, gap: int, *, circular: bool = False) -> np.ndarray:
@@ -323,9 +322,10 @@ def bridged(flagged: np.ndarray, gap: int, *, circular: bool = False) -> np.ndar
     size = gap + 1 + gap % 2
     x = flagged.astype(np.uint8)
     if circular:
-        return minimum_filter1d(maximum_filter1d(x, size, axis=-1, mode="wrap"), size, axis=-1, mode="wrap") > 0
-    grown = maximum_filter1d(x, size, axis=-1, mode="constant", cval=0)
-    return minimum_filter1d(grown, size, axis=-1, mode="constant", cval=1) > 0
+        grown = scipy.ndimage.maximum_filter1d(x, size, axis=-1, mode="wrap")
+        return scipy.ndimage.minimum_filter1d(grown, size, axis=-1, mode="wrap") > 0
+    grown = scipy.ndimage.maximum_filter1d(x, size, axis=-1, mode="constant", cval=0)
+    return scipy.ndimage.minimum_filter1d(grown, size, axis=-1, mode="constant", cval=1) > 0
 
 
 def calibrate(heights: np.ndarray, alpha: float, gap: int) -> tuple[float, np.ndarray]:
@@ -411,4 +411,5 @@ def opening(z: np.ndarray, length: int, *, circular: bool = False) -> np.ndarray
     ndarray
     """
     mode = {"mode": "wrap"} if circular else {"mode": "constant", "cval": -np.inf}
-    return maximum_filter1d(minimum_filter1d(z, length, axis=-1, **mode), length, axis=-1, **mode)
+    shrunk = scipy.ndimage.minimum_filter1d(z, length, axis=-1, **mode)
+    return scipy.ndimage.maximum_filter1d(shrunk, length, axis=-1, **mode)

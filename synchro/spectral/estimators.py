@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft, signal
+import scipy
 
 from ..errors import UsageError
 
@@ -63,8 +63,8 @@ class Welch:
                                  f"use e.g. Welch(nperseg={self.nperseg}, noverlap={self.nperseg // 2})")
         if isinstance(self.window, list):
             object.__setattr__(self, "window", tuple(self.window))
-        try:
-            signal.get_window(self.window, 16)
+        try:  # not the default, built when synchro is imported: scipy.signal is imported only when used
+            self.window == "hann" or scipy.signal.get_window(self.window, 16)
         except (ValueError, TypeError):
             raise UsageError(f"unknown window {self.window!r}; give a name scipy.signal.get_window knows, "
                              "e.g. Welch(window='hann')") from None
@@ -183,7 +183,7 @@ class Multitaper:
         if not self.n_tapers < longest:
             raise UsageError(f"Multitaper(nw={self.nw:g}) gives {self.n_tapers} tapers, not fewer than the "
                              f"{longest} samples; use a smaller nw or a longer record")
-        tapers, ratios = signal.windows.dpss(longest, self.nw, Kmax=self.n_tapers, return_ratios=True)
+        tapers, ratios = scipy.signal.windows.dpss(longest, self.nw, Kmax=self.n_tapers, return_ratios=True)
         return EstimatorPlan(self, fs, n_samples, tapers=tapers, eigenvalues=np.asarray(ratios), runs=runs)
 
 
@@ -354,13 +354,13 @@ class EstimatorPlan:
         step = self.nperseg - self.noverlap
         seg = np.lib.stride_tricks.sliding_window_view(x, self.nperseg, axis=-1)
         seg = seg[..., ::step, :] if self.runs is None else seg[..., self.starts, :]
-        h = signal.get_window(self.estimator.window, self.nperseg).astype(x.dtype, copy=False)
-        spec = fft.rfft(seg * h, axis=-1, workers=-1)
+        h = scipy.signal.get_window(self.estimator.window, self.nperseg).astype(x.dtype, copy=False)
+        spec = scipy.fft.rfft(seg * h, axis=-1, workers=-1)
         # Each segment's mean removed after the transform, rfft((x - m) h) = rfft(x h) - m rfft(h): the periodic
         # Hann window's own transform is zero but at bins 0 and 1, so for it only those two bins change (one
         # pass over the samples saved).
         k = 2 if self.estimator.window == "hann" else spec.shape[-1]
-        spec[..., :k] -= seg.mean(axis=-1, keepdims=True) * fft.rfft(h)[:k]
+        spec[..., :k] -= seg.mean(axis=-1, keepdims=True) * scipy.fft.rfft(h)[:k]
         return _one_sided(np.mean(spec.real**2 + spec.imag**2, axis=-2) / (self.fs * np.sum(h**2)), self.nperseg)
 
     def _welch_dof(self) -> np.ndarray:
@@ -368,7 +368,7 @@ class EstimatorPlan:
         # Percival & Walden 1993, eq. 292b): nu = 2K / (1 + 2 sum_m (1 - m/K) rho(m)^2) for K segments in one
         # run. Segments in different runs do not overlap: the K (K - 1) / 2 pairs of one run become
         # sum_r K_r (K_r - 1) / 2, so (1 - m/K) becomes sum_r (K_r / K) max(0, 1 - m / K_r).
-        h = signal.get_window(self.estimator.window, self.nperseg)
+        h = scipy.signal.get_window(self.estimator.window, self.nperseg)
         h = h / np.sqrt(np.sum(h**2))
         step = self.nperseg - self.noverlap
         per_run = self.segments_per_run
@@ -384,7 +384,7 @@ class EstimatorPlan:
         x = x - x.mean(axis=-1, keepdims=True)
         lam = self.eigenvalues
         # Two-sided eigenspectra |sum_t h_k(t) x(t) e^{-2 pi i f t}|^2 / fs, shape (..., K, n_freqs).
-        eig = np.abs(fft.rfft(x[..., None, :] * self.tapers, axis=-1, workers=-1)) ** 2 / self.fs
+        eig = np.abs(scipy.fft.rfft(x[..., None, :] * self.tapers, axis=-1, workers=-1)) ** 2 / self.fs
         if not self.estimator.adaptive:
             weights = np.broadcast_to(lam[:, None], eig.shape)
         else:

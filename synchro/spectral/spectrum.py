@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from ..core import SpikeData, interval_index
 from ..core.binning import binned_counts
@@ -129,7 +129,7 @@ class RateSpectrum:
 
 def _confidence_interval(psd: np.ndarray, dof: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     tail = (1 - confidence) / 2
-    return dof * psd / stats.chi2.ppf(1 - tail, dof), dof * psd / stats.chi2.ppf(tail, dof)
+    return dof * psd / scipy.stats.chi2.ppf(1 - tail, dof), dof * psd / scipy.stats.chi2.ppf(tail, dof)
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ from ._common import (
     too_few_bins,
     with_times,
 )
-from ._stream import MAX_TRACE_SAMPLES, binned_population, exponential_unit_variances
+from ._stream import MAX_TRACE_SAMPLES, binned_population, exponential_unit_variances, one_pole
 
 __all__ = ["GolombChi", "golomb_chi"]
 
@@ -116,12 +116,11 @@ class _FilteredTrains:
         self.n_units = data.n_units
 
     def smooth(self, x):
-        from scipy.ndimage import gaussian_filter1d
-        from scipy.signal import lfilter
-
         if self.kernel == "exponential":
             # Causal exponential kernel exp(-t / tau) as a one-pole recursion.
-            return lfilter([1.0], [1.0, -math.exp(-1.0 / (self.tau * self.fs))], x, axis=-1)
+            return one_pole(x, math.exp(-1.0 / (self.tau * self.fs)))
+        from scipy.ndimage import gaussian_filter1d
+
         return gaussian_filter1d(x, sigma=self.tau * self.fs, axis=-1, mode="constant", truncate=4.0)
 
     def unit_variance(self, times, max_samples: int = MAX_TRACE_SAMPLES) -> float:
