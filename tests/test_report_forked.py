@@ -4,6 +4,7 @@ pixels of one process, and a child that fails leaves its work to the parent."""
 import functools
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -14,7 +15,7 @@ from test_cli import planted_recording
 
 from synchro import Recording, synchrony
 from synchro.report import _analyses, _forked, build_report, write_report
-from synchro.report.figures import FORKED_FIGURES
+from synchro.report.figures import EARLY_FIGURES, FORKED_FIGURES
 
 pytestmark = pytest.mark.skipif(not _forked.can_fork(), reason="forks on Linux with two cores only")
 
@@ -84,6 +85,38 @@ def test_forked_analyses_and_figures_equal_one_process(session, serial, tmp_path
     assert len(forks) == 2  # and the figures' child
     assert set(FORKED_FIGURES) < {p.stem for p in (folder / "figures").glob("*.png")}
     assert _same_pngs(folder, serial[1]) == []
+
+
+def test_figures_drawn_early_by_the_child_are_those_of_one_process(session, serial, tmp_path, monkeypatch):
+    forks = _counting_forks(monkeypatch)
+    report = build_report(session, n_surrogates=49, rng=11, figures=True)
+    assert len(forks) == 1 and sorted(report.drawn) == sorted(EARLY_FIGURES)  # drawn beside the other analyses
+    assert _numbers(report) == _numbers(serial[0])
+    folder = write_report(report, tmp_path / "out")
+    assert len(forks) == 2 and _same_pngs(folder, serial[1]) == []
+    monkeypatch.setenv("SYNCHRO_NO_FORK", "1")
+    assert build_report(session, n_surrogates=49, rng=11, figures=True).drawn == {}  # one process draws at the end
+
+
+def test_the_child_imports_no_scipy():
+    """The child computes the synchrony indices while the report's process imports scipy's signal, stats, special,
+    fft and ndimage (about half a second) for the rhythms: the command line, the report, the reader and the
+    synchrony indices must not import them, or the child pays for them too."""
+    code = """
+import sys
+import numpy as np
+import synchro.cli, synchro.report
+from synchro import SpikeData, synchrony
+rng = np.random.default_rng(0)
+data = SpikeData.from_trains([np.sort(rng.uniform(0, 5, 40)) for _ in range(6)], t_start=0, t_stop=5)
+for fn in (synchrony.golomb_chi, synchrony.sttc_matrix, synchrony.spike_sync, synchrony.spike_contrast,
+           synchrony.population_fano):
+    fn(data, n_surrogates=3, rng=1)
+print(sorted(m for m in sys.modules if m.startswith("scipy.") and m.split(".")[1] in
+             ("signal", "stats", "special", "fft", "ndimage", "sparse", "optimize")))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_a_child_that_dies_leaves_its_work_to_the_parent(session, serial, tmp_path, monkeypatch):

@@ -281,7 +281,7 @@ def _analyze_one(task):
     path, claim, read_options, options, figures, show_progress = task
     progress = step_progress(show_progress)
     try:
-        report = analyze_file(path, progress=progress, **read_options, **options)
+        report = analyze_file(path, progress=progress, figures=figures, **read_options, **options)
         with progress("writing the report"):
             folder = write_report(report, claim, figures=figures)
     except Exception as err:

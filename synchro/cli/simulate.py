@@ -123,7 +123,7 @@ def demo(output, duration, seed, quiet):
     try:
         with progress("writing the NWB file"):
             nwb = io.write_nwb(rec, folder / "izhikevich2003.nwb")
-        report = analyze_file(nwb, progress=progress)
+        report = analyze_file(nwb, progress=progress, figures=True)
         with progress("writing the report"):
             target = write_report(report, folder / "report")
     finally:

@@ -94,6 +94,10 @@ class Run:
         # so far by result key: (parameters, result, reason skipped, seconds).
         self.computes: Callable[[str], bool] = lambda _analysis: True
         self.done: dict = {}
+        # Figures the forked child draws from its own results once its part is done (``early(results)`` gives
+        # them as PNG and SVG bytes by name), and those it drew.
+        self.early: Callable[[dict], dict] | None = None
+        self.drawn: dict = {}
 
     def part(self, computes: Callable[[str], bool], *, progress: bool) -> Run:
         """A pass over the same settings that computes only the analyses ``computes`` accepts, into ``self.done``;
@@ -178,7 +182,8 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
 
     With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
     while this process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the
-    numbers are those of one process, and the records are then written in their usual order.
+    numbers are those of one process, and the records are then written in their usual order. The child then draws
+    ``run.early``'s figures from its results, into ``run.drawn``.
     """
     inputs, options = (data, field, field_info, population_column), dict(rates=rates, trials=trials)
     seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
@@ -189,13 +194,15 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
             child_run = run.part(FORKED_ANALYSES.__contains__, progress=False)
             child_run.done = {}
             _analyse(child_run, *inputs, **options)
-            return child_run.done
+            return child_run.done, run.early(child_run.results) if run.early else {}
 
         child = fork(child_part)
         if child is not None:
             try:
                 _analyse(run.part(lambda a: a not in FORKED_ANALYSES, progress=True), *inputs, **options)
-                run.done.update(child.result() or {})  # what the child could not give, the full pass computes
+                done, drawn = child.result() or ({}, {})
+                run.done.update(done)  # what the child could not give, the full pass computes
+                run.drawn.update(drawn)
             finally:
                 child.cancel()
     return _analyse(run, *inputs, **options)

@@ -6,13 +6,18 @@ only the raster, which is no analysis, is drawn here.
 
 from __future__ import annotations
 
+import io
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..core import SpikeData
 from ..plotting import plain_label
 
-__all__ = ["FIGURES", "FORKED_FIGURES", "draw_figures", "save_figures", "population_colors"]
+__all__ = ["FIGURES", "FORKED_FIGURES", "EARLY_FIGURES", "draw_figures", "draw_early", "save_figures",
+           "population_colors"]
 
 #: Figures of a report, in display order, with their captions.
 FIGURES = {
@@ -209,24 +214,96 @@ def draw_figures(report) -> dict:
 
 
 #: Figures drawn by a forked child while the report's process draws the others: about half the drawing time.
-FORKED_FIGURES = ("spectra", "coupling", "rates")
+FORKED_FIGURES = ("spectra", "rates", "raster")
+
+#: Figures that the report's forked child draws as soon as its own analyses (the synchrony indices) are done, while
+#: the report's process still computes the others: they need only the spikes and the STTC (:func:`draw_early`).
+EARLY_FIGURES = ("raster", "sttc")
+
+
+def import_matplotlib() -> None:
+    """Import matplotlib's figure and its PNG and SVG writers (about 0.25 s): once, before a process forks, so that
+    the parent and the child share them."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+@contextmanager
+def _plain_text():
+    import matplotlib
+
+    # A user's matplotlibrc may turn on usetex, which hands every label to LaTeX (and '_' or '%' in a name to
+    # its parser); names from the data are plain text (plain_label), so LaTeX is off here.
+    with matplotlib.rc_context({"text.usetex": False}):
+        yield
+
+
+def _render(fig) -> tuple[bytes, bytes]:
+    """The figure as PNG (100 dpi) and SVG bytes."""
+    png, svg = io.BytesIO(), io.BytesIO()
+    # Light PNG compression: files about 2 % larger, written in two thirds of the time.
+    fig.savefig(png, format="png", dpi=100, pil_kwargs={"compress_level": 1})
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    return png.getvalue(), svg.getvalue()
+
+
+@dataclass
+class _Early:
+    """What the early figures read of a report, before the report exists."""
+
+    data: SpikeData
+    parameters: dict
+    populations: list
+    results: dict = field(default_factory=dict)
+
+    @property
+    def panels(self) -> list:
+        return self.populations
+
+
+def draw_early(data: SpikeData, population_column: str, populations, results: dict) -> dict:
+    """Draw the figures of :data:`EARLY_FIGURES` that ``results`` allow, as a report would.
+
+    Parameters
+    ----------
+    data : SpikeData
+        The spikes a report analyses (whole recording, no sections).
+    population_column : str
+        Its population column.
+    populations : sequence of str
+        The report's populations, ``"all"`` first.
+    results : dict
+        Result objects by ``(kind, population)``, as :attr:`Report.results`.
+
+    Returns
+    -------
+    dict of str to (bytes, bytes)
+        PNG and SVG bytes by figure name, for :func:`save_figures` (:attr:`Report.drawn`).
+    """
+    view = _Early(data, {"population_column": population_column, "time_window": [data.t_start, data.t_stop]},
+                  list(populations), results)
+    names = [name for name in _shown(view) if name in EARLY_FIGURES]
+    with _plain_text():
+        return {name: _render(_DRAW[name](view)) for name in names}
 
 
 def _save(report, folder: Path, names) -> bool:
     for name in names:
-        fig = _DRAW[name](report)
-        # Light PNG compression: files about 2 % larger, written in two thirds of the time.
-        fig.savefig(folder / f"{name}.png", dpi=100, pil_kwargs={"compress_level": 1})
-        fig.savefig(folder / f"{name}.svg", metadata={"Date": None})
+        png, svg = report.drawn.get(name) or _render(_DRAW[name](report))
+        (folder / f"{name}.png").write_bytes(png)
+        (folder / f"{name}.svg").write_bytes(svg)
     return True
 
 
 def save_figures(report, folder) -> list[dict]:
     """Draw the figures and save each as ``<name>.png`` (100 dpi) and ``<name>.svg`` in ``folder``.
 
-    Where a process can fork (Linux, two cores), a forked child draws some of
-    the figures (:data:`FORKED_FIGURES`) while this process draws the others;
-    if the child fails, this process draws its figures too.
+    Figures the report's second process drew already (:attr:`Report.drawn`,
+    see :func:`~synchro.report.build_report`'s ``figures``) are written as
+    they are. Where a process can fork (Linux, two cores), a forked child
+    draws some of the others (:data:`FORKED_FIGURES`) while this process
+    draws the rest; if the child fails, this process draws its figures too.
 
     Parameters
     ----------
@@ -241,20 +318,14 @@ def save_figures(report, folder) -> list[dict]:
         ``{"name", "png", "svg", "caption"}`` per figure, paths relative to
         the folder's parent (the report folder).
     """
-    import matplotlib
-    import matplotlib.backends.backend_agg  # noqa: F401  (imported once, before the fork, for both processes)
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
     from ._forked import fork
 
+    import_matplotlib()  # before the fork, for both processes
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = _shown(report)
-    forked = [name for name in names if name in FORKED_FIGURES]
-    # A user's matplotlibrc may turn on usetex, which hands every label to LaTeX (and '_' or '%' in a name to
-    # its parser); names from the data are plain text (plain_label), so LaTeX is off here.
-    with matplotlib.rc_context({"text.usetex": False}):
+    forked = [name for name in names if name in FORKED_FIGURES and name not in report.drawn]
+    with _plain_text():
         child = fork(lambda: _save(report, folder, forked)) if 0 < len(forked) < len(names) else None
         try:
             _save(report, folder, [name for name in names if child is None or name not in forked])

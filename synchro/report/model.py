@@ -133,6 +133,10 @@ class Report:
     results : dict
         The analyses' own result objects by ``(kind, population)`` (for
         figures; not serialised).
+    drawn : dict
+        Figures drawn while the report was built (``build_report(...,
+        figures=True)``), as PNG and SVG bytes by name, which
+        :func:`~synchro.report.write_report` writes as they are; not serialised.
     """
 
     input: dict
@@ -150,6 +154,7 @@ class Report:
     timings: list
     data: SpikeData = field(repr=False, compare=False)
     results: dict = field(repr=False, compare=False)
+    drawn: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def populations(self) -> list[str]:

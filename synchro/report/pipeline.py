@@ -166,7 +166,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
                  time_window: tuple[float, float] | None = None, epochs: str | None = None,
                  epoch_column: str | None = None, trials: str | None = None,
                  lag_populations: tuple[str, str] | None = None, source: Mapping | None = None,
-                 progress: Callable | None = None) -> Report:
+                 progress: Callable | None = None, figures: bool = False) -> Report:
     """Run every analysis the recording allows and collect the results in one :class:`Report`.
 
     Parameters
@@ -230,6 +230,13 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     progress : callable, optional
         ``progress(step_name)`` returning a context manager around each
         step (the CLI prints steps that take over a second).
+    figures : bool, default False
+        Whether the report's figures will be written
+        (:func:`write_report`): the second process that computes the
+        synchrony indices then also draws the figures that need nothing else
+        (:data:`~synchro.report.figures.EARLY_FIGURES`), kept in
+        :attr:`Report.drawn`, while this one computes the other analyses.
+        No number changes.
 
     Returns
     -------
@@ -282,6 +289,12 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
 
     sections = []
     if spec is None:
+        if figures:
+            from .figures import draw_early, import_matplotlib
+
+            names = list(populations_of(data, population_column))
+            run.early = lambda results: draw_early(data, population_column, names, results)
+            import_matplotlib()  # now rather than later: the forked child then starts with it
         whole = analyse(run, data, field, field_info, population_column, rates=True)
         found = whole["rhythms"] or whole["synchrony"] or whole["coupling"]
     else:
@@ -337,7 +350,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
     return Report(input=inp, parameters=parameters, versions=_versions(), rhythms=whole["rhythms"],
                   synchrony=whole["synchrony"], coupling=whole["coupling"], episodes=whole["episodes"],
                   lag=whole["lag"], cross_frequency=whole["cross_frequency"], skipped=run.skipped, sections=sections,
-                  generator=generator, timings=run.timings, data=data, results=run.results)
+                  generator=generator, timings=run.timings, data=data, results=run.results, drawn=run.drawn)
 
 
 def analyze_file(path, *, units: str | None = None, lfp: str | None = "auto", time_unit: str | None = None,
