@@ -169,7 +169,7 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
     """
     from ..io import csv_columns
     from ..report import OutputClaim
-    from ..report.cohort import cohort_table, write_cohort
+    from ..report.cohort import cohort_table, import_writers, write_cohort
     from ..report.pipeline import ALPHA, check_section_options
     from ..rhythms import check_surrogates
 
@@ -196,7 +196,8 @@ def analyze(ctx, paths, units_path, lfp, population_column, lag_populations, qua
                  for path, claim in zip(paths, claims) if isinstance(claim, OutputClaim)]
         if batch:
             done, label, workers = run_sessions(_analyze_one, tasks, scheduler, n_workers,
-                                                progress=not quiet and fmt == "text")
+                                                progress=not quiet and fmt == "text",
+                                                meanwhile=lambda: import_writers(figure=not no_figures))
         else:
             done = [_analyze_one(task) for task in tasks]
         done = iter(done)

@@ -162,7 +162,7 @@ def _other_options(parameters: dict, options: dict) -> list[str]:
 
 
 def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_workers: int | None,
-                 progress: bool) -> tuple[list, str, int]:
+                 progress: bool, meanwhile: Callable | None = None) -> tuple[list, str, int]:
     """Each task's outcome, in order: on dask, or one after the other with :data:`SERIAL`.
 
     Parameters
@@ -178,6 +178,9 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
         Workers of the LocalCluster (default the machine's cores, at most one per task).
     progress : bool
         Draw a bar of sessions on stderr.
+    meanwhile : callable, optional
+        Called without arguments while a LocalCluster's forkserver imports what its workers need (one core
+        waits then): work this process needs after the sessions, such as imports.
 
     Returns
     -------
@@ -201,12 +204,15 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
             return outcomes, SERIAL, 1
         from dask.distributed import as_completed
 
-        from ..cluster import cluster_client
+        from ..cluster import cluster_client, start_forkserver
 
         workers = min(n_workers or os.cpu_count() or 1, len(tasks))
         # Workers keep this process's BLAS threads: with one thread, BLAS sums some of the episodes' wavelet
         # power in another order, and a session's report would differ in its last digits from the same session
         # analysed alone.
+        if scheduler is None and meanwhile is not None:
+            start_forkserver(PRELOAD, one_thread=False)  # its imports run while this process does the caller's work
+            meanwhile()
         with cluster_client(scheduler, workers, PRELOAD, one_thread=False) as (client, label):
             futures = {client.submit(analyze_one, task, pure=False): i for i, task in enumerate(tasks)}
             for future in as_completed(futures):
