@@ -194,7 +194,11 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
             child_run = run.part(FORKED_ANALYSES.__contains__, progress=False)
             child_run.done = {}
             _analyse(child_run, *inputs, **options)
-            return child_run.done, run.early(child_run.results) if run.early else {}
+            try:
+                drawn = run.early(child_run.results) if run.early else {}
+            except Exception:  # the parent draws these figures again, and any error shows there
+                drawn = {}
+            return child_run.done, drawn
 
         child = fork(child_part)
         if child is not None:
