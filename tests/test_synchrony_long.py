@@ -8,19 +8,20 @@ import numpy as np
 import pytest
 
 from synchro.core import SpikeData
-from synchro.core.binning import histogram_index, n_whole_bins
+from synchro.core.binning import n_whole_bins
 from synchro.report._analyses import ALL_PAIRS_MAX_SCANS, NULL_PAIRS, SAMPLED_NULL_PAIRS, SAMPLED_PAIRS, pair_options
 from synchro.surrogates import circular_shift, circular_shift_draws
 from synchro.synchrony import golomb_chi, spike_contrast, sttc_matrix
 from synchro.synchrony._stream import binned_population, one_pole
 from synchro.synchrony.chi import _FilteredTrains
 from synchro.synchrony.contrast import (
+    BLOCK_BINS,
     _contrast_curves,
     _curve_bound,
     _curve_max,
     _fine_prefix,
-    _time_order_sums,
-    _unit_sums,
+    _spike_counts,
+    _unit_counts,
 )
 
 GAPS = [[0.0, 7.3], [9.1, 20.0]]
@@ -117,7 +118,12 @@ def test_spike_contrast_bound_holds_and_the_pruned_maximum_is_exact(bursty):
     isi = float(min(np.diff(t).min() for t in data.trains() if t.size > 1))
     t0, t1 = data.t_start - isi, data.t_stop + isi
     width = sizes[-1] / 2 / 8
-    prefix = _fine_prefix(times, t0, width, int((t1 - t0) / width) + 2)
+    n_fine = int((t1 - t0) / width) + 2
+    prefix = _fine_prefix(times, np.asarray(data.offsets), t0, width, n_fine, BLOCK_BINS)
+    fine = np.minimum(np.maximum(np.floor((times - t0) / width).astype(np.int64), 0), n_fine - 1)
+    assert np.array_equal(prefix, np.concatenate([[0], np.cumsum(np.bincount(fine, minlength=n_fine))]))
+    for block in (1, 7, 1000):  # filled a few fine bins at a time, the same counts
+        assert np.array_equal(_fine_prefix(times, np.asarray(data.offsets), t0, width, n_fine, block), prefix)
     bounds = np.array([_curve_bound(prefix, t0, width, np.arange(t0, t1 + s / 2, s / 2), times.size, data.n_units)
                        for s in sizes])
     assert np.all(bounds >= contrast * active)
@@ -153,15 +159,18 @@ def test_report_samples_pairs_of_long_sessions_and_says_so():
     assert abs(r.value) < 0.01
 
 
-def test_spike_contrast_unit_walk_equals_time_order_walk(bursty):
-    # The two walks of one bin size (each unit's occupied bins; every spike in time order) give the same integer
-    # sums at every size, large bins and small.
-    times = np.asarray(bursty.times)
-    order = np.argsort(times, kind="stable")
-    in_time, unit = times[order], np.asarray(bursty.unit_index)[order]
-    last_bin = np.empty(bursty.n_units, dtype=np.int64)
+def test_spike_contrast_counts_equal_numpy_histograms_whatever_the_block(bursty):
+    # Per bin of one size: spikes, units present, and units present in it and the next, as np.histogram places each
+    # unit's spikes (bin k is [edges[k], edges[k + 1]), the last closed), at large sizes and small, whether the bins
+    # are walked one at a time, a few, or all at once.
+    times, offsets = np.asarray(bursty.times), np.asarray(bursty.offsets)
     for size in (10.0, 1.3, 0.21, 0.05, 0.011):
         edges = np.arange(-0.001, bursty.t_stop + 0.001 + size / 2, size / 2)
-        walked = _unit_sums(times, np.asarray(bursty.offsets), edges)
-        assert walked == _time_order_sums(histogram_index(in_time, edges), unit, edges.size - 1, last_bin)
-        assert walked[2] > 0
+        occupied = np.array([np.histogram(t, edges)[0] > 0 for t in bursty.trains()])
+        in_both = np.r_[(occupied[:, :-1] & occupied[:, 1:]).sum(0), 0]
+        expected = (np.histogram(times, edges)[0], occupied.sum(0), in_both)
+        assert expected[2].sum() > 0
+        for block in (1, 7, BLOCK_BINS):
+            for walk in (_unit_counts, _spike_counts):  # galloping over a unit's spikes in one bin, or spike by spike
+                for got, want in zip(walk(times, offsets, edges, block), expected):
+                    assert np.array_equal(got, want)
