@@ -12,7 +12,7 @@ from synchro.core.binning import n_whole_bins
 from synchro.report._analyses import ALL_PAIRS_MAX_SCANS, NULL_PAIRS, SAMPLED_NULL_PAIRS, SAMPLED_PAIRS, pair_options
 from synchro.surrogates import circular_shift, circular_shift_draws
 from synchro.synchrony import golomb_chi, spike_contrast, sttc_matrix
-from synchro.synchrony._stream import binned_population, one_pole
+from synchro.synchrony._stream import _binned, binned_population, one_pole
 from synchro.synchrony.chi import _FilteredTrains
 from synchro.synchrony.contrast import (
     BLOCK_BINS,
@@ -60,6 +60,12 @@ def test_shifted_counts_equal_the_binned_circular_shift(bursty):
         expected = np.bincount(idx[idx < n], minlength=n)
         shifts = circular_shift_draws(bursty, n_surrogates=1, rng=seed)[0]
         assert np.array_equal(binned_population(bursty, width, n, shifts), expected)
+        for block in (1, 7, 1000):  # the bins counted a few at a time, every unit's spikes in them first
+            sup = np.asarray(bursty.support)
+            out = np.zeros(n, dtype=np.int64)
+            _binned(np.asarray(bursty.times), np.asarray(bursty.offsets), shifts, np.ascontiguousarray(sup[:, 0]),
+                    np.ascontiguousarray(sup[:, 1]), True, bursty.t_start, width, n, out, block)
+            assert np.array_equal(out, expected)
     idx = np.floor((np.asarray(bursty.times) - bursty.t_start) / width + 1e-9).astype(np.int64)
     assert np.array_equal(binned_population(bursty, width, n), np.bincount(idx[idx < n], minlength=n))
 
