@@ -25,15 +25,15 @@ global time order is available, computed once, from
 
 from .checks import check_bin_count, check_bounds_unit, check_time_unit
 from .epochs import LABEL_COLUMNS, IntervalTable, split_by_intervals
-from .intervals import intersect_intervals, interval_index, merge_intervals, support_bins
+from .intervals import intersect_intervals, interval_index, merge_intervals, support_bins, unit_spans
 from .signal import Recording, Signal
 from .spikes import SpikeData
 from .units import NOISE_QUALITIES, REQUIRED_UNIT_COLUMNS, UnitTable
 
 __all__ = ["UnitTable", "SpikeData", "Signal", "IntervalTable", "Recording", "REQUIRED_UNIT_COLUMNS",
            "NOISE_QUALITIES", "LABEL_COLUMNS", "merge_intervals", "intersect_intervals", "support_bins",
-           "interval_index", "split_by_intervals", "check_time_unit", "check_bounds_unit", "check_bin_count",
-           "MAX_BINS"]
+           "interval_index", "unit_spans", "split_by_intervals", "check_time_unit", "check_bounds_unit",
+           "check_bin_count", "MAX_BINS"]
 
 #: Most time bins an analysis allocates (2**28: 2 GiB per float64 array, 3.1 days at 1 ms). Past it, the bounds
 #: are almost always in the wrong unit; raise it here to analyse longer recordings at full resolution.

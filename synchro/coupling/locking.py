@@ -7,8 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..core import Signal, SpikeData, interval_index
-from ..core.checks import unit_offsets
+from ..core import Signal, SpikeData, unit_spans
 from ..core.checks.arguments import integer_at_least, require_spikes
 from ..core.compiled import jit
 from ..errors import NothingToAnalyseError, SignalError, UsageError
@@ -136,19 +135,22 @@ INTERP_BLOCK = 16_384
 
 
 @jit
-def _grid_interp(pos, groups, re, im, block, out_re, out_im):
-    # np.interp(pos, arange(n), re) (and of im), bit for bit: its rule and arithmetic on a grid of step 1. Each group
-    # [groups[g], groups[g + 1]) of positions increases; the grid is read block by block, every group advancing its
-    # pointer through the block, so each block of samples stays in cache instead of being swept once per unit.
+def _grid_interp(times, first, groups, origin, width, re, im, block, out_re, out_im):
+    # np.interp(pos, arange(n), re) (and of im) at pos = (times - origin) / width, bit for bit: its rule and arithmetic
+    # on a grid of step 1. Group g holds the spikes times[first[g]:first[g] + groups[g + 1] - groups[g]] (increasing),
+    # written to out[groups[g]:groups[g + 1]]; the grid is read block by block, every group advancing its pointer
+    # through the block, so each block of samples stays in cache instead of being swept once per unit.
     n = re.size
     n_groups = groups.size - 1
     ptr = groups[:-1].copy()
     for lo in range(0, n, block):
         last = lo + block >= n
         for g in range(n_groups):
-            i, end = ptr[g], groups[g + 1]
-            while i < end and (last or pos[i] < lo + block):
-                x = pos[i]
+            i, end, shift = ptr[g], groups[g + 1], first[g] - groups[g]
+            while i < end:
+                x = (times[i + shift] - origin) / width
+                if not last and x >= lo + block:
+                    break
                 if x <= 0.0:
                     out_re[i], out_im[i] = re[0], im[0]
                 elif x >= n - 1:
@@ -162,6 +164,18 @@ def _grid_interp(pos, groups, re, im, block, out_re, out_im):
                         out_im[i] = (im[j + 1] - im[j]) * (x - j) + im[j]
                 i += 1
             ptr[g] = i
+
+
+@jit
+def _place(values, counts, k, out):
+    # The phases of window k (unit by unit) into the layout of all windows (unit by unit, windows in time).
+    p = q = 0
+    for u in range(counts.shape[0]):
+        for w in range(counts.shape[1]):
+            if w == k:
+                out[p:p + counts[u, w]] = values[q:q + counts[u, w]]
+                q += counts[u, w]
+            p += counts[u, w]
 
 
 def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray]:
@@ -182,29 +196,26 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
                           f"than {2 * edge:g} s (three cycles at each end)")
     windows = np.column_stack([t0 + runs[:, 0] * width + edge, t0 + runs[:, 1] * width - edge])
     times = np.asarray(data.times)
-    w = interval_index(times, windows)
-    keep = w >= 0
-    # The spikes of each window, found with one sort (spikes are grouped by unit, not by time).
-    ids = np.flatnonzero(keep)
-    if len(runs) > 1:  # with one window they are in order already
-        ids = ids[np.argsort(w[ids], kind="stable")]
-    bounds = np.searchsorted(w[ids], np.arange(len(runs) + 1))
-    phases = np.empty(times.size)
+    # Each unit's spikes in each window: a run of its spikes (they are in time order).
+    first, stop = unit_spans(times, data.offsets, windows)
+    counts = stop - first
+    offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
+    phases = np.empty(offsets[-1])
     sos = band_pass((lo, hi), 1.0 / width, order)
-    for k, (first, stop) in enumerate(runs):
-        sel = ids[bounds[k]:bounds[k + 1]]
-        (analytic,) = analytic_stretches(y, [(first, stop)], sos)
-        pos = (times[sel] - (t0 + first * width)) / width
-        # Spikes are grouped by unit, in time within each: each unit's group starts where the unit changes.
-        groups = np.flatnonzero(np.r_[True, np.diff(data.unit_index[sel]) != 0, True])
-        re, im = np.empty(sel.size), np.empty(sel.size)
-        _grid_interp(pos, groups, np.ascontiguousarray(analytic.real), np.ascontiguousarray(analytic.imag),
-                     INTERP_BLOCK, re, im)
-        phases[sel] = np.arctan2(im, re)  # np.angle of re + 1j im, without the complex array
-    offsets = unit_offsets(data.unit_index[keep], data.n_units)
-    kept = int(keep.sum())
-    return SpikePhases(phases=phases[keep], times=times[keep], offsets=offsets, band=(lo, hi), order=order,
-                       n_dropped=n_total - kept, t_start=float(windows[0, 0]), t_stop=float(windows[-1, 1])), windows
+    for k, (a, b) in enumerate(runs):
+        (analytic,) = analytic_stretches(y, [(a, b)], sos)
+        groups = np.concatenate([[0], np.cumsum(counts[:, k])])
+        re, im = np.empty(groups[-1]), np.empty(groups[-1])
+        _grid_interp(times, np.ascontiguousarray(first[:, k]), groups, t0 + a * width, width,
+                     np.ascontiguousarray(analytic.real), np.ascontiguousarray(analytic.imag), INTERP_BLOCK, re, im)
+        if len(runs) == 1:  # one window: its spikes are all the spikes with a phase, in their order
+            np.arctan2(im, re, out=phases)  # np.angle of re + 1j im, without the complex array
+        else:
+            _place(np.arctan2(im, re), counts, k, phases)
+    kept = np.concatenate([times[a:b] for a, b in zip(first.ravel(), stop.ravel())])
+    return SpikePhases(phases=phases, times=kept, offsets=offsets, band=(lo, hi), order=order,
+                       n_dropped=n_total - int(offsets[-1]), t_start=float(windows[0, 0]),
+                       t_stop=float(windows[-1, 1])), windows
 
 
 # Phase locking --------------------------------------------------------------------------
@@ -298,6 +309,27 @@ class PhaseLocking(Result):
         return ax
 
 
+@jit
+def _segment_sums(times, first, stop, cos, sin, starts, before, total, n_segments, by_position):
+    # Sums of cos and sin and spike counts per unit and segment (np.bincount's, in its order: spike by spike). Spike
+    # i of unit u in span k is in segment k (a trial) or, ``by_position``, in the segment of equal observed time that
+    # holds it, span k (a window) starting at observed time before[k].
+    n_units = first.shape[0]
+    cm = np.zeros((n_units, n_segments))
+    sm = np.zeros((n_units, n_segments))
+    nm = np.zeros((n_units, n_segments), dtype=np.int64)
+    for u in range(n_units):
+        for k in range(first.shape[1]):
+            for i in range(first[u, k], stop[u, k]):
+                s = k
+                if by_position:
+                    s = min(int((before[k] + (times[i] - starts[k])) / total * n_segments), n_segments - 1)
+                cm[u, s] += cos[i]
+                sm[u, s] += sin[i]
+                nm[u, s] += 1
+    return cm, sm, nm
+
+
 def _locking_stats(c: np.ndarray, s: np.ndarray, n: np.ndarray, cm: np.ndarray, sm: np.ndarray, nm: np.ndarray):
     """PLV, PPC0, PPC1, phase, Rayleigh p and PPC2 from sums of cos/sin (last axis: trials for cm, sm, nm)."""
     n = n.astype(np.float64)
@@ -386,30 +418,20 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
     n_segments = integer_at_least("n_segments", n_segments, 2)
     trials = None if trials is None else _check_trials(trials)
     ph, windows = _phases(data, signal, band, channel, order)
-    n_units = ph.offsets.size - 1
-    unit = np.repeat(np.arange(n_units), np.diff(ph.offsets))
-    times, phases, n_dropped = ph.times, ph.phases, ph.n_dropped
-    if trials is not None:
-        n_segments = len(trials)
-        seg = interval_index(times, trials)
-        inside = seg >= 0
-        times, phases, unit, seg = times[inside], phases[inside], unit[inside], seg[inside]
-        n_dropped += int((~inside).sum())
-    if phases.size == 0:
+    offsets = np.asarray(ph.offsets)
+    first, stop = unit_spans(ph.times, offsets, windows if trials is None else trials)
+    n_dropped = ph.n_dropped + ph.phases.size - int(np.sum(stop - first))  # outside every trial
+    if first.size == 0 or not np.any(stop > first):
         where = " and inside a trial" if trials is not None else ""
         raise NothingToAnalyseError(f"no spike falls inside the span with a valid phase{where} ({ph.t_start:g}-"
                                     f"{ph.t_stop:g} s); check that spikes and signal overlap")
-    if trials is None:
-        # Segments of equal observed time over the windows with phases, joined end to end.
-        w = interval_index(times, windows)
-        before = np.concatenate([[0.0], np.cumsum(windows[:-1, 1] - windows[:-1, 0])])
-        pos, total = before[w] + (times - windows[w, 0]), np.sum(windows[:, 1] - windows[:, 0])
-        seg = np.minimum((pos / total * n_segments).astype(np.int64), n_segments - 1)
-    cos, sin = np.cos(phases), np.sin(phases)
-    key = unit * n_segments + seg
-    cm = np.bincount(key, cos, minlength=n_units * n_segments).reshape(n_units, n_segments)
-    sm = np.bincount(key, sin, minlength=n_units * n_segments).reshape(n_units, n_segments)
-    nm = np.bincount(key, minlength=n_units * n_segments).reshape(n_units, n_segments)
+    if trials is not None:
+        n_segments = len(trials)
+    # Without trials: segments of equal observed time over the windows with phases, joined end to end.
+    before = np.concatenate([[0.0], np.cumsum(windows[:-1, 1] - windows[:-1, 0])])
+    total = np.sum(windows[:, 1] - windows[:, 0])
+    cm, sm, nm = _segment_sums(ph.times, first, stop, np.cos(ph.phases), np.sin(ph.phases),
+                               np.ascontiguousarray(windows[:, 0]), before, total, n_segments, trials is None)
     per_unit = _locking_stats(cm.sum(1), sm.sum(1), nm.sum(1), cm, sm, nm)
     pop = _locking_stats(cm.sum(), sm.sum(), nm.sum(), cm.sum(0), sm.sum(0), nm.sum(0))
     return PhaseLocking(n_spikes=nm.sum(1), plv=per_unit[0], ppc0=per_unit[1], ppc1=per_unit[2], ppc2=per_unit[5],
