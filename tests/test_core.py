@@ -153,6 +153,25 @@ def test_spikes_outside_the_intervals_are_refused_by_the_constructor():
     assert interval_index([-1.0, 0.0, 0.99, 1.0, 2.5, 3.0], [[0.0, 1.0], [2.0, 3.0]]).tolist() == [-1, 0, 0, -1, 1, -1]
 
 
+def test_unit_spans_hold_the_spikes_interval_index_places():
+    # Each unit's spikes in each interval as a run [first, stop) of the grouped layout, found by bisection: the same
+    # spikes as interval_index finds one by one, edges included (a spike on a start is in, on a stop out).
+    from synchro.core import interval_index, unit_spans
+
+    rng = np.random.default_rng(3)
+    intervals = np.array([[0.5, 2.0], [2.0, 3.25], [4.0, 7.5]])
+    trains = [np.sort(np.concatenate([rng.uniform(0, 8, 40), [0.5, 2.0, 3.25, 7.5]])) for _ in range(3)] + [[]]
+    data = SpikeData.from_trains(trains, t_stop=8.0)
+    first, stop = unit_spans(data.times, data.offsets, intervals)
+    where = interval_index(data.times, intervals)
+    for u in range(4):
+        for k in range(3):
+            expected = np.flatnonzero(where == k)
+            expected = expected[(expected >= data.offsets[u]) & (expected < data.offsets[u + 1])]
+            assert np.array_equal(np.arange(first[u, k], stop[u, k]), expected)
+    assert first[3].tolist() == stop[3].tolist()  # a silent unit: empty runs
+
+
 def test_time_units_are_converted():
     data = SpikeData.from_arrays([100.0, 250.0], [0, 0], t_stop=1000.0, time_unit="ms")
     np.testing.assert_array_equal(data.times, [0.1, 0.25])
