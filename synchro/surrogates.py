@@ -50,17 +50,8 @@ from .core.checks.arguments import integer_at_least
 from .core.compiled import jit
 from .errors import UsageError
 
-__all__ = [
-    "SURROGATE_NULLS",
-    "circular_shift",
-    "circular_shift_draws",
-    "dither",
-    "isi_shuffle",
-    "surrogate_times",
-    "surrogate_spikes",
-    "seeded_rng",
-    "monte_carlo_p",
-]
+__all__ = ["SURROGATE_NULLS", "circular_shift", "circular_shift_draws", "dither", "isi_shuffle", "surrogate_times",
+           "surrogate_spikes", "seeded_rng", "monte_carlo_p"]
 
 
 def monte_carlo_p(null, observed: float) -> float:
@@ -158,7 +149,7 @@ def _sort_within_units(rows, offsets):
             rows[r, offsets[u]:offsets[u + 1]].sort()
 
 
-def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarray:
+def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None, shifts=None) -> np.ndarray:
     """Shift each train by ``U(0, duration)`` and wrap it inside the recording, or inside each observed interval.
 
     Parameters
@@ -169,6 +160,8 @@ def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarra
         Number of surrogates.
     rng : numpy.random.Generator, int or None
         Random source (seeded with ``np.random.default_rng(rng)``).
+    shifts : ndarray, shape (n_surrogates, n_units, n_intervals), optional
+        Shifts (s) to apply instead of drawing them (:func:`circular_shift_draws`, e.g. for a superset of units).
 
     Returns
     -------
@@ -187,7 +180,9 @@ def circular_shift(data: SpikeData, *, n_surrogates: int, rng=None) -> np.ndarra
     surrogate is a rotation of the shifted train: written in order,
     O(n_spikes) per surrogate, no sort (numba kernel compiled on first use).
     """
-    shifts = circular_shift_draws(data, n_surrogates=n_surrogates, rng=rng)
+    if shifts is None:
+        shifts = circular_shift_draws(data, n_surrogates=n_surrogates, rng=rng)
+    shifts = np.ascontiguousarray(shifts, dtype=np.float64)
     sup = data.support
     out = np.empty((shifts.shape[0], data.n_spikes))
     _rotate_shifted(np.asarray(data.times), np.asarray(data.offsets), shifts, np.ascontiguousarray(sup[:, 0]),

@@ -180,3 +180,40 @@ def test_spike_contrast_counts_equal_numpy_histograms_whatever_the_block(bursty)
             for walk in (_unit_counts, _spike_counts):  # galloping over a unit's spikes in one bin, or spike by spike
                 for got, want in zip(walk(times, offsets, edges, block), expected):
                     assert np.array_equal(got, want)
+
+
+def test_null_of_sampled_pairs_shifts_only_their_units(bursty):
+    # A circular shift drawn for every unit and applied to some equals those units' trains in the whole surrogate;
+    # STTC's and SPIKE-synchronization's chance levels on sampled null pairs, computed from their units' surrogates
+    # only, equal those computed on whole surrogates.
+    from synchro.synchrony import spike_sync
+    from synchro.synchrony._common import pair_mean, pair_sample
+    from synchro.synchrony.spike_sync import _sync_counts, _sync_value
+
+    units = np.array([2, 5, 11, 12, 29])
+    whole = circular_shift(bursty, n_surrogates=2, rng=4)
+    shifts = circular_shift_draws(bursty, n_surrogates=2, rng=4)
+    part = circular_shift(bursty.select_units(units), n_surrogates=2, shifts=shifts[:, units])
+    keep = np.concatenate([np.arange(bursty.offsets[u], bursty.offsets[u + 1]) for u in units])
+    assert np.array_equal(part, whole[:, keep])
+
+    from synchro import _kernels
+
+    r = sttc_matrix(bursty, n_surrogates=4, null_pairs=6, rng=7)
+    sync = spike_sync(bursty, n_surrogates=4, null_pairs=6, rng=7)
+    gen = np.random.default_rng(7)  # the draws sttc_matrix makes: its null pairs, then one surrogate at a time
+    null_plan = pair_sample(bursty.n_units, 6, gen)
+    assert np.unique(np.concatenate(null_plan)).size < bursty.n_units  # some units are never read
+    offsets = np.asarray(bursty.offsets)
+    draws = []
+    for _ in range(4):
+        t = circular_shift(bursty, n_surrogates=1, rng=gen)[0]
+        tiled = (_kernels.tiled_fractions_in_support(t, offsets, np.asarray(bursty.support), 0.005) if bursty.has_gaps
+                 else _kernels.tiled_fractions(t, offsets, bursty.t_start, bursty.t_stop, 0.005))
+        draws.append(pair_mean(_kernels.sttc_pairs(t, offsets, tiled, 0.005, *null_plan))[0])
+    assert r.null_pairs == 6 and r.chance == pytest.approx(np.mean(draws), rel=1e-15, abs=0)
+    gen = np.random.default_rng(7)  # and spike_sync's
+    null_plan = pair_sample(bursty.n_units, 6, gen)
+    draws = [_sync_value(*_sync_counts(circular_shift(bursty, n_surrogates=1, rng=gen)[0], offsets,
+                                       np.asarray(bursty.support), np.inf, null_plan)) for _ in range(4)]
+    assert sync.null_pairs == 6 and sync.chance == pytest.approx(np.mean(draws), rel=1e-15, abs=0)

@@ -12,7 +12,14 @@ from ..core.checks.arguments import integer_at_least, require_spikes
 from ..errors import NothingToAnalyseError, UsageError
 from ..plotting import new_axes
 from ..results import Result
-from ..surrogates import SURROGATE_NULLS, monte_carlo_p, seeded_rng, surrogate_times
+from ..surrogates import (
+    SURROGATE_NULLS,
+    circular_shift,
+    circular_shift_draws,
+    monte_carlo_p,
+    seeded_rng,
+    surrogate_times,
+)
 
 __all__: list[str] = []
 
@@ -110,10 +117,25 @@ def chance_fields(observed, draw: Callable[[], object], n_surrogates: int, *, nu
             "dither_window": None if dither_window is None else float(dither_window), "seed": seed}
 
 
-def spike_null(statistic: Callable[[np.ndarray], object], data: SpikeData, null: str, dither_window, gen):
-    """A draw of ``statistic`` on one surrogate's spike times (in ``data``'s layout)."""
+def spike_null(statistic: Callable[[np.ndarray], object], data: SpikeData, null: str, dither_window, gen,
+               units=None):
+    """A draw of ``statistic`` on one surrogate's spike times (in ``data``'s layout).
+
+    ``units`` (ascending rows): the statistic reads only these units, and gets times in the layout of
+    ``data.select_units(units)``; a circular shift then writes only their spikes (its draws are the whole
+    population's, so the surrogates are the same), the other nulls all spikes."""
     if null not in SURROGATE_NULLS:
         raise UsageError(f"unknown surrogate null {null!r}; valid nulls are {sorted(SURROGATE_NULLS)}")
+    if units is not None and null == "circular_shift":
+        sub = data.select_units(units)
+        return lambda: statistic(circular_shift(sub, n_surrogates=1, shifts=circular_shift_draws(
+            data, n_surrogates=1, rng=gen)[:, units])[0])
+    if units is not None:
+        keep = np.zeros(data.n_spikes, dtype=bool)
+        for u in units:
+            keep[data.offsets[u]:data.offsets[u + 1]] = True
+        return lambda: statistic(surrogate_times(data, null=null, n_surrogates=1, dither_window=dither_window,
+                                                 rng=gen)[0][keep])
     # One surrogate per draw from the same generator: memory stays at one copy of the spikes.
     return lambda: statistic(surrogate_times(data, null=null, n_surrogates=1, dither_window=dither_window,
                                              rng=gen)[0])
@@ -156,6 +178,14 @@ def pair_plan(n: int, max_units: int, n_pairs: int, gen) -> tuple[np.ndarray, np
 def pair_sample(n: int, n_pairs: int, gen) -> tuple[np.ndarray, np.ndarray] | None:
     """None when ``n`` units have at most ``n_pairs`` pairs, else a uniform sample of ``n_pairs`` distinct pairs."""
     return None if n * (n - 1) // 2 <= n_pairs else pair_plan(n, 1, n_pairs, gen)
+
+
+def plan_units(plan, spike_counts: np.ndarray):
+    """The units a sampled pair plan reads (ascending rows), the offsets of their spikes in the layout of
+    ``data.select_units(units)``, and the plan in that layout's unit numbers."""
+    units, where = np.unique(np.concatenate(plan), return_inverse=True)
+    offsets = np.concatenate([[0], np.cumsum(spike_counts[units])]).astype(np.int64)
+    return units, offsets, (where[:plan[0].size].astype(np.int64), where[plan[0].size:].astype(np.int64))
 
 
 def n_pairs_of(n: int, plan) -> int:

@@ -19,6 +19,7 @@ from ._common import (
     pair_mean,
     pair_plan,
     pair_sample,
+    plan_units,
     plot_matrix,
     select_population,
     spike_null,
@@ -159,7 +160,7 @@ def sttc_matrix(data: SpikeData, *, delta_t: float = 0.005, max_units: int = MAX
     null_plan = pair_sample(data.n_units, null_pairs, gen)
     support = np.array(data.support)
 
-    def compute(times, plan):
+    def compute(times, plan, offsets=offsets):
         if data.has_gaps:
             tiled = _kernels.tiled_fractions_in_support(times, offsets, support, delta_t)
         else:  # elephant's edge rule, summed in elephant's order
@@ -172,7 +173,12 @@ def sttc_matrix(data: SpikeData, *, delta_t: float = 0.005, max_units: int = MAX
     values = compute(times, plan)
     value, n_valid = pair_mean(values)
     tested = value if null_plan is None and plan is None else pair_mean(compute(times, null_plan))[0]
-    draw = spike_null(lambda t: pair_mean(compute(t, null_plan))[0], data, null, dither_window, gen)
+    if null_plan is None:
+        draw = spike_null(lambda t: pair_mean(compute(t, None))[0], data, null, dither_window, gen)
+    else:  # each surrogate written for the sampled pairs' units only (a pair's STTC reads its two trains)
+        units, sub_offsets, sub_plan = plan_units(null_plan, data.spike_counts)
+        draw = spike_null(lambda t: pair_mean(compute(t, sub_plan, sub_offsets))[0], data, null, dither_window, gen,
+                          units=units)
     return Sttc(value=value, **pair_fields(plan, values), n_pairs=n_valid, n_units=data.n_units,
                 n_silent=int((data.spike_counts == 0).sum()), delta_t=delta_t,
                 null_pairs=n_pairs_of(data.n_units, null_plan),

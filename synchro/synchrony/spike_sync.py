@@ -20,6 +20,7 @@ from ._common import (
     pair_fields,
     pair_plan,
     pair_sample,
+    plan_units,
     plot_matrix,
     select_population,
     spike_null,
@@ -189,11 +190,15 @@ def _spike_sync_run(data, max_tau, max_units, n_pairs, null, n_surrogates, dithe
     null_plan = pair_sample(data.n_units, null_pairs, gen)
     coinc, mult = _sync_counts(times, offsets, support, cap, plan)
 
-    def statistic(t):
-        return _sync_value(*_sync_counts(t, offsets, support, cap, null_plan))
+    def statistic(t, offsets=offsets, plan=null_plan):
+        return _sync_value(*_sync_counts(t, offsets, support, cap, plan))
 
     tested = _sync_value(coinc, mult) if null_plan is None and plan is None else statistic(times)
-    draw = spike_null(statistic, data, null, dither_window, gen)
+    if null_plan is None:
+        draw = spike_null(statistic, data, null, dither_window, gen)
+    else:  # each surrogate written for the sampled pairs' units only (a pair's counts read its two trains)
+        units, sub_offsets, sub_plan = plan_units(null_plan, data.spike_counts)
+        draw = spike_null(lambda t: statistic(t, sub_offsets, sub_plan), data, null, dither_window, gen, units=units)
     chance = chance_fields(tested, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed)
     return data, plan, coinc, mult, {"null_pairs": n_pairs_of(data.n_units, null_plan), **chance}
 
