@@ -151,6 +151,41 @@ def test_a_child_answers_its_value_and_warnings_or_none_when_it_fails():
     assert child.result() is None
 
 
+def test_a_child_exits_once_it_has_answered():
+    # A large answer (beyond a pipe's 64 KiB) is written whole and the child exits, its memory freed, before the
+    # parent asks for it.
+    child = _forked.fork(lambda: b"x" * 4_000_000)
+    for _ in range(500):
+        with open(f"/proc/{child.pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":  # exited, waiting to be reaped
+                break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the child is still running 5 s after forking")
+    assert child.result() == b"x" * 4_000_000
+
+
+def test_the_child_forks_only_when_its_working_set_fits(session, monkeypatch):
+    # The child's estimated working set: W1's (1000 units x 10 s) and W2's (1000 units x 1 h, 1.87e7 spikes) fit in
+    # FORK_MEMORY, three times W2's does not; nor does a child that would take over half the available memory.
+    from synchro.report._analyses import CHILD_BYTES, CHILD_BYTES_PER_SPIKE, FORK_MEMORY, fork_fits
+
+    available = _forked.available_memory()
+    with open("/proc/meminfo") as f:
+        total = int(f.readline().split()[1]) * 1024  # MemTotal, the first line
+    assert 0 < available <= total
+    assert CHILD_BYTES + CHILD_BYTES_PER_SPIKE * 18_681_952 < 0.6e9 < FORK_MEMORY
+    if available > 1.2e9:
+        assert fork_fits(200_000) and fork_fits(18_681_952)
+    assert not fork_fits(3 * 18_681_952)
+    monkeypatch.setattr(_analyses, "available_memory", lambda: int(2 * CHILD_BYTES))  # a machine short of memory
+    assert not fork_fits(session.spikes.n_spikes)
+    forks = _counting_forks(monkeypatch)
+    report = build_report(session, n_surrogates=40, rng=11)
+    assert forks == [] and set(report.to_dict()["synchrony"]["all"]) == {"chi", "sttc", "spike_sync",
+                                                                         "spike_contrast", "fano"}
+
+
 def test_no_fork_when_the_environment_says_so_or_off_linux(monkeypatch):
     monkeypatch.setenv("SYNCHRO_NO_FORK", "1")
     assert _forked.fork(lambda: 1) is None

@@ -19,12 +19,13 @@ import numpy as np
 from ..core import Recording, SpikeData
 from ..core.compiled import start_numba
 from ..errors import InvalidDataError, NothingToAnalyseError
-from ._forked import can_fork, fork
+from ._forked import available_memory, can_fork, fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
-           "FORKED_ANALYSES", "FORK_MAX_SPIKES", "ALL_PAIRS_MAX_SCANS", "SAMPLED_PAIRS", "SAMPLED_NULL_PAIRS", "Run",
-           "analyse", "band_record", "pick_field", "populations_of", "population_counts", "pair_options"]
+           "FORKED_ANALYSES", "FORK_MEMORY", "CHILD_BYTES", "CHILD_BYTES_PER_SPIKE", "ALL_PAIRS_MAX_SCANS",
+           "SAMPLED_PAIRS", "SAMPLED_NULL_PAIRS", "Run", "analyse", "fork_fits", "band_record", "pick_field",
+           "populations_of", "population_counts", "pair_options"]
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -45,9 +46,21 @@ NULL_PAIRS = 1000
 #: on W1 (1000 units, 10 s) 0.75 s against the others' 0.9 s (benchmarks/bench_w1.py).
 FORKED_ANALYSES = frozenset({"chi", "sttc", "spike_sync", "spike_contrast", "fano"})
 
-#: Most spikes analysed with a forked child: beyond, the two processes' working sets together could exceed the
-#: memory one needs alone, and the work is done in one process.
-FORK_MAX_SPIKES = 5_000_000
+#: Memory (bytes) a forked child may add to the report's process: the share of a 4 GB budget for an hour of 1000
+#: units that the report's process leaves (alone it peaks at about 3 GB on W2: 1000 units x 1 h, 1.87e7 spikes).
+FORK_MEMORY = 1e9
+#: The child's working set (bytes): a fixed part (the interpreter's pages it writes, W1's pair matrices) and a part
+#: per spike (surrogate trains, the populations' spikes it copies), measured as the child's private memory
+#: (/proc/PID/smaps_rollup): 0.10 GB on W1 (1000 units x 10 s), 0.35 GB on W2 (1.87e7 spikes), both rounded up.
+CHILD_BYTES, CHILD_BYTES_PER_SPIKE = 1.5e8, 24.0
+
+
+def fork_fits(n_spikes: int) -> bool:
+    """Whether a forked child analysing ``n_spikes`` spikes fits: its estimated working set
+    (``CHILD_BYTES + CHILD_BYTES_PER_SPIKE * n_spikes``) within :data:`FORK_MEMORY` and within half the memory
+    available now (the other half left to the report's own process)."""
+    need = CHILD_BYTES + CHILD_BYTES_PER_SPIKE * n_spikes
+    return need <= FORK_MEMORY and 2 * need <= available_memory()
 
 #: Coincidence scans (spikes x population rate x 2 STTC_DELTA_T: the work of comparing every pair in one pass over
 #: the spikes) above which STTC and SPIKE-synchronization average a seeded sample of SAMPLED_PAIRS pairs instead of
@@ -181,13 +194,15 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
 
     With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
-    while this process computes the rest (:mod:`._forked`); every step draws from its own ``rng=seed``, so the
-    numbers are those of one process, and the records are then written in their usual order. The child then draws
-    ``run.early``'s figures from its results, into ``run.drawn``.
+    while this process computes the rest (:mod:`._forked`), when the child's working set fits (:func:`fork_fits`);
+    every step draws from its own ``rng=seed``, so the numbers are those of one process, and the records are then
+    written in their usual order. The child then draws ``run.early``'s figures from its results, into ``run.drawn``.
     """
-    inputs, options = (data, field, field_info, population_column), dict(rates=rates, trials=trials)
+    # The populations are selected once, before any fork, so that both processes read the same pages.
+    pops = populations_of(data, population_column)
+    inputs, options = (data, pops, field, field_info, population_column), dict(rates=rates, trials=trials)
     seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
-    if seeded and data.n_spikes <= FORK_MAX_SPIKES and can_fork():
+    if seeded and fork_fits(data.n_spikes) and can_fork():
         start_numba()  # both processes run numba kernels: its start is paid once, before the fork
 
         def child_part():
@@ -212,11 +227,10 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
     return _analyse(run, *inputs, **options)
 
 
-def _analyse(run: Run, data: SpikeData, field, field_info, population_column: str, *, rates: bool,
-             trials: np.ndarray | None = None) -> dict:
+def _analyse(run: Run, data: SpikeData, pops: dict[str, SpikeData], field, field_info, population_column: str, *,
+             rates: bool, trials: np.ndarray | None = None) -> dict:
     from .. import spectral
 
-    pops = populations_of(data, population_column)
     rhythms, synchrony, coupling, eps, cfc = {}, {}, {}, {}, {}
     for pop, sub in pops.items():
         if sub.n_spikes == 0:

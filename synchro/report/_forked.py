@@ -2,7 +2,7 @@
 part of its figures.
 
 A forked child starts with the parent's memory (modules imported, data read, results computed), so nothing is
-pickled on the way in and nothing is imported twice; its answer comes back pickled through a pipe. Any failure
+pickled on the way in and nothing is imported twice; its answer comes back pickled through a temporary file. Any failure
 of the child (an exception, a crash, a kill) gives ``None``, and the caller then does the work itself: the
 outcome, and any error, are those of the serial run.
 
@@ -18,11 +18,12 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable
 
-__all__ = ["Child", "can_fork", "fork"]
+__all__ = ["Child", "available_memory", "can_fork", "fork"]
 
 
 def can_fork() -> bool:
@@ -35,25 +36,39 @@ def can_fork() -> bool:
     return alone and threading.current_thread() is threading.main_thread() and len(os.sched_getaffinity(0)) >= 2
 
 
+def available_memory() -> int:
+    """Memory available for new work now (bytes): the kernel's estimate, ``MemAvailable`` of /proc/meminfo (0 where
+    it cannot be read, so nothing is forked)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class Child:
     """A forked child computing one value; :meth:`result` waits for it."""
 
-    def __init__(self, pid: int, fd: int):
-        self.pid, self.fd = pid, fd
+    def __init__(self, pid: int, answer):
+        self.pid, self.answer = pid, answer
 
     def result(self):
         """The child's value, or None if it failed; the child's warnings are issued again here, in order."""
         if self.pid is None:
             return None
-        with os.fdopen(self.fd, "rb") as pipe:
-            payload = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
-        if status != 0 or not payload:
+        with self.answer:
+            self.answer.seek(0)
+            payload = self.answer.read() if status == 0 else b""
+        if not payload:
             return None
         try:
             value, caught = pickle.loads(payload)
-        except Exception:  # a truncated answer: the child died while writing
+        except Exception:  # a truncated answer
             return None
         for message, category, filename, lineno in dict.fromkeys(caught):  # each once, as the default filter does
             warnings.warn_explicit(message, category, filename, lineno)
@@ -65,7 +80,7 @@ class Child:
             return
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
-        os.close(self.fd)
+        self.answer.close()
         self.pid = None
 
 
@@ -84,7 +99,9 @@ def fork(fn: Callable[[], object]) -> Child | None:
     """
     if not can_fork():
         return None
-    read_end, write_end = os.pipe()
+    # The answer goes to a file, not a pipe: the child writes it whole and exits at once, freeing its memory while
+    # the parent works on, instead of waiting, alive, for the parent to read.
+    answer = tempfile.TemporaryFile()
     # The objects alive now are left out of the child's garbage collections, which would otherwise write to every
     # one of them and so copy the pages the two processes share.
     gc.freeze()
@@ -95,17 +112,15 @@ def fork(fn: Callable[[], object]) -> Child | None:
         pid = os.fork()
     if pid:
         gc.unfreeze()
-        os.close(write_end)
-        return Child(pid, read_end)
+        return Child(pid, answer)
     code = 1
     try:  # the child: compute, answer, and leave without running the parent's cleanup (atexit, finally blocks)
-        os.close(read_end)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             value = fn()
         shown = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(pickle.dumps((value, shown), protocol=pickle.HIGHEST_PROTOCOL))
+        answer.write(pickle.dumps((value, shown), protocol=pickle.HIGHEST_PROTOCOL))
+        answer.flush()
         code = 0
     finally:
         os._exit(code)
