@@ -15,7 +15,6 @@ from synchro.core.binning import (
     bin_index,
     binned_counts,
     elephant_bins,
-    histogram_index,
     n_whole_bins,
 )
 from synchro.spectral import population_rate
@@ -68,15 +67,3 @@ def test_every_analysis_that_bins_counts_the_same(on_edges):
     # Correlation coefficients (elephant's rule, kept for its cross-check, places these spikes alike): Pearson's r
     # of the per-unit counts.
     np.testing.assert_allclose(correlation_matrix(data, bin_width=BIN).matrix, np.corrcoef(per_unit), atol=1e-12)
-
-
-def test_histogram_index_places_spikes_as_numpy_histogram_does():
-    """Spike contrast's rule (elephant bins it with np.histogram): counts per bin equal np.histogram's, spikes on an
-    inner edge go to the bin it opens, and a spike on the last edge stays in the last (closed) bin."""
-
-    rng = np.random.default_rng(5)
-    edges = np.arange(0.0, 1.0 + 0.125, 0.125)  # dyadic: every edge is exact
-    times = np.sort(np.concatenate([rng.uniform(0, 1, 500), edges]))
-    idx = histogram_index(times, edges)
-    np.testing.assert_array_equal(np.bincount(idx, minlength=edges.size - 1), np.histogram(times, edges)[0])
-    assert idx[np.searchsorted(times, 0.25)] == 2 and idx[-1] == edges.size - 2

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_bin_count
-from .compiled import jit
 
 __all__ = ["EDGE_TOLERANCE", "n_whole_bins", "bin_index", "binned_counts", "sample_window", "elephant_bins"]
 
@@ -152,40 +151,3 @@ def elephant_bins(times: np.ndarray, t_start: float, t_stop: float, bin_width: f
     n_bins = check_bin_count(int(round_errors(np.array((t_stop - t_start) / bin_width))), bin_width, t_stop - t_start)
     idx = round_errors((times - t_start) * (1 / bin_width))
     return np.where(idx < n_bins, idx, -1), n_bins
-
-
-def histogram_index(sorted_times: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Bin index of each spike by numpy's histogram rule, for spike contrast's cross-check with elephant.
-
-    Elephant's spike contrast bins with ``np.histogram`` on edges that
-    start before the first spike: bin ``k`` is ``[edges[k], edges[k+1])``
-    and the last bin is closed. Only spike contrast uses this rule. The
-    spikes are sorted, so one forward walk over the edges places them all
-    (spike contrast calls this for some 60 bin sizes).
-
-    Parameters
-    ----------
-    sorted_times : ndarray of float
-        Spike times in seconds, ascending, all within ``[edges[0], edges[-1]]``.
-    edges : ndarray of float
-        Ascending bin edges in seconds.
-
-    Returns
-    -------
-    ndarray of int64
-        Bin of each spike, in ``0 .. edges.size - 2``.
-    """
-    return _walk_edges(np.ascontiguousarray(sorted_times, dtype=np.float64),
-                       np.ascontiguousarray(edges, dtype=np.float64))
-
-
-@jit
-def _walk_edges(times, edges):
-    out = np.empty(times.size, dtype=np.int64)
-    last = edges.size - 2
-    g = 0
-    for i in range(times.size):
-        while g < last and edges[g + 1] <= times[i]:
-            g += 1
-        out[i] = g
-    return out
