@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_bin_count
+from .compiled import jit
 
 __all__ = ["EDGE_TOLERANCE", "n_whole_bins", "bin_index", "binned_counts", "sample_window", "elephant_bins"]
 
@@ -145,9 +146,22 @@ def elephant_bins(times: np.ndarray, t_start: float, t_stop: float, bin_width: f
     n_bins : int
         Number of whole bins in ``[t_start, t_stop)``.
     """
-    def round_errors(x):
-        return np.where(x % 1 >= 1 - 1e-8, x + 0.5, x).astype(np.int64)
+    x = (t_stop - t_start) / bin_width
+    n_bins = check_bin_count(int(x + 0.5 if x % 1 >= 1 - 1e-8 else x), bin_width, t_stop - t_start)
+    idx = np.empty(np.shape(times), dtype=np.int64)
+    _elephant_index(np.ascontiguousarray(times, dtype=np.float64).ravel(), t_start, 1 / bin_width, n_bins,
+                    idx.ravel())
+    return idx, n_bins
 
-    n_bins = check_bin_count(int(round_errors(np.array((t_stop - t_start) / bin_width))), bin_width, t_stop - t_start)
-    idx = round_errors((times - t_start) * (1 / bin_width))
-    return np.where(idx < n_bins, idx, -1), n_bins
+
+@jit
+def _elephant_index(times, t_start, per_bin, n_bins, out):
+    # One pass of numpy's ``np.where(x % 1 >= 1 - 1e-8, x + 0.5, x).astype(np.int64)`` at x = (t - t_start) * per_bin,
+    # and -1 from n_bins on: the same operations on each spike (the remainder by 1 is exact), without the
+    # whole-array temporaries (five on an hour of spikes).
+    for i in range(times.size):
+        x = (times[i] - t_start) * per_bin
+        if x % 1 >= 1 - 1e-8:
+            x = x + 0.5
+        j = int(x)
+        out[i] = j if j < n_bins else -1

@@ -187,8 +187,9 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, estimator: Welch |
     syy = np.mean(np.abs(fy) ** 2, axis=0)
 
     idx, _ = elephant_bins(np.asarray(data.times), t0, t0 + n * width, width)
-    unit = np.asarray(data.unit_index)
-    ok = (idx >= 0) & (idx < n) & (interval_index(idx, runs) >= 0)
+    ok = (idx >= 0) & (idx < n)
+    if len(runs) > 1 or runs[0, 0] > 0 or runs[0, 1] < n:  # some bins lie outside the observed stretches
+        ok &= interval_index(idx, runs) >= 0
     n_units = data.n_units
     pooled_x = _segment_spectra(np.bincount(idx[ok], minlength=n).astype(np.float64)[:, None], starts, nperseg,
                                 tapers)[:, :, 0]
@@ -200,13 +201,14 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, estimator: Welch |
             b = min(a + chunk, n_units)
             sel = slice(data.offsets[a], data.offsets[b])  # spikes are grouped by unit
             keep = ok[sel]
-            counts = np.bincount(idx[sel][keep] * (b - a) + unit[sel][keep] - a, minlength=n * (b - a))
+            unit = np.repeat(np.arange(a, b), np.diff(data.offsets[a:b + 1]))
+            counts = np.bincount(idx[sel][keep] * (b - a) + unit[keep] - a, minlength=n * (b - a))
             counts = counts.reshape(n, b - a)
             fx = _segment_spectra(counts.astype(np.float64), starts, nperseg, tapers)
             sxy = np.mean(np.conj(fx) * fy[:, :, None], axis=0)
             coh[:, a:b] = np.abs(sxy) ** 2 / (np.mean(np.abs(fx) ** 2, axis=0) * syy[:, None])
         pooled = np.abs(np.mean(np.conj(pooled_x) * fy, axis=0)) ** 2 / (np.mean(np.abs(pooled_x) ** 2, axis=0) * syy)
     return SpikeFieldCoherence(freqs=np.fft.rfftfreq(nperseg, width), coherence=coh, pooled=pooled,
-                               n_spikes=np.bincount(unit[ok], minlength=n_units), estimator=used.to_dict(),
+                               n_spikes=np.diff(np.r_[0, np.cumsum(ok)][data.offsets]), estimator=used.to_dict(),
                                nperseg=nperseg, noverlap=noverlap, n_tapers=tapers.shape[0], n_segments=starts.size,
                                bin_width=width, channel=int(channel), t_start=t0, t_stop=t0 + n * width)
