@@ -218,3 +218,26 @@ def test_coherence_of_a_signal_shorter_than_a_welch_segment_is_a_signal_error():
     data = SpikeData.from_trains([[0.0005, 0.002, 0.004]], t_stop=0.005)
     with pytest.raises(SignalError, match="share only 5 samples.*at least 8"):
         spike_field_coherence(data, Signal(np.arange(5.0), 1000.0, name="LFP"))
+
+
+@pytest.mark.parametrize("intervals", [None, [[0.0, 5.5], [6.0, 12.0]]])
+def test_phases_and_locking_taken_a_few_spikes_at_a_time_are_unchanged(monkeypatch, intervals):
+    # Field values, phases, cosines and sines are computed a chunk of spikes at a time (CHUNK_SPIKES, a million on an
+    # hour of spikes); with chunks of 7 spikes every unit is cut across chunks, and every number stays the same.
+    from synchro.coupling import locking
+
+    rng = np.random.default_rng(12)
+    t = np.arange(12_000) / 1000.0
+    field = Signal(np.cos(2 * np.pi * 40 * t) + 0.3 * rng.standard_normal(t.size), 1000.0, units="V", name="LFP")
+    trains = [np.sort(rng.uniform(0, 12.0, rng.poisson(60))) for _ in range(12)]
+    if intervals is not None:
+        trains = [x[(x < 5.5) | (x >= 6.0)] for x in trains]
+    data = SpikeData.from_trains(trains, t_stop=12.0, intervals=intervals)
+    whole = spike_phases(data, field, band=(30.0, 50.0)), phase_locking(data, field, band=(30.0, 50.0))
+    monkeypatch.setattr(locking, "CHUNK_SPIKES", 7)
+    chunked = spike_phases(data, field, band=(30.0, 50.0)), phase_locking(data, field, band=(30.0, 50.0))
+    np.testing.assert_array_equal(chunked[0].phases, whole[0].phases)
+    np.testing.assert_array_equal(chunked[0].times, whole[0].times)
+    for name in ("n_spikes", "plv", "ppc0", "ppc1", "ppc2", "preferred_phase", "rayleigh_p"):
+        np.testing.assert_array_equal(getattr(chunked[1], name), getattr(whole[1], name))
+    assert chunked[1].population_ppc0 == whole[1].population_ppc0 and whole[0].phases.size > 500

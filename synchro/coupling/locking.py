@@ -132,6 +132,9 @@ def spike_phases(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel:
 
 #: Field samples read at once when the spikes' field values are interpolated (two float64 arrays: 256 KiB).
 INTERP_BLOCK = 16_384
+#: Spikes whose field values, or cosines and sines, are held at once (8 MiB per array): an hour of spikes needs no
+#: whole-session temporaries beyond its phases and times.
+CHUNK_SPIKES = 2 ** 20
 
 
 @jit
@@ -166,16 +169,11 @@ def _grid_interp(times, first, groups, origin, width, re, im, block, out_re, out
             ptr[g] = i
 
 
-@jit
-def _place(values, counts, k, out):
-    # The phases of window k (unit by unit) into the layout of all windows (unit by unit, windows in time).
-    p = q = 0
-    for u in range(counts.shape[0]):
-        for w in range(counts.shape[1]):
-            if w == k:
-                out[p:p + counts[u, w]] = values[q:q + counts[u, w]]
-                q += counts[u, w]
-            p += counts[u, w]
+def _chunks(counts: np.ndarray):
+    """``[u0, u1)`` runs of units holding about CHUNK_SPIKES spikes each (a unit with more is a run alone)."""
+    ends = np.searchsorted(np.cumsum(counts), np.arange(CHUNK_SPIKES, counts.sum(), CHUNK_SPIKES), side="right")
+    bounds = np.unique(np.concatenate([[0], ends, [counts.size]]))
+    return zip(bounds[:-1], bounds[1:])
 
 
 def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray]:
@@ -202,16 +200,18 @@ def _phases(data, signal, band, channel, order) -> tuple[SpikePhases, np.ndarray
     offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
     phases = np.empty(offsets[-1])
     sos = band_pass((lo, hi), 1.0 / width, order)
+    starts = (np.cumsum(counts.ravel()) - counts.ravel()).reshape(counts.shape)  # of unit u's spikes in window k
     for k, (a, b) in enumerate(runs):
         (analytic,) = analytic_stretches(y, [(a, b)], sos)
-        groups = np.concatenate([[0], np.cumsum(counts[:, k])])
-        re, im = np.empty(groups[-1]), np.empty(groups[-1])
-        _grid_interp(times, np.ascontiguousarray(first[:, k]), groups, t0 + a * width, width,
-                     np.ascontiguousarray(analytic.real), np.ascontiguousarray(analytic.imag), INTERP_BLOCK, re, im)
-        if len(runs) == 1:  # one window: its spikes are all the spikes with a phase, in their order
-            np.arctan2(im, re, out=phases)  # np.angle of re + 1j im, without the complex array
-        else:
-            _place(np.arctan2(im, re), counts, k, phases)
+        re_k, im_k = np.ascontiguousarray(analytic.real), np.ascontiguousarray(analytic.imag)
+        for u0, u1 in _chunks(counts[:, k]):  # a few units at a time: their values, not all spikes', are held
+            groups = np.concatenate([[0], np.cumsum(counts[u0:u1, k])])
+            re, im = np.empty(groups[-1]), np.empty(groups[-1])
+            _grid_interp(times, np.ascontiguousarray(first[u0:u1, k]), groups, t0 + a * width, width, re_k, im_k,
+                         INTERP_BLOCK, re, im)
+            angle = np.arctan2(im, re)  # np.angle of re + 1j im, without the complex array
+            for u, q in zip(range(u0, u1), groups[:-1]):
+                phases[starts[u, k]:starts[u, k] + counts[u, k]] = angle[q:q + counts[u, k]]
     kept = np.concatenate([times[a:b] for a, b in zip(first.ravel(), stop.ravel())])
     return SpikePhases(phases=phases, times=kept, offsets=offsets, band=(lo, hi), order=order,
                        n_dropped=n_total - int(offsets[-1]), t_start=float(windows[0, 0]),
@@ -310,24 +310,21 @@ class PhaseLocking(Result):
 
 
 @jit
-def _segment_sums(times, first, stop, cos, sin, starts, before, total, n_segments, by_position):
-    # Sums of cos and sin and spike counts per unit and segment (np.bincount's, in its order: spike by spike). Spike
-    # i of unit u in span k is in segment k (a trial) or, ``by_position``, in the segment of equal observed time that
-    # holds it, span k (a window) starting at observed time before[k].
-    n_units = first.shape[0]
-    cm = np.zeros((n_units, n_segments))
-    sm = np.zeros((n_units, n_segments))
-    nm = np.zeros((n_units, n_segments), dtype=np.int64)
-    for u in range(n_units):
+def _segment_sums(times, first, stop, cos, sin, lo, hi, starts, before, total, by_position, cm, sm, nm):
+    # Adds to the sums of cos and sin and the spike counts per unit and segment those of spikes lo..hi-1 (cos[i - lo]
+    # is spike i's), in np.bincount's order: spike by spike. Spike i of unit u in span k is in segment k (a trial)
+    # or, ``by_position``, in the segment of equal observed time that holds it, span k (a window) starting at
+    # observed time before[k].
+    n_segments = cm.shape[1]
+    for u in range(first.shape[0]):
         for k in range(first.shape[1]):
-            for i in range(first[u, k], stop[u, k]):
+            for i in range(max(first[u, k], lo), min(stop[u, k], hi)):
                 s = k
                 if by_position:
                     s = min(int((before[k] + (times[i] - starts[k])) / total * n_segments), n_segments - 1)
-                cm[u, s] += cos[i]
-                sm[u, s] += sin[i]
+                cm[u, s] += cos[i - lo]
+                sm[u, s] += sin[i - lo]
                 nm[u, s] += 1
-    return cm, sm, nm
 
 
 def _locking_stats(c: np.ndarray, s: np.ndarray, n: np.ndarray, cm: np.ndarray, sm: np.ndarray, nm: np.ndarray):
@@ -430,8 +427,13 @@ def phase_locking(data: SpikeData, signal: Signal, *, band=(30.0, 80.0), channel
     # Without trials: segments of equal observed time over the windows with phases, joined end to end.
     before = np.concatenate([[0.0], np.cumsum(windows[:-1, 1] - windows[:-1, 0])])
     total = np.sum(windows[:, 1] - windows[:, 0])
-    cm, sm, nm = _segment_sums(ph.times, first, stop, np.cos(ph.phases), np.sin(ph.phases),
-                               np.ascontiguousarray(windows[:, 0]), before, total, n_segments, trials is None)
+    n_units = offsets.size - 1
+    cm, sm, nm = np.zeros((n_units, n_segments)), np.zeros((n_units, n_segments)), np.zeros((n_units, n_segments),
+                                                                                             dtype=np.int64)
+    for lo in range(0, ph.phases.size, CHUNK_SPIKES):
+        angle = ph.phases[lo:lo + CHUNK_SPIKES]
+        _segment_sums(ph.times, first, stop, np.cos(angle), np.sin(angle), lo, lo + angle.size,
+                      np.ascontiguousarray(windows[:, 0]), before, total, trials is None, cm, sm, nm)
     per_unit = _locking_stats(cm.sum(1), sm.sum(1), nm.sum(1), cm, sm, nm)
     pop = _locking_stats(cm.sum(), sm.sum(), nm.sum(), cm.sum(0), sm.sum(0), nm.sum(0))
     return PhaseLocking(n_spikes=nm.sum(1), plv=per_unit[0], ppc0=per_unit[1], ppc1=per_unit[2], ppc2=per_unit[5],
