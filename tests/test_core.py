@@ -98,6 +98,8 @@ def test_restrict_window(small):
         np.testing.assert_array_equal(win.train(i), t[(t >= 0.5) & (t < 1.5)])
     with pytest.raises(RecordingBoundsError):
         data.restrict(1.5, 3.0)
+    # The whole span holds every spike: the same (immutable) data, not a copy of its spikes.
+    assert data.restrict() is data and data.restrict(data.t_start, data.t_stop) is data
 
 
 def test_curation_drops_noise_units(small):

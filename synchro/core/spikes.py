@@ -281,6 +281,8 @@ class SpikeData:
             raise RecordingBoundsError(f"window [{a:g}, {b:g}) s holds no observed time; choose a window that "
                                        "overlaps the observation intervals")
         keep = (self.times >= a) & (self.times < b)
+        if a == self.t_start and b == self.t_stop and keep.all():
+            return self  # the same spikes and bounds: immutable, so no copy (an hour of spikes is 150 MB)
         return self._keep_spikes(keep, a, b)  # the constructor cuts the intervals to the new bounds
 
     def restrict_to_intervals(self, intervals) -> SpikeData:

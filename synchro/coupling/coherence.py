@@ -208,7 +208,9 @@ def spike_field_coherence(data: SpikeData, signal: Signal, *, estimator: Welch |
             sxy = np.mean(np.conj(fx) * fy[:, :, None], axis=0)
             coh[:, a:b] = np.abs(sxy) ** 2 / (np.mean(np.abs(fx) ** 2, axis=0) * syy[:, None])
         pooled = np.abs(np.mean(np.conj(pooled_x) * fy, axis=0)) ** 2 / (np.mean(np.abs(pooled_x) ** 2, axis=0) * syy)
+    n_spikes = np.array([np.count_nonzero(ok[a:b]) for a, b in zip(data.offsets[:-1], data.offsets[1:])],
+                        dtype=np.int64)
     return SpikeFieldCoherence(freqs=np.fft.rfftfreq(nperseg, width), coherence=coh, pooled=pooled,
-                               n_spikes=np.diff(np.r_[0, np.cumsum(ok)][data.offsets]), estimator=used.to_dict(),
+                               n_spikes=n_spikes, estimator=used.to_dict(),
                                nperseg=nperseg, noverlap=noverlap, n_tapers=tapers.shape[0], n_segments=starts.size,
                                bin_width=width, channel=int(channel), t_start=t0, t_stop=t0 + n * width)
