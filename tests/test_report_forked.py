@@ -119,6 +119,22 @@ print(sorted(m for m in sys.modules if m.startswith("scipy.") and m.split(".")[1
     assert out.stdout.strip() == "[]"
 
 
+def test_on_long_sessions_the_child_also_computes_phase_locking(session, serial, monkeypatch):
+    # From LONG_SESSION seconds on, phase locking and coherence go to the child too: the parent calls neither, and
+    # the numbers are those of one process.
+    from synchro import coupling
+
+    here = []
+    for name in ("phase_locking", "spike_field_coherence"):
+        real = getattr(coupling, name)
+        monkeypatch.setattr(coupling, name, functools.wraps(real)(
+            lambda *args, _real=real, _name=name, **kwargs: here.append(_name) or _real(*args, **kwargs)))
+    monkeypatch.setattr(_analyses, "LONG_SESSION", 1.0)  # the 5 s session counts as long
+    report = build_report(session, n_surrogates=49, rng=11)
+    assert here == [] and _numbers(report) == _numbers(serial[0])
+    assert {key[0] for key in report.results} >= {"phase_locking", "coherence"}
+
+
 def test_a_child_that_dies_leaves_its_work_to_the_parent(session, serial, tmp_path, monkeypatch):
     real = _forked.fork
 
@@ -174,7 +190,7 @@ def test_the_child_forks_only_when_its_working_set_fits(session, monkeypatch):
     with open("/proc/meminfo") as f:
         total = int(f.readline().split()[1]) * 1024  # MemTotal, the first line
     assert 0 < available <= total
-    assert CHILD_BYTES + CHILD_BYTES_PER_SPIKE * 18_681_952 < 0.6e9 < FORK_MEMORY
+    assert CHILD_BYTES + CHILD_BYTES_PER_SPIKE * 18_681_952 < 0.7e9 < FORK_MEMORY
     if available > 1.2e9:
         assert fork_fits(200_000) and fork_fits(18_681_952)
     assert not fork_fits(3 * 18_681_952)

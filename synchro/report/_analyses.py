@@ -23,9 +23,9 @@ from ._forked import available_memory, can_fork, fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
 
 __all__ = ["FIELD_SIGNALS", "RHYTHM_FIELDS", "STTC_DELTA_T", "FANO_BIN_WIDTH", "SYNCHRONY_SURROGATES", "NULL_PAIRS",
-           "FORKED_ANALYSES", "FORK_MEMORY", "CHILD_BYTES", "CHILD_BYTES_PER_SPIKE", "ALL_PAIRS_MAX_SCANS",
-           "SAMPLED_PAIRS", "SAMPLED_NULL_PAIRS", "Run", "analyse", "fork_fits", "band_record", "pick_field",
-           "populations_of", "population_counts", "pair_options"]
+           "FORKED_ANALYSES", "LONG_SESSION", "LONG_FORKED_ANALYSES", "FORK_MEMORY", "CHILD_BYTES",
+           "CHILD_BYTES_PER_SPIKE", "ALL_PAIRS_MAX_SCANS", "SAMPLED_PAIRS", "SAMPLED_NULL_PAIRS", "Run", "analyse",
+           "fork_fits", "band_record", "pick_field", "populations_of", "population_counts", "pair_options"]
 
 #: Signals used as the field for spike-field coupling, in order of preference.
 FIELD_SIGNALS = ("LFP", "field_proxy")
@@ -46,13 +46,21 @@ NULL_PAIRS = 1000
 #: on W1 (1000 units, 10 s) 0.75 s against the others' 0.9 s (benchmarks/bench_w1.py).
 FORKED_ANALYSES = frozenset({"chi", "sttc", "spike_sync", "spike_contrast", "fano"})
 
+#: From this much observed time (s) the child also computes phase locking and spike-field coherence: the report's
+#: own analyses grow with the duration (spectra of 1 ms bins), the synchrony indices with the spikes, so on long
+#: sessions the report's process has the larger share (W2, 1000 units x 1 h: about 100 s against the child's 50 s;
+#: phase locking and coherence, 12 s, have small results to send back).
+LONG_SESSION = 600.0
+LONG_FORKED_ANALYSES = FORKED_ANALYSES | {"phase_locking", "coherence"}
+
 #: Memory (bytes) a forked child may add to the report's process: the share of a 4 GB budget for an hour of 1000
 #: units that the report's process leaves (alone it peaks at about 3 GB on W2: 1000 units x 1 h, 1.87e7 spikes).
 FORK_MEMORY = 1e9
 #: The child's working set (bytes): a fixed part (the interpreter's pages it writes, W1's pair matrices) and a part
-#: per spike (surrogate trains, the populations' spikes it copies), measured as the child's private memory
-#: (/proc/PID/smaps_rollup): 0.10 GB on W1 (1000 units x 10 s), 0.35 GB on W2 (1.87e7 spikes), both rounded up.
-CHILD_BYTES, CHILD_BYTES_PER_SPIKE = 1.5e8, 24.0
+#: per spike (a surrogate's trains, spike phases), measured as the child's peak private memory (/proc/PID/
+#: smaps_rollup, every 0.1 s): 0.10 GB on W1 (1000 units x 10 s), 0.53 GB on W2 (1.87e7 spikes, with phase locking
+#: and coherence: 23 bytes a spike past the fixed part), both rounded up.
+CHILD_BYTES, CHILD_BYTES_PER_SPIKE = 1.5e8, 28.0
 
 
 def fork_fits(n_spikes: int) -> bool:
@@ -193,7 +201,8 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
 
     ``trials`` ((k, 2) s): the real trials of a condition, over which phase locking's PPC1 and PPC2 pair spikes.
 
-    With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`) are computed in a forked child
+    With an int seed, the synchrony indices (:data:`FORKED_ANALYSES`; on long sessions
+    :data:`LONG_FORKED_ANALYSES`) are computed in a forked child
     while this process computes the rest (:mod:`._forked`), when the child's working set fits (:func:`fork_fits`);
     every step draws from its own ``rng=seed``, so the numbers are those of one process, and the records are then
     written in their usual order. The child then draws ``run.early``'s figures from its results, into ``run.drawn``.
@@ -205,8 +214,10 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
     if seeded and fork_fits(data.n_spikes) and can_fork():
         start_numba()  # both processes run numba kernels: its start is paid once, before the fork
 
+        forked = LONG_FORKED_ANALYSES if data.observed_duration >= LONG_SESSION else FORKED_ANALYSES
+
         def child_part():
-            child_run = run.part(FORKED_ANALYSES.__contains__, progress=False)
+            child_run = run.part(forked.__contains__, progress=False)
             child_run.done = {}
             _analyse(child_run, *inputs, **options)
             try:
@@ -218,7 +229,7 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
         child = fork(child_part)
         if child is not None:
             try:
-                _analyse(run.part(lambda a: a not in FORKED_ANALYSES, progress=True), *inputs, **options)
+                _analyse(run.part(lambda a: a not in forked, progress=True), *inputs, **options)
                 done, drawn = child.result() or ({}, {})
                 run.done.update(done)  # what the child could not give, the full pass computes
                 run.drawn.update(drawn)
