@@ -16,6 +16,7 @@ import numpy as np
 import scipy
 
 from ..errors import UsageError
+from ._welch import mean_periodogram
 
 __all__ = ["Welch", "Multitaper", "EstimatorPlan", "check_estimator", "MIN_NPERSEG"]
 
@@ -351,17 +352,10 @@ class EstimatorPlan:
     def _welch(self, x: np.ndarray) -> np.ndarray:
         # Welch (1967) as scipy.signal.welch computes it (window, constant detrend, density scaling), batched
         # over rows without scipy's per-segment detrend loop; with gaps, only segments wholly inside a run.
-        step = self.nperseg - self.noverlap
-        seg = np.lib.stride_tricks.sliding_window_view(x, self.nperseg, axis=-1)
-        seg = seg[..., ::step, :] if self.runs is None else seg[..., self.starts, :]
+        starts = slice(None, None, self.nperseg - self.noverlap) if self.runs is None else self.starts
         h = scipy.signal.get_window(self.estimator.window, self.nperseg).astype(x.dtype, copy=False)
-        spec = scipy.fft.rfft(seg * h, axis=-1, workers=-1)
-        # Each segment's mean removed after the transform, rfft((x - m) h) = rfft(x h) - m rfft(h): the periodic
-        # Hann window's own transform is zero but at bins 0 and 1, so for it only those two bins change (one
-        # pass over the samples saved).
-        k = 2 if self.estimator.window == "hann" else spec.shape[-1]
-        spec[..., :k] -= seg.mean(axis=-1, keepdims=True) * scipy.fft.rfft(h)[:k]
-        return _one_sided(np.mean(spec.real**2 + spec.imag**2, axis=-2) / (self.fs * np.sum(h**2)), self.nperseg)
+        mean = mean_periodogram(x, h, starts, hann=self.estimator.window == "hann")
+        return _one_sided(mean / (self.fs * np.sum(h**2)), self.nperseg)
 
     def _welch_dof(self) -> np.ndarray:
         # Equivalent degrees of freedom of overlapped windowed segments (Welch 1967;
