@@ -23,19 +23,22 @@ _CHUNK_SAMPLES = 4_000_000
 
 
 @jit
-def _shifted_counts(rel, col_start, col_first, col_length, shifts, block, out):
-    # Circular shift of each unit by its own s bins inside each observed run of bins, summed over units:
-    # O(n_spikes) per surrogate. The spikes of column c (one unit in one run) are rel[col_start[c]:col_start[c + 1]],
-    # sorted bins relative to the run's first bin col_first[c]; shifted, they land in increasing order when read
-    # cyclically from the first that wraps. So the output is filled block by block (each block stays in cache
-    # while every column adds its spikes to it) with one pointer per column: the same counts as adding the
-    # spikes in any order, as each bin adds whole ones.
+def _shifted_rates(rel, col_start, col_first, col_length, shifts, block, per_bin, out):
+    # Circular shift of each unit by its own s bins inside each observed run of bins, summed over units and divided
+    # by per_bin (counts to rates): O(n_spikes) per surrogate. The spikes of column c (one unit in one run) are
+    # rel[col_start[c]:col_start[c + 1]], sorted bins relative to the run's first bin col_first[c]; shifted, those
+    # at or above length - s wrap to the run's start, so the column lands in two increasing pieces: [wrap, end)
+    # at rel + s - length, then [start, wrap) at rel + s. The output is filled block by block (each block stays in
+    # cache while every column adds its spikes to it, and is divided once complete) with one pointer per column:
+    # the same counts as adding the spikes in any order, as each bin adds whole ones.
     n_cols = col_start.size - 1
     n = out.shape[1]
-    ptr = np.empty(n_cols, np.int64)
-    left = np.empty(n_cols, np.int64)
+    pos = np.empty(n_cols, np.int64)  # the column's next spike
+    stop_at = np.empty(n_cols, np.int64)  # the end of its current piece
+    offset = np.empty(n_cols, np.int64)  # output bin of rel 0 in its current piece
+    second = np.empty(n_cols, np.int64)  # the end of its second piece, -1 once there
     for r in range(shifts.shape[0]):
-        row = shifts[r]
+        row, o = shifts[r], out[r]
         for c in range(n_cols):
             lo, hi = col_start[c], col_start[c + 1]
             target = col_length[c] - row[c]
@@ -45,29 +48,26 @@ def _shifted_counts(rel, col_start, col_first, col_length, shifts, block, out):
                     lo = mid + 1
                 else:
                     hi = mid
-            ptr[c] = lo if lo < col_start[c + 1] else col_start[c]
-            left[c] = col_start[c + 1] - col_start[c]
+            pos[c], stop_at[c], second[c] = lo, col_start[c + 1], lo
+            offset[c] = col_first[c] + row[c] - col_length[c]
         for start in range(0, n, block):
             stop = min(start + block, n)
             for c in range(n_cols):
-                k = left[c]
-                if k == 0:
-                    continue
-                i, s, length, first, end = ptr[c], row[c], col_length[c], col_first[c], col_start[c + 1]
-                while k > 0:
-                    p = rel[i] + s
-                    if p >= length:
-                        p -= length
-                    p += first
-                    if p >= stop:
+                i, end, off = pos[c], stop_at[c], offset[c]
+                while True:
+                    while i < end:
+                        p = rel[i] + off
+                        if p >= stop:
+                            break
+                        o[p] += 1.0
+                        i += 1
+                    if i < end or second[c] < 0:
                         break
-                    out[r, p] += 1.0
-                    k -= 1
-                    i += 1
-                    if i == end:
-                        i = col_start[c]
-                ptr[c] = i
-                left[c] = k
+                    i, end, off = col_start[c], second[c], off + col_length[c]  # the unwrapped piece
+                    stop_at[c], offset[c], second[c] = end, off, -1
+                pos[c] = i
+            for b in range(start, stop):
+                o[b] /= per_bin
 
 
 #: Output bins filled at once by the circular-shift kernel (float64: 128 KiB, in a core's cache).
@@ -75,7 +75,7 @@ SHIFT_BLOCK = 16_384
 
 
 def _shift_block(n_bins: int, n_spikes: int, n_columns: int) -> int:
-    """Bins per block of :func:`_shifted_counts`: cache-sized, but never so few that visiting every column in every
+    """Bins per block of :func:`_shifted_rates`: cache-sized, but never so few that visiting every column in every
     block costs more than the spikes themselves (many units times many runs)."""
     blocks = max(1, min(-(-n_bins // SHIFT_BLOCK), n_spikes // max(n_columns, 1)))
     return -(-n_bins // blocks)
@@ -131,13 +131,15 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         col_first = np.tile(runs[:, 0], data.n_units).astype(np.int64)
         col_length = np.tile(runs[:, 1] - runs[:, 0], data.n_units).astype(np.int64)
         block = _shift_block(n, bins.size, n_columns)
+        per_bin = data.n_units * prep.bin_width  # counts to rates, as prep.rates divides
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
         shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
     if null == "circular_shift":
         def spectra(bounds):
-            counts = np.zeros((bounds[1] - bounds[0], n))
-            _shifted_counts(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, counts)
-            return prep.plan.psd(prep.rates(counts))[0]
+            rates = np.zeros((bounds[1] - bounds[0], n))
+            _shifted_rates(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, per_bin,
+                           rates)
+            return prep.plan.psd(rates)[0]
 
         # The shifts are drawn: each chunk's spectra depend on nothing else, so two threads (the kernel and the
         # transforms release the GIL) give the same arrays in the same order.
