@@ -195,6 +195,19 @@ def test_box_muller_draws_are_complex_gaussian():
     np.testing.assert_array_equal(z, _complex_normal(np.random.default_rng(1), (4, 50_000)))
 
 
+def test_box_muller_in_blocks_equals_the_whole_rows(monkeypatch):
+    from synchro.aperiodic import _peaks
+
+    scale = np.random.default_rng(2).uniform(0, 3, (2, 1, 40_001)).astype(np.float32)
+    scale[:, :, 0] = 0.0
+    blocked = _complex_normal(np.random.default_rng(1), (2, 3, 40_001), scale)  # 5 blocks a row, the last partial
+    monkeypatch.setattr(_peaks, "_NORMAL_BLOCK", 10**9)  # each array transformed whole, as short rows are
+    whole = _complex_normal(np.random.default_rng(1), (2, 3, 40_001), scale)
+    assert blocked.dtype == np.complex64
+    np.testing.assert_array_equal(blocked.view(np.uint32), whole.view(np.uint32))  # the same bits, signed zeros too
+    np.testing.assert_array_equal(whole, _complex_normal(np.random.default_rng(1), (2, 3, 40_001)) * scale)
+
+
 def _ou_bootstrap_setup(seed=2):
     # A real population spectrum (shared OU drive, 20 ms) with its measured independent part, the gamma band's
     # fit and a simulation from the whole-range background, as band_verdicts makes them.

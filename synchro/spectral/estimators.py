@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy
@@ -344,7 +345,7 @@ class EstimatorPlan:
         """
         if self.welch:
             p = self._welch(x)
-            return p, np.broadcast_to(self._welch_dof(), p.shape)
+            return p, np.broadcast_to(self._welch_dof, p.shape)
         if self.runs is not None:
             x = x[..., self.runs[0, 0]:self.runs[0, 1]]
         return self._multitaper(x)
@@ -357,7 +358,8 @@ class EstimatorPlan:
         mean = mean_periodogram(x, h, starts, hann=self.estimator.window == "hann")
         return _one_sided(mean / (self.fs * np.sum(h**2)), self.nperseg)
 
-    def _welch_dof(self) -> np.ndarray:
+    @cached_property
+    def _welch_dof(self) -> np.ndarray:  # the same for every series the plan estimates: computed once
         # Equivalent degrees of freedom of overlapped windowed segments (Welch 1967;
         # Percival & Walden 1993, eq. 292b): nu = 2K / (1 + 2 sum_m (1 - m/K) rho(m)^2) for K segments in one
         # run. Segments in different runs do not overlap: the K (K - 1) / 2 pairs of one run become
