@@ -50,6 +50,18 @@ def test_edges_land_in_the_bin_they_mean(on_edges):
     assert n == 2000
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_bin_index_computes_the_rule_as_written(on_edges, dtype):
+    # bin_index works in place on long arrays; it must give floor((t - t_start) / bin_width + EDGE_TOLERANCE) as
+    # numpy evaluates that expression, for every input type, shape and a single time.
+    times = np.stack([on_edges[0].times, on_edges[0].times[::-1]]).astype(dtype)
+    t_start = T0 - 0.37 if dtype != np.int64 else 998.5
+    plain = np.floor((times - t_start) / BIN + EDGE_TOLERANCE).astype(np.int64)
+    np.testing.assert_array_equal(bin_index(times, t_start, BIN), plain)
+    np.testing.assert_array_equal(bin_index(list(times[0]), t_start, BIN), plain[0])
+    assert bin_index(times[0, 5], t_start, BIN) == plain[0, 5] and bin_index(times, t_start, BIN).dtype == np.int64
+
+
 def test_every_analysis_that_bins_counts_the_same(on_edges):
     data, meant = on_edges
     counts = np.bincount(np.concatenate(meant), minlength=2000).astype(float)

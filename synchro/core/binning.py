@@ -65,7 +65,13 @@ def bin_index(times, t_start: float, bin_width: float) -> np.ndarray:
         Bin indices, same shape as ``times``; the caller drops those past its
         last whole bin.
     """
-    return np.floor((np.asarray(times) - t_start) / bin_width + EDGE_TOLERANCE).astype(np.int64)
+    t = np.subtract(times, t_start)
+    if not isinstance(t, np.ndarray):  # one time
+        return np.floor(t / bin_width + EDGE_TOLERANCE).astype(np.int64)
+    # The same operations in place: one temporary instead of four on 10^7 spikes.
+    t /= bin_width
+    t += EDGE_TOLERANCE
+    return np.floor(t, out=t).astype(np.int64)
 
 
 def binned_counts(times, t_start: float, bin_width: float, n_bins: int) -> np.ndarray:

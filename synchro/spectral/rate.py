@@ -151,9 +151,12 @@ def spike_bins(data: SpikeData, bin_width: float, n_bins: int) -> tuple[np.ndarr
     Returns
     -------
     bins, units : ndarray of int
+        ``units`` may be the read-only :attr:`~synchro.core.SpikeData.unit_index` itself.
     """
     bins = bin_index(data.times, data.t_start, bin_width)
     keep = bins < n_bins  # spikes in a last partial bin are left out with it
+    if keep.all():  # no copies of 10^7 spikes when there are none to leave out
+        return bins, data.unit_index
     return bins[keep], data.unit_index[keep]
 
 
