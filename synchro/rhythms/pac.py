@@ -189,9 +189,25 @@ def _binned_sums(bins, amps, n_bins: int, lags: np.ndarray):
 
 @jit
 def _shifted_sums(bins, amps, lags, out):
-    # out[r, j] = sum_t [bins_t == j] amps_{(t + lags_r) mod L}: one pass over the stretch per lag.
+    # out[r, j] = sum_t [bins_t == j] amps_{(t + lags_r) mod L}, each sum in increasing t. Four lags share one pass
+    # over the stretch: consecutive samples mostly fall in the same phase bin, so one lag's additions wait on each
+    # other, while four lags' are independent (the same sums, in the same order, about twice as fast).
     n = amps.size
-    for r in range(lags.size):
+    first = lags.size - lags.size % 4
+    for r in range(0, first, 4):
+        row0, row1, row2, row3 = out[r], out[r + 1], out[r + 2], out[r + 3]
+        u0, u1, u2, u3 = lags[r] % n, lags[r + 1] % n, lags[r + 2] % n, lags[r + 3] % n
+        for t in range(n):
+            j = bins[t]
+            row0[j] += amps[u0]
+            row1[j] += amps[u1]
+            row2[j] += amps[u2]
+            row3[j] += amps[u3]
+            u0 = u0 + 1 if u0 + 1 < n else 0
+            u1 = u1 + 1 if u1 + 1 < n else 0
+            u2 = u2 + 1 if u2 + 1 < n else 0
+            u3 = u3 + 1 if u3 + 1 < n else 0
+    for r in range(first, lags.size):
         s = lags[r]
         row = out[r]
         for t in range(n):
