@@ -28,9 +28,9 @@ def _shifted_rates(rel, col_start, col_first, col_length, shifts, block, per_bin
     # by per_bin (counts to rates): O(n_spikes) per surrogate. The spikes of column c (one unit in one run) are
     # rel[col_start[c]:col_start[c + 1]], sorted bins relative to the run's first bin col_first[c]; shifted, those
     # at or above length - s wrap to the run's start, so the column lands in two increasing pieces: [wrap, end)
-    # at rel + s - length, then [start, wrap) at rel + s. The output is filled block by block (each block stays in
-    # cache while every column adds its spikes to it, and is divided once complete) with one pointer per column:
-    # the same counts as adding the spikes in any order, as each bin adds whole ones.
+    # at rel + s - length, then [start, wrap) at rel + s. The output is filled block by block (each block is zeroed
+    # and stays in cache while every column adds its spikes to it, and is divided once complete) with one pointer
+    # per column: the same counts as adding the spikes in any order, as each bin adds whole ones.
     n_cols = col_start.size - 1
     n = out.shape[1]
     pos = np.empty(n_cols, np.int64)  # the column's next spike
@@ -52,6 +52,7 @@ def _shifted_rates(rel, col_start, col_first, col_length, shifts, block, per_bin
             offset[c] = col_first[c] + row[c] - col_length[c]
         for start in range(0, n, block):
             stop = min(start + block, n)
+            o[start:stop] = 0.0
             for c in range(n_cols):
                 i, end, off = pos[c], stop_at[c], offset[c]
                 while True:
@@ -136,7 +137,7 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
     if null == "circular_shift":
         def spectra(bounds):
-            rates = np.zeros((bounds[1] - bounds[0], n))
+            rates = np.empty((bounds[1] - bounds[0], n))  # each block zeroed by the kernel, in cache
             _shifted_rates(bins, col_start, col_first, col_length, shifts[bounds[0]:bounds[1]], block, per_bin,
                            rates)
             return prep.plan.psd(rates)[0]
