@@ -179,6 +179,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     df = fs / n
     n_out = -(-n_x // d)
     out = np.empty((freqs.size, n_out))
+    level, level_sd = None, None
     # One wavelet at a time, on its own support: memory stays O(n) however long the stretch.
     for i, (f, st) in enumerate(zip(freqs, sigma_t(freqs, n_cycles))):
         k = np.arange(max(1, int((f - SUPPORT_SD * f / n_cycles) / df)),
@@ -192,12 +193,13 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
         # by a noisy level biases the ratio upwards (Jensen). Transfer exp(-2 pi^2 nu^2 sd^2), negligible
         # (exp(-36)) beyond 6 / (sqrt(2) pi sd).
         sd = max(st / np.sqrt(2), ENVELOPE_WIDTH)
-        top = min(n // 2, int(6 / (np.sqrt(2) * np.pi * sd) / df) + 1)
-        j = np.r_[np.arange(top + 1), np.arange(n - top, n)]
-        nu = np.where(j <= n // 2, j, j - n) * df
-        gauss = np.exp(-2 * (np.pi * nu * sd) ** 2)
-        level = scipy.fft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
-        level = np.maximum(level + mean, 0.0) / mean_rate
+        if sd != level_sd:  # the wavelets above a few Hz share the floor's smoothing, hence one level
+            top = min(n // 2, int(6 / (np.sqrt(2) * np.pi * sd) / df) + 1)
+            j = np.r_[np.arange(top + 1), np.arange(n - top, n)]
+            nu = np.where(j <= n // 2, j, j - n) * df
+            gauss = np.exp(-2 * (np.pi * nu * sd) ** 2)
+            level = scipy.fft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
+            level, level_sd = np.maximum(level + mean, 0.0) / mean_rate, sd
         expected = np.maximum(e_slow[0] + level * e_fast[0], np.finfo(float).tiny)
         out[i] = (w.real**2 + w.imag**2) / expected
     return out
