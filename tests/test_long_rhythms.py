@@ -132,13 +132,14 @@ def test_threaded_bootstrap_equals_one_thread(monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("runs", [None, [[0, 4_130], [4_400, 12_000], [12_050, 20_000]]])
-def test_welch_in_blocks_of_segments_equals_all_segments_at_once(monkeypatch, dtype, runs):
+@pytest.mark.parametrize("window", ["hann", "hamming"])  # the mean's correction on 2 bins, or on every bin
+def test_welch_in_blocks_of_segments_equals_all_segments_at_once(monkeypatch, dtype, runs, window):
     from scipy import signal
 
     from synchro.spectral import Welch, _welch
 
     x = (np.random.default_rng(11).poisson(3.0, (3, 20_000)) * 1.7).astype(dtype)  # rates of 3 series
-    plan = Welch(nperseg=200).plan(1000.0, x.shape[1], None if runs is None else np.array(runs))
+    plan = Welch(nperseg=200, window=window).plan(1000.0, x.shape[1], None if runs is None else np.array(runs))
     monkeypatch.setattr(_welch, "WELCH_BLOCK", 10**9)  # every segment in one array, as short records are
     whole, dof = plan.psd(x)
     monkeypatch.setattr(_welch, "WELCH_BLOCK", 7)  # about 30 blocks per series, the last one partial
@@ -146,7 +147,7 @@ def test_welch_in_blocks_of_segments_equals_all_segments_at_once(monkeypatch, dt
     assert blocked.dtype == whole.dtype == dtype and blocked.shape == (3, 101)
     np.testing.assert_array_equal(blocked, whole)  # the same sums in the same order: bit for bit
     if runs is None:  # and scipy's Welch, to float rounding
-        _, expected = signal.welch(x.astype(np.float64), 1000.0, nperseg=200, detrend="constant", axis=-1)
+        _, expected = signal.welch(x.astype(np.float64), 1000.0, window, nperseg=200, detrend="constant", axis=-1)
         np.testing.assert_allclose(blocked, expected, rtol=1e-4 if dtype == np.float32 else 1e-10)
     else:
         assert dof[0, 5] < 2 * plan.segments_per_run.sum()  # segments only inside the runs, overlapped

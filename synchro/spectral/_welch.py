@@ -2,13 +2,15 @@
 
 Both paths give the same arrays bit for bit: every segment's transform and mean are computed alike, and the
 periodograms are added in the same order (segment after segment, from a zero start, as ``np.mean`` over the
-segment axis adds them), then divided as ``np.mean`` divides.
+segment axis adds them; the long path in a compiled loop), then divided as ``np.mean`` divides.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy
+
+from ..core.compiled import jit
 
 __all__ = ["mean_periodogram", "WELCH_BLOCK"]
 
@@ -54,23 +56,26 @@ def mean_periodogram(x: np.ndarray, h: np.ndarray, starts, hann: bool, block: in
     rows = seg[..., starts, :] if stepped else seg  # the stepped segments are a view; chosen ones are copied per block
     rows = rows.reshape(-1, *rows.shape[-2:])
     out = np.empty((rows.shape[0], nperseg // 2 + 1), dtype=x.dtype)
-    windowed = np.empty((block, nperseg), dtype=x.dtype)
-    # Row 0 holds the sum so far and rows 1.. the block's periodograms: a sum over the first axis adds them to it
-    # one after the other, the order of np.mean over all segments at once.
-    power = np.empty((block + 1, out.shape[1]), dtype=x.dtype)
-    imag2, total = np.empty((block, out.shape[1]), dtype=x.dtype), np.empty(out.shape[1], dtype=x.dtype)
+    windowed, total = np.empty((block, nperseg), dtype=x.dtype), np.empty(out.shape[1], dtype=x.dtype)
     for r, row in enumerate(rows):
         total[:] = 0.0
         for first in range(0, n_segments, block):
             s = row[first:first + block] if stepped else row[starts[first:first + block]]
-            m = s.shape[0]
-            spec = scipy.fft.rfft(np.multiply(s, h, out=windowed[:m]), axis=-1, workers=1)
-            spec[:, :k] -= s.mean(axis=-1, keepdims=True) * window_dft
-            p = power[1:m + 1]
-            np.square(spec.real, out=p)
-            p += np.square(spec.imag, out=imag2[:m])
-            power[0] = total
-            np.add.reduce(power[:m + 1], axis=0, out=total)
+            spec = scipy.fft.rfft(np.multiply(s, h, out=windowed[:s.shape[0]]), axis=-1, workers=1)
+            # The correction as numpy computes it (in the transform's precision; numba would promote float32).
+            _add_periodograms(spec, s.mean(axis=-1, keepdims=True) * window_dft, total)
         out[r] = total
     np.true_divide(out, np.intp(n_segments), out=out, casting="unsafe")
     return out.reshape(*x.shape[:-1], out.shape[1])
+
+
+@jit
+def _add_periodograms(spec, correction, total):
+    # Each segment's transform less its mean times the window's (the bins correction covers), then its periodogram
+    # added to total, segment after segment: the sums np.mean forms over the segment axis, in its order.
+    for i in range(spec.shape[0]):
+        for j in range(correction.shape[1]):
+            spec[i, j] -= correction[i, j]
+        for j in range(spec.shape[1]):
+            v = spec[i, j]
+            total[j] += v.real * v.real + v.imag * v.imag
