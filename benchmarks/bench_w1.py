@@ -4,88 +4,47 @@ another commit's, measured in the same run, with the report.json identity check.
 W1 is the Izhikevich (2003) network, 1000 units, 10 s, with its field (``/work/w1/net10.nwb``, or simulated
 here as in bench_analyze.py when that file is absent). Each tree runs once to fill its caches (bytecode, numba's
 on-disk kernels), then ``--runs`` fresh processes of each tree, alternated, so that the machine's load weighs on
-both alike. Printed: the median wall time, the median CPU time (user + sys, the forked children included), less
-sensitive to other jobs on the machine, the main process's own CPU time (the critical path: about the wall time
-on two otherwise idle cores) and the load average; then every key of the two report.json that differs
+both alike. Printed: the median wall time, the median CPU time (user + sys, the forked children included), the
+main process's own CPU time and the load average; then every key of the two report.json that differs
 (benchmarks/compare_reports.py: timings, versions, generator and input path left out).
 
-    python benchmarks/bench_w1.py [--against e177d98] [--runs 5] [--file W1.nwb]
+    python benchmarks/bench_w1.py [--against cb34361] [--runs 5] [--file W1.nwb]
 
-The default ``--against`` is main as this work was rebased onto it (e177d98). The first tables below were
-measured before that rebase, against 1c84531 (report.json identical); e177d98 moved some episodes' edges, and
-this tree's report.json is identical to e177d98's.
+Measured on a quiet machine (2 cores, load 1.5), against cb34361, the last commit of the previous work::
 
-Where the time went. CPU seconds of the main process, i.e. the critical path on two idle cores, by part, measured
-in one process with a sampling of the stack and ``resource.getrusage`` (the machine was shared, load 4-10: the
-seconds are about 1.2-1.5 times those of a quiet machine; the shares hold):
-
-==========================================  ==============  ==========================================
-part                                        1c84531         this tree (main process | forked child)
-==========================================  ==============  ==========================================
-python start, click, numpy, synchro         0.17            0.17
-scipy.signal (via synchro.report)           0.88            0.9  (unchanged: every analysis needs it;
-                                                            scipy.stats, which it imports, builds its
-                                                            distributions' docstrings at import)
-reading the NWB file (h5py)                 0.05            0.05
-numba: import and LLVM start                0.3 (at the     0.35, once, before the fork (each
-                                            first kernel)   process would pay it otherwise)
-numba: 12 kernels from the on-disk cache    0.05            0.05 (cache hit for every kernel, also
-                                                            those of synchro/_kernels.py that call
-                                                            numba.njit(cache=True) directly:
-                                                            NUMBA_DEBUG_CACHE=1 shows 12 index and
-                                                            data loads, no compilation)
-analyses                                    2.8-3.1         1.35-1.45 | 1.45-1.7: rhythms, episodes,
-                                                            PAC, coupling, lag, chi, Fano | STTC,
-                                                            SPIKE-sync, spike contrast
-matplotlib import, report.json, HTML        0.35-0.45       0.3-0.35
-figures (7, each drawn for PNG and SVG)     2.2-2.5         1.1-1.25 | 1.1-1.2: raster, STTC,
-                                                            episodes, mechanism | rates, spectra,
-                                                            coupling
-main process in all                         6.8-7.2         4.2-4.8
-==========================================  ==============  ==========================================
-
-Inside the figures: text layout and Agg drawing of ticks and legends most (spectra alone 0.8 s: three log
-axes with mathtext decade labels, legends of 8 entries), PNG encoding of images about a fifth (the STTC matrix's
-1000 x 1000 image 0.55 s, of which matplotlib's SVG writer spends 0.15-0.3 s compressing its embedded PNG at zlib
-level 6, which matplotlib does not let one change). Plain decade labels and no minor ticks on the spectra
-saved about 0.1 s of 0.7 and would change the figure: not done.
-
-Not shared: synchro.episodes draws its 20 circular shifts from its own seed's stream (after the null series'
-seed), not the shifts of band_verdicts' independence test, so reusing those would change its numbers; its rate
-spectrum costs milliseconds.
-
-What changed: the pairwise synchrony indices (``synchro.report._analyses.FORKED_ANALYSES``) run in a forked
-child while the report's process computes the other analyses, and the figures are drawn by two processes
-(``synchro.report.figures.FORKED_FIGURES`` in a forked child). A forked child shares the parent's imports and
-data, so nothing is imported twice or pickled on the way in; its results come back pickled; ``gc.freeze()``
-before the fork keeps the child's collections from copying the shared pages (without it the fork cost 1.2 s of
-CPU more). Each step draws from its own ``rng=seed``, so the numbers do not depend on which process computes
-them: report.json is identical key by key, and the PNG files byte for byte (tests/test_report_forked.py).
-
-Measured (this script, 5 alternated runs each; two runs of it, the load average from other jobs on the 2 cores
-3.6-4.3 and 2.6-3.1)::
-
-    tree                          wall (s)   CPU (s)  main CPU (s)
-    1c84531 (before)                 11.71      6.83          6.83
-    this tree                        12.82      7.30          4.68
-    1c84531 (before)                  7.43      6.77          6.77
-    this tree                         7.47      7.28          4.64
-    report.json: identical key by key (both runs)
-
-After the rebase, against e177d98 (3 runs each, load average 3.9-4.6)::
-
-    e177d98 (before)                 14.52      6.58          6.58
-    this tree                        16.27      7.61          4.75
+    tree                          wall (s)   CPU (s)  main CPU (s)   runs (wall)
+    cb34361 (before)                  4.30      5.72          4.05   4.46 4.30 4.24 4.29 4.31
+    this tree                         3.30      5.41          3.46   3.29 3.37 3.30 3.22 3.41
     report.json: identical key by key
 
-With the two cores busy with other jobs (a load average above 2 leaves no core idle), a second process cannot
-make the report faster: the gain shows in the main process's CPU time, 6.8 -> 4.65 s (-31 %), which is the wall
-time on two idle cores when the child's share is not the longer one; on a quiet machine that is about 3.2-3.8 s,
-short of the 3 s target. The forks cost about 0.5 s of CPU in all (65 000 more page faults as the two processes
-write to pages they shared, and the two processes' contention for the caches). The rest of the way to 3 s needs
-the child to start before scipy.signal is imported (0.9 s; the pairwise indices do not need it), which the
-report's imports do not allow today: synchro.report, the CLI's option checks (check_surrogates) and
-synchro.rhythms import synchro.spectral, and with it scipy.signal, at import time.
+Where the time goes now: one run, wall seconds from the start, in the report's process and in its forked child
+(time stamps around each phase, quiet machine)::
+
+    0.00-0.29  python, click, numpy, synchro; the NWB file read (h5py)
+    0.29-0.56  matplotlib imported, before the fork, for both processes
+    0.56-0.92  numba's start (import, LLVM), before the fork, for both processes
+    0.93-2.42  parent: scipy's fft, signal, stats, special, ndimage imported when first used (0.72 s), then
+               rhythms, episodes, phase-amplitude coupling, phase locking, coherence, lag (0.78 s)
+    0.93-2.30  child:  chi, STTC, SPIKE-synchronization, spike contrast, Fano (0.77 s), then the raster and
+               STTC figures drawn as PNG and SVG (0.6 s)
+    2.42-2.48  the child's answer read, the records written in order
+    2.50-3.28  figures: parent coupling, episodes, mechanism (0.71 s); a second child spectra and rates (0.64 s)
+    3.29       exit: without the interpreter's last garbage collection (gc.freeze in synchro.cli.run), 0.4 s less
+
+What changed since cb34361, each with report.json identical: (1) the ``synchro`` script skips the final garbage
+collection, which walked numba's, scipy's and matplotlib's objects for 0.4 s; (2) the child computes the whole
+synchrony section (chi and Fano too), 0.77 s beside the parent's 0.78 s of analyses; (3) scipy's subpackages are
+imported when first used (scipy's lazy loading) and chi's exponential kernel is a compiled one-pole recursion
+(lfilter bit for bit), so the child never imports scipy and the parent's 0.72 s of scipy imports run beside the
+child's work instead of before the fork; (4) the child draws the raster and STTC figures as soon as its indices are
+done (``build_report(figures=True)``), so the figure phase has five figures to share, not seven.
+
+Why not 3 s: the work after the fork is now near balanced (1.5 s against 1.37 s, then 0.71 against 0.64 s), so the
+wall time is about the serial part (0.92 s) plus half of the rest (4.3 s of CPU): 3.1-3.3 s. What is left is
+CPU: imports 1.5 s (scipy 0.72, numba 0.36, matplotlib 0.27: scipy.signal alone spends 0.3 s rewriting its
+functions' docstrings at import), figures 1.9 s (seven figures drawn twice, for PNG and SVG; the SVG writer 0.7 s of
+it), analyses 1.55 s. Reaching 3 s needs about 0.4 s less of it; writing SVG only on request would give 0.35 s,
+and was not done: the HTML report links each PNG to its SVG.
 """
 
 from __future__ import annotations
@@ -138,7 +97,7 @@ def run_once(tree: Path, path: Path, out: Path) -> tuple[float, float, float]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", default="e177d98", help="commit measured beside this tree")
+    parser.add_argument("--against", default="cb34361", help="commit measured beside this tree")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--file", type=Path, default=W1)
     args = parser.parse_args()
