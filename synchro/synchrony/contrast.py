@@ -94,13 +94,16 @@ def _unit_sums(times, offsets, edges):
     # per unit and bin (large bins), a galloping walk skips a unit's spikes in one bin; with fewer, a walk of every
     # spike costs less than the galloping search (4 ns against 12 ns a step on W2).
     many = times.size > GALLOP_SPIKES_PER_BIN * (offsets.size - 1) * (edges.size - 1)
-    return _contrast_sums(*(_unit_counts if many else _spike_counts)(times, offsets, edges, BLOCK_BINS))
+    return _contrast_sums(*_bin_counts(times, offsets, edges, BLOCK_BINS, many))
 
 
 @jit
-def _spike_counts(times, offsets, edges, block):
-    # The counts of _unit_counts, spike by spike (branch-free updates: a unit's spikes fall in the same bin or not
-    # at random).
+def _bin_counts(times, offsets, edges, block, gallop):
+    # Per bin: its spikes, the units present in it, and the units present in it and in the next. The bins are taken
+    # ``block`` at a time, every unit placing its spikes in them before the next block, so the three count arrays
+    # are written in cache however many bins a size has. With ``gallop``, a unit's spikes in one bin are skipped
+    # over by a galloping search, so a size costs the units' occupied bins, not their spikes; without, the spikes
+    # are taken one by one (branch-free updates: a unit's next spike falls in the same bin or not at random).
     n_hist = edges.size - 1
     last = n_hist - 1
     n_units = offsets.size - 1
@@ -108,8 +111,8 @@ def _spike_counts(times, offsets, edges, block):
     present = np.zeros(n_hist + 1, dtype=np.int64)
     both = np.zeros(n_hist + 1, dtype=np.int64)
     t0, per_step = edges[0], 1.0 / (edges[1] - edges[0])
-    at = offsets[:-1].copy()
-    before = np.full(n_units, n_hist, dtype=np.int64)
+    at = offsets[:-1].copy()  # each unit's next spike
+    before = np.full(n_units, n_hist, dtype=np.int64)  # each unit's last occupied bin so far
     for first in range(0, n_hist, block):
         stop = n_hist if first + block >= n_hist else first + block
         for u in range(n_units):
@@ -123,67 +126,31 @@ def _spike_counts(times, offsets, edges, block):
                     g += 1
                 if g >= stop:
                     break  # placed with a later block
-                per_bin[g] += 1
+                q = p + 1
+                if gallop:
+                    q = b
+                    if g < last:  # first spike at or after the bin's end: gallop, then bisect
+                        edge, lo, reach = edges[g + 1], p + 1, 1
+                        while lo < b and times[lo] < edge:
+                            lo += reach
+                            reach *= 2
+                        hi = min(lo, b)
+                        lo = max(p + 1, lo - reach // 2)
+                        while lo < hi:
+                            mid = (lo + hi) // 2
+                            if times[mid] < edge:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        q = lo
+                per_bin[g] += q - p
                 new = g != previous
                 present[g] += new
                 both[previous] += new and previous == g - 1  # present in bins g - 1 and g
                 previous = g
-                p += 1
-            at[u], before[u] = p, previous
-    return per_bin[:-1], present[:-1], both[:-1]
-
-
-@jit
-def _unit_counts(times, offsets, edges, block):
-    # Per bin: its spikes, the units present in it, and the units present in it and in the next. The bins are taken
-    # ``block`` at a time, every unit placing its spikes in them before the next block, so the three count arrays
-    # are written in cache however many bins a size has; a unit's spikes in one bin are skipped over by a galloping
-    # search, so a size costs the units' occupied bins, not their spikes.
-    n_hist = edges.size - 1
-    last = n_hist - 1
-    n_units = offsets.size - 1
-    per_bin = np.zeros(n_hist, dtype=np.int64)
-    present = np.zeros(n_hist, dtype=np.int64)
-    both = np.zeros(n_hist, dtype=np.int64)
-    t0, per_step = edges[0], 1.0 / (edges[1] - edges[0])
-    at = offsets[:-1].copy()  # each unit's next spike
-    before = np.full(n_units, -1, dtype=np.int64)  # each unit's last occupied bin so far
-    for first in range(0, n_hist, block):
-        stop = n_hist if first + block >= n_hist else first + block
-        for u in range(n_units):
-            p, b, previous = at[u], offsets[u + 1], before[u]
-            while p < b:
-                t = times[p]
-                g = min(max(int((t - t0) * per_step), 0), last)  # a guess, corrected against the edges
-                while g > 0 and edges[g] > t:
-                    g -= 1
-                while g < last and edges[g + 1] <= t:
-                    g += 1
-                if g >= stop:
-                    break  # placed with a later block
-                q = b
-                if g < last:  # first spike at or after the bin's end: gallop, then bisect
-                    edge, lo, reach = edges[g + 1], p + 1, 1
-                    while lo < b and times[lo] < edge:
-                        lo += reach
-                        reach *= 2
-                    hi = min(lo, b)
-                    lo = max(p + 1, lo - reach // 2)
-                    while lo < hi:
-                        mid = (lo + hi) // 2
-                        if times[mid] < edge:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    q = lo
-                per_bin[g] += q - p
-                present[g] += 1
-                if previous >= 0 and previous == g - 1:  # present in bins g - 1 and g
-                    both[previous] += 1
-                previous = g
                 p = q
             at[u], before[u] = p, previous
-    return per_bin, present, both
+    return per_bin[:-1], present[:-1], both[:-1]
 
 
 @jit
