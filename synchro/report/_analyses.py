@@ -115,9 +115,9 @@ class Run:
         # so far by result key: (parameters, result, reason skipped, seconds).
         self.computes: Callable[[str], bool] = lambda _analysis: True
         self.done: dict = {}
-        # Figures the forked child draws from its own results once its part is done (``early(results)`` gives
-        # them as PNG and SVG bytes by name), and those it drew.
-        self.early: Callable[[dict], dict] | None = None
+        # Figures the forked child draws from its own results once its part is done (``early(populations,
+        # results)`` gives them as PNG and SVG bytes by name), and those it drew.
+        self.early: Callable[[list, dict], dict] | None = None
         self.drawn: dict = {}
 
     def part(self, computes: Callable[[str], bool], *, progress: bool) -> Run:
@@ -221,7 +221,7 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
             child_run.done = {}
             _analyse(child_run, *inputs, **options)
             try:
-                drawn = run.early(child_run.results) if run.early else {}
+                drawn = run.early(list(pops), child_run.results) if run.early else {}
             except Exception:  # the parent draws these figures again, and any error shows there
                 drawn = {}
             return child_run.done, drawn

@@ -292,8 +292,7 @@ def build_report(recording: Recording, *, bands: Mapping[str, tuple[float, float
         if figures:
             from .figures import draw_early, import_matplotlib
 
-            names = list(populations_of(data, population_column))
-            run.early = lambda results: draw_early(data, population_column, names, results)
+            run.early = lambda populations, results: draw_early(data, population_column, populations, results)
             import_matplotlib()  # now rather than later: the forked child then starts with it
         whole = analyse(run, data, field, field_info, population_column, rates=True)
         found = whole["rhythms"] or whole["synchrony"] or whole["coupling"]
