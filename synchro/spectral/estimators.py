@@ -65,8 +65,10 @@ class Welch:
                                  f"use e.g. Welch(nperseg={self.nperseg}, noverlap={self.nperseg // 2})")
         if isinstance(self.window, list):
             object.__setattr__(self, "window", tuple(self.window))
-        try:  # not the default, built when synchro is imported: scipy.signal is imported only when used
-            self.window == "hann" or scipy.signal.get_window(self.window, 16)
+        if self.window == "hann":  # the default, built when synchro is imported: no scipy.signal import for it
+            return
+        try:
+            scipy.signal.get_window(self.window, 16)
         except (ValueError, TypeError):
             raise UsageError(f"unknown window {self.window!r}; give a name scipy.signal.get_window knows, "
                              "e.g. Welch(window='hann')") from None
