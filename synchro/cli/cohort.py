@@ -210,8 +210,9 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
         # Workers keep this process's BLAS threads: with one thread, BLAS sums some of the episodes' wavelet
         # power in another order, and a session's report would differ in its last digits from the same session
         # analysed alone.
-        if scheduler is None and meanwhile is not None:
+        if scheduler is None:
             start_forkserver(PRELOAD, one_thread=False)  # its imports run while this process does the caller's work
+        if meanwhile is not None:
             meanwhile()
         with cluster_client(scheduler, workers, PRELOAD, one_thread=False) as (client, label):
             futures = {client.submit(analyze_one, task, pure=False): i for i, task in enumerate(tasks)}
