@@ -60,6 +60,9 @@ def test_bin_index_computes_the_rule_as_written(on_edges, dtype):
     np.testing.assert_array_equal(bin_index(times, t_start, BIN), plain)
     np.testing.assert_array_equal(bin_index(list(times[0]), t_start, BIN), plain[0])
     assert bin_index(times[0, 5], t_start, BIN) == plain[0, 5] and bin_index(times, t_start, BIN).dtype == np.int64
+    if dtype == np.int64:  # integer times and an integer start (sample indices)
+        plain = np.floor((times - 998) / BIN + EDGE_TOLERANCE).astype(np.int64)
+        np.testing.assert_array_equal(bin_index(times, 998, BIN), plain)
 
 
 def test_every_analysis_that_bins_counts_the_same(on_edges):

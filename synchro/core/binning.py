@@ -68,6 +68,8 @@ def bin_index(times, t_start: float, bin_width: float) -> np.ndarray:
     t = np.subtract(times, t_start)
     if not isinstance(t, np.ndarray):  # one time
         return np.floor(t / bin_width + EDGE_TOLERANCE).astype(np.int64)
+    if t.dtype.kind != "f":  # integer times and start: the division is numpy's true division, into float64
+        t = t.astype(np.float64)
     # The same operations in place: one temporary instead of four on 10^7 spikes.
     t /= bin_width
     t += EDGE_TOLERANCE
