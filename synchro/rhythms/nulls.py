@@ -132,7 +132,7 @@ def null_spectra(prep: PreparedRate, null: str, n_surrogates: int, dither_window
         col_first = np.tile(runs[:, 0], data.n_units).astype(np.int64)
         col_length = np.tile(runs[:, 1] - runs[:, 0], data.n_units).astype(np.int64)
         block = _shift_block(n, bins.size, n_columns)
-        per_bin = data.n_units * prep.bin_width  # counts to rates, as prep.rates divides
+        per_bin = prep.rate_divisor  # counts to rates, as prep.rates divides
         shifts = np.stack([gen.integers(0, b - a, size=(n_surrogates, data.n_units)) for a, b in runs], axis=-1)
         shifts = shifts.reshape(n_surrogates, -1)  # column unit * n_runs + run
     if null == "circular_shift":

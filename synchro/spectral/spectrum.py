@@ -160,6 +160,11 @@ class PreparedRate:
     plan: EstimatorPlan
     parameters: dict
 
+    @property
+    def rate_divisor(self) -> float:
+        """``n_units * bin_width`` (s): a bin's population count over it is the rate (spikes/s per unit)."""
+        return self.data.n_units * self.bin_width
+
     def rates(self, counts: np.ndarray) -> np.ndarray:
         """Counts per bin as the rate ``count / (n_units * bin_width)`` (spikes/s per unit).
 
@@ -172,7 +177,7 @@ class PreparedRate:
         -------
         ndarray
         """
-        return counts / (self.data.n_units * self.bin_width)
+        return counts / self.rate_divisor
 
     @cached_property
     def counts(self) -> np.ndarray:
