@@ -76,7 +76,10 @@ def run(command: list[str], env: dict) -> tuple[float, float]:
 
     seen: dict[int, float] = {}
     start = time.perf_counter()
-    proc = subprocess.Popen(command, env={**os.environ, "MPLBACKEND": "Agg", **env})
+    # Without PYTHONDONTWRITEBYTECODE (set on some machines, this one included): the warm-up run writes the
+    # bytecode a user's first run writes.
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.Popen(command, env={**environ, "MPLBACKEND": "Agg", **env})
     root = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
@@ -120,6 +123,8 @@ def main():
         order = [name for r in range(args.rounds) for name in rounds[r % 2]]
         times: dict[str, list[float]] = {name: [] for name in RUNNERS}
         cpu: dict[str, list[float]] = {name: [] for name in RUNNERS}
+        # One run first, untimed, fills the caches (bytecode, numba's kernels) as a user's first run does.
+        run([sys.executable, "-m", "synchro", "analyze", str(cohort), "-q", "-o", str(tmp / "warm")], {})
         loads = [os.getloadavg()[0]]
         for i, name in enumerate(order):
             out = tmp / f"run{i}"

@@ -84,7 +84,10 @@ def run_once(tree: Path, path: Path, out: Path) -> tuple[float, float, float]:
     ``synchro analyze``. The main process's CPU is the critical path: about the wall time on two otherwise idle
     cores, when the children's share is not the longer one."""
     usage = out.parent / "rusage.json"
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(tree), "BENCH_W1_RUSAGE": str(usage)}
+    # Without PYTHONDONTWRITEBYTECODE (set on some machines, this one included): the warm-up run must write the
+    # bytecode it claims to fill, as a user's first run does.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env.update(MPLBACKEND="Agg", PYTHONPATH=str(tree), BENCH_W1_RUSAGE=str(usage))
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, "analyze", str(path), "-q", "-o", str(out),
                            "--overwrite"], capture_output=True, text=True, env=env, cwd=tree)
