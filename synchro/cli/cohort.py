@@ -202,16 +202,17 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
                 outcomes[i] = analyze_one(task)
                 bar.update(1)
             return outcomes, SERIAL, 1
-        from dask.distributed import as_completed
-
         from ..cluster import cluster_client, start_forkserver
 
-        workers = min(n_workers or os.cpu_count() or 1, len(tasks))
         # Workers keep this process's BLAS threads: with one thread, BLAS sums some of the episodes' wavelet
         # power in another order, and a session's report would differ in its last digits from the same session
         # analysed alone.
         if scheduler is None:
-            start_forkserver(PRELOAD, one_thread=False)  # its imports run while this process does the caller's work
+            # First: its imports (1.8 s, on which the cluster waits) run while this process imports dask's own.
+            start_forkserver(PRELOAD, one_thread=False)
+        from dask.distributed import as_completed
+
+        workers = min(n_workers or os.cpu_count() or 1, len(tasks))
         if meanwhile is not None:
             meanwhile()
         with cluster_client(scheduler, workers, PRELOAD, one_thread=False) as (client, label):
