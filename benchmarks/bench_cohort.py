@@ -5,31 +5,38 @@ W1 is the Izhikevich (2003) network, 1000 units, 10 s, with its field (simulated
 fresh ``synchro analyze FOLDER -q -o OUT`` process, full reports with figures and the cohort table:
 
 - serial: ``--scheduler serial``, the sessions one after the other in the command's process;
+- one core: the same with ``SYNCHRO_NO_FORK=1``, each session in that one process (no forked child);
 - dask: the default LocalCluster, ``--workers 2``.
 
-The runs alternate (serial, dask, dask, serial by default: ``--rounds 2``) so that a change of load hits both;
-printed are every wall time, the best of each, the ratio serial / dask (target >= 1.7x on 2 cores), whether the
-two gave the same report.json numbers session by session (timings aside), and the 1-minute load average around the
-runs. Other processes competing for the cores lower the ratio, and where the kernel shares the CPU between
-sessions rather than processes (Linux's autogroup, on by default on desktops and on this machine), a busy machine
-gives a command the same share whether it runs one process or three, so the wall ratio falls towards 1. The CPU
-time of each runner's process tree is therefore printed too: two workers on two free cores cannot take less wall
-time than half the dask runner's CPU time, which bounds the ratio the machine would give if it were free.
+After one untimed run that fills the caches, the runs alternate (by default ``--rounds 2``) so that a change of
+load hits all; printed are every wall time, the best of each, the ratios one core / dask and serial / dask
+(target >= 1.7x on 2 cores), whether the three gave the same report.json numbers session by session (timings
+aside), and the 1-minute load average around the runs. Other processes competing for the cores lower the ratio,
+and where the kernel shares the CPU between sessions rather than processes (Linux's autogroup, on by default on
+desktops and on this machine), a busy machine gives a command the same share whether it runs one process or three,
+so the wall ratio falls towards 1. The CPU time of each runner's process tree is therefore printed too: two
+workers on two free cores cannot take less wall time than half the dask runner's CPU time, which bounds the ratio
+the machine would give if it were free.
 
     python benchmarks/bench_cohort.py [--w1 /work/w1/net10.nwb] [--rounds 2]
 
-Measured on a quiet machine (2 cores, load 1.5-1.8), ``--rounds 2``::
+Measured on a quiet machine (2 cores, load 1.2-1.8), ``--rounds 3``, after one untimed run that fills the caches::
 
     runner                                best (s)  per session (s)   runs: wall (s); CPU (s)
-    one after the other (serial)              21.9             2.74   22.5, 21.9; 35.7, 35.7
-    one after the other, one core each        30.2             3.77   30.2, 30.2; 31.4, 31.4
-    dask LocalCluster (2 workers)             17.8             2.23   18.9, 17.8; 33.5, 32.3
-    ratio one core / dask: 1.69x, serial / dask: 1.23x; same report.json numbers session by session: True
+    one after the other (serial)              18.6             2.32   19.1, 18.7, 18.6; 31.4, 31.2, 31.1
+    one after the other, one core each        27.8             3.48   29.2, 27.8, 28.6; 30.4, 29.1, 29.8
+    dask LocalCluster (2 workers)             16.3             2.04   16.7, 16.3, 17.6; 31.0, 30.3, 32.0
+    ratio one core / dask: 1.70x, serial / dask: 1.14x; same report.json numbers session by session: True
 
-Against sessions that each use one core, the cluster gives 1.69x (target 1.7x); its extra second of CPU is dask
-itself and its workers' first sessions, which load numba's kernels from the disk cache, and one core waits while
-the forkserver imports what the workers need (about 1.8 s), less the writers' imports the command does meanwhile.
-Against the default serial run it gives 1.23x only: there each session already uses the second core (a forked child
+Two more runs the same hour gave 1.63x (``--rounds 3``) and 1.62x (``--rounds 2``) against one core per session:
+the ratio sits at the target, and the machine's variation (a run of the same runner varies by 1-2 s) decides on
+which side. Where the cluster's time goes (CPU of each process sampled every 0.5 s): the forkserver imports for
+1.86 s from the start while this process imports dask and the writers (1.0 s), so one core waits about 1 s; the
+workers start at 2.1 s and are then busy to the end (3.3 s of CPU a session, as one after the other); the cohort
+table and figure take 0.4 s on one core at the end. That startup is what each of the two cores would have to
+import anyway: handing part of the imports to the workers makes each worker pay it.
+
+Against the default serial run it gives 1.1x only: there each session already uses the second core (a forked child
 computes the synchrony indices and draws figures), so the two cores are busy either way; a dask worker cannot fork
 (it runs sessions in a thread), so a cluster of two gains only what the serial run's forks leave idle.
 """
