@@ -180,12 +180,21 @@ def pair_sample(n: int, n_pairs: int, gen) -> tuple[np.ndarray, np.ndarray] | No
     return None if n * (n - 1) // 2 <= n_pairs else pair_plan(n, 1, n_pairs, gen)
 
 
-def plan_units(plan, spike_counts: np.ndarray):
-    """The units a sampled pair plan reads (ascending rows), the offsets of their spikes in the layout of
-    ``data.select_units(units)``, and the plan in that layout's unit numbers."""
+def pair_null(statistic: Callable[[np.ndarray, np.ndarray, object], object], data: SpikeData, offsets: np.ndarray,
+              plan, null: str, dither_window, gen):
+    """A draw of a pair statistic, ``statistic(times, offsets, plan)`` over the pairs of ``plan`` (all pairs when
+    None), on one surrogate (:func:`spike_null`).
+
+    With a sampled plan, a pair's value reads its two trains only, so the surrogate is written for the plan's units
+    alone: ``statistic`` then gets their times, offsets and the plan in the layout of ``data.select_units(units)``.
+    ``offsets`` are ``data``'s, as the statistic takes them for all pairs.
+    """
+    if plan is None:
+        return spike_null(lambda t: statistic(t, offsets, None), data, null, dither_window, gen)
     units, where = np.unique(np.concatenate(plan), return_inverse=True)
-    offsets = np.concatenate([[0], np.cumsum(spike_counts[units])]).astype(np.int64)
-    return units, offsets, (where[:plan[0].size].astype(np.int64), where[plan[0].size:].astype(np.int64))
+    sub_offsets = np.concatenate([[0], np.cumsum(data.spike_counts[units])]).astype(np.int64)
+    sub_plan = (where[:plan[0].size].astype(np.int64), where[plan[0].size:].astype(np.int64))
+    return spike_null(lambda t: statistic(t, sub_offsets, sub_plan), data, null, dither_window, gen, units=units)
 
 
 def n_pairs_of(n: int, plan) -> int:

@@ -17,12 +17,11 @@ from ._common import (
     n_pairs_of,
     pair_fields,
     pair_mean,
+    pair_null,
     pair_plan,
     pair_sample,
-    plan_units,
     plot_matrix,
     select_population,
-    spike_null,
 )
 
 __all__ = ["Sttc", "sttc_matrix", "MAX_UNITS_ALL_PAIRS"]
@@ -173,12 +172,8 @@ def sttc_matrix(data: SpikeData, *, delta_t: float = 0.005, max_units: int = MAX
     values = compute(times, plan)
     value, n_valid = pair_mean(values)
     tested = value if null_plan is None and plan is None else pair_mean(compute(times, null_plan))[0]
-    if null_plan is None:
-        draw = spike_null(lambda t: pair_mean(compute(t, None))[0], data, null, dither_window, gen)
-    else:  # each surrogate written for the sampled pairs' units only (a pair's STTC reads its two trains)
-        units, sub_offsets, sub_plan = plan_units(null_plan, data.spike_counts)
-        draw = spike_null(lambda t: pair_mean(compute(t, sub_plan, sub_offsets))[0], data, null, dither_window, gen,
-                          units=units)
+    draw = pair_null(lambda t, offs, p: pair_mean(compute(t, p, offs))[0], data, offsets, null_plan, null,
+                     dither_window, gen)
     return Sttc(value=value, **pair_fields(plan, values), n_pairs=n_valid, n_units=data.n_units,
                 n_silent=int((data.spike_counts == 0).sum()), delta_t=delta_t,
                 null_pairs=n_pairs_of(data.n_units, null_plan),

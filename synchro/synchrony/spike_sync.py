@@ -18,12 +18,11 @@ from ._common import (
     check_pair_args,
     n_pairs_of,
     pair_fields,
+    pair_null,
     pair_plan,
     pair_sample,
-    plan_units,
     plot_matrix,
     select_population,
-    spike_null,
 )
 from .pairwise import MAX_UNITS_ALL_PAIRS
 
@@ -190,15 +189,11 @@ def _spike_sync_run(data, max_tau, max_units, n_pairs, null, n_surrogates, dithe
     null_plan = pair_sample(data.n_units, null_pairs, gen)
     coinc, mult = _sync_counts(times, offsets, support, cap, plan)
 
-    def statistic(t, offsets=offsets, plan=null_plan):
+    def statistic(t, offsets, plan):
         return _sync_value(*_sync_counts(t, offsets, support, cap, plan))
 
-    tested = _sync_value(coinc, mult) if null_plan is None and plan is None else statistic(times)
-    if null_plan is None:
-        draw = spike_null(statistic, data, null, dither_window, gen)
-    else:  # each surrogate written for the sampled pairs' units only (a pair's counts read its two trains)
-        units, sub_offsets, sub_plan = plan_units(null_plan, data.spike_counts)
-        draw = spike_null(lambda t: statistic(t, sub_offsets, sub_plan), data, null, dither_window, gen, units=units)
+    tested = _sync_value(coinc, mult) if null_plan is None and plan is None else statistic(times, offsets, null_plan)
+    draw = pair_null(statistic, data, offsets, null_plan, null, dither_window, gen)
     chance = chance_fields(tested, draw, n_surrogates, null=null, dither_window=dither_window, seed=seed)
     return data, plan, coinc, mult, {"null_pairs": n_pairs_of(data.n_units, null_plan), **chance}
 
