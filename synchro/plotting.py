@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import contextmanager
 
-__all__ = ["format_p", "new_axes", "plain_label", "strip_control"]
+__all__ = ["format_p", "new_axes", "plain_label", "plain_text", "strip_control"]
 
 # Characters no text output may carry: C0/C1 controls but tab, newline and carriage return (invalid in XML 1.0,
 # so in SVG; a NUL made figures unreadable), lone surrogates (unencodable as UTF-8) and the two non-characters.
@@ -48,6 +49,25 @@ def plain_label(text) -> str:
         Text for ``label=``, titles and tick labels.
     """
     return strip_control(str(text)).replace("\t", " ").replace("\n", " ").replace("\r", " ").replace("$", r"\$")
+
+
+@contextmanager
+def plain_text():
+    """Matplotlib with LaTeX off (``text.usetex``), for the figures of reports: inside, names from the data given by
+    :func:`plain_label` show literally.
+
+    A user's matplotlibrc may turn usetex on, which hands every label to LaTeX (and ``_`` or ``%`` in a name to its
+    parser).
+
+    Yields
+    ------
+    None
+        Inside the context, ``text.usetex`` is False; the user's setting is restored at its end.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.usetex": False}):
+        yield
 
 
 def new_axes(ax=None):

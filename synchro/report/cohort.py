@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import check_installed
 from ..io.files import atomic_output
-from ..plotting import new_axes, plain_label
+from ..plotting import new_axes, plain_label, plain_text
 
 __all__ = ["COHORT_COLUMNS", "COHORT_FILES", "cohort_table", "write_cohort", "plot_cohort"]
 
@@ -153,10 +153,9 @@ def write_cohort(rows: list[dict], folder, *, figure: bool = True) -> dict[str, 
     with atomic_output(written["parquet"], overwrite=True) as tmp:
         pq.write_table(table, tmp)
     if figure:
-        import matplotlib
         import matplotlib.pyplot as plt
 
-        with matplotlib.rc_context({"text.usetex": False}):
+        with plain_text():
             ax = plot_cohort(rows)
             fig = ax.figure
             try:

@@ -7,14 +7,13 @@ only the raster, which is no analysis, is drawn here.
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..core import SpikeData
-from ..plotting import plain_label
+from ..plotting import plain_label, plain_text
 
 __all__ = ["FIGURES", "FORKED_FIGURES", "EARLY_FIGURES", "draw_figures", "draw_early", "save_figures",
            "import_matplotlib", "population_colors"]
@@ -230,16 +229,6 @@ def import_matplotlib() -> None:
     import matplotlib.figure  # noqa: F401
 
 
-@contextmanager
-def _plain_text():
-    import matplotlib
-
-    # A user's matplotlibrc may turn on usetex, which hands every label to LaTeX (and '_' or '%' in a name to
-    # its parser); names from the data are plain text (plain_label), so LaTeX is off here.
-    with matplotlib.rc_context({"text.usetex": False}):
-        yield
-
-
 def _render(fig) -> tuple[bytes, bytes]:
     """The figure as PNG (100 dpi) and SVG bytes."""
     png, svg = io.BytesIO(), io.BytesIO()
@@ -285,7 +274,7 @@ def draw_early(data: SpikeData, population_column: str, populations, results: di
     view = _Early(data, {"population_column": population_column, "time_window": [data.t_start, data.t_stop]},
                   list(populations), results)
     names = [name for name in _shown(view) if name in EARLY_FIGURES]
-    with _plain_text():
+    with plain_text():
         return {name: _render(_DRAW[name](view)) for name in names}
 
 
@@ -326,7 +315,7 @@ def save_figures(report, folder) -> list[dict]:
     folder.mkdir(parents=True, exist_ok=True)
     names = _shown(report)
     forked = [name for name in names if name in FORKED_FIGURES and name not in report.drawn]
-    with _plain_text():
+    with plain_text():
         child = fork(lambda: _save(report, folder, forked)) if 0 < len(forked) < len(names) else None
         try:
             _save(report, folder, [name for name in names if child is None or name not in forked])
