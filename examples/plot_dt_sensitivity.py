@@ -46,7 +46,8 @@ else:
 fixed = {"scheme": "euler", "synapse": "pulse", "n": FIXED["model_size"], "duration": FIXED["duration"]}
 analysis = {"n_surrogates": 50, "discard": 0.2}
 
-folder = tempfile.mkdtemp(prefix="synchro-dt-sweep-")
+work = tempfile.TemporaryDirectory(prefix="synchro-dt-sweep-")
+folder = work.name
 sweep = run_sweep("izhikevich2003", GRID, folder=folder, fixed=fixed, analysis=analysis, scheduler="serial",
                   progress=False)
 print(f"{len(sweep.points)} runs in {sweep.seconds:.0f} s ({sweep.scheduler})")
@@ -107,3 +108,7 @@ plt.show()
 # the shell::
 #
 #     synchro sweep izhikevich2003 --scheme euler --dt 1,0.5,0.25,0.1 --noise held,randn --seeds 5 -o sweep/
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()

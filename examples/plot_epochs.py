@@ -46,7 +46,8 @@ for i in range(N_UNITS):
     nwb.add_unit(spike_times=np.concatenate([train(0.0, EPOCH, 0.0), train(EPOCH, 2 * EPOCH, 0.5)]), id=i)
 nwb.add_epoch(start_time=0.0, stop_time=EPOCH, tags=["sleep"])
 nwb.add_epoch(start_time=EPOCH, stop_time=2 * EPOCH, tags=["wake"])
-path = Path(tempfile.mkdtemp()) / "session.nwb"
+work = tempfile.TemporaryDirectory()
+path = Path(work.name) / "session.nwb"
 with NWBHDF5IO(str(path), "w") as io:
     io.write(nwb)
 
@@ -73,3 +74,7 @@ for ax, (label, data) in zip(axes, parts.items()):
 report = build_report(rec, epochs="epochs", bands=BANDS, n_surrogates=99, rng=0)
 for section in report.to_dict()["sections"]:
     print(section["label"], section["intervals"], {b: v["verdict"] for b, v in section["rhythms"]["all"].items()})
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()

@@ -63,7 +63,8 @@ electrodes = nwb.create_electrode_table_region(region=[0], description="LFP chan
 series = ElectricalSeries(name="ElectricalSeries", data=np.round(lfp_volts / 1e-7).astype(np.int16)[:, None],
                           electrodes=electrodes, rate=FS, starting_time=0.0, conversion=1e-7)
 nwb.create_processing_module(name="ecephys", description="processed").add(LFP(electrical_series=series))
-path = Path(tempfile.mkdtemp()) / "external.nwb"
+work = tempfile.TemporaryDirectory()
+path = Path(work.name) / "external.nwb"
 with NWBHDF5IO(str(path), "w") as io:
     io.write(nwb)
 
@@ -103,3 +104,7 @@ everything = synchro.io.read(path, quality=None)
 diluted = phase_locking(everything.spikes, everything.signals["LFP"], band=(30, 80))
 print(f"{everything.spikes.n_units} units: population PPC0 {diluted.population_ppc0:.3f} "
       f"(curated: {locking.population_ppc0:.3f})")
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()

@@ -32,7 +32,8 @@ samples = [np.sort(rng.choice(int(DURATION * FS), rng.poisson(r * DURATION), rep
            for r in rng.uniform(2.0, 15.0, ids.size)]
 session = SpikeData.from_trains({int(i): s / FS for i, s in zip(ids, samples)}, t_stop=DURATION,
                                 units={"quality": quality})
-work = Path(tempfile.mkdtemp())
+work = tempfile.TemporaryDirectory()
+folder = Path(work.name)
 print(session.summary())
 read_back = {}
 
@@ -42,8 +43,8 @@ read_back = {}
 # Units table, curation column, bounds and LFP, read lazily with h5py.
 
 # NWB: write and read
-synchro.io.write_nwb(session, work / "session.nwb")
-rec = synchro.io.read(work / "session.nwb")  # noise units left out; quality=None keeps them
+synchro.io.write_nwb(session, folder / "session.nwb")
+rec = synchro.io.read(folder / "session.nwb")  # noise units left out; quality=None keeps them
 read_back["NWB"] = rec.spikes
 
 # %%
@@ -51,8 +52,8 @@ read_back["NWB"] = rec.spikes
 # ---
 
 # NPZ: write and read
-synchro.io.write_npz(session, work / "session.npz")
-read_back["NPZ"] = synchro.io.read(work / "session.npz").spikes
+synchro.io.write_npz(session, folder / "session.npz")
+read_back["NPZ"] = synchro.io.read(folder / "session.npz").spikes
 
 # %%
 # CSV and TSV, with a column mapping
@@ -64,10 +65,10 @@ read_back["NPZ"] = synchro.io.read(work / "session.npz").spikes
 
 lines = ["# t_stop=20", "cluster\ttime"]
 lines += [f"{i}\t{t!r}" for i, s in zip(ids, samples) for t in (s / FS).tolist()]
-(work / "ibl_spikes.tsv").write_text("\n".join(lines) + "\n")
+(folder / "ibl_spikes.tsv").write_text("\n".join(lines) + "\n")
 
 # CSV/TSV: a column mapping
-rec = synchro.io.read(work / "ibl_spikes.tsv", columns={"unit": "cluster", "time": "time"})
+rec = synchro.io.read(folder / "ibl_spikes.tsv", columns={"unit": "cluster", "time": "time"})
 print(rec.spikes.units["id"][:4], rec.spikes.t_stop)
 read_back["TSV"] = rec.spikes.select_units(np.isin(rec.spikes.units["id"], ids[:10]))  # the table has no labels
 
@@ -80,7 +81,7 @@ read_back["TSV"] = rec.spikes.select_units(np.isin(rec.spikes.units["id"], ids[:
 # raw ``.dat`` recording (written sparse here: only its size is read, for
 # the recording's length).
 
-ks = work / "kilosort_output"
+ks = folder / "kilosort_output"
 ks.mkdir()
 order = np.argsort(np.concatenate(samples), kind="stable")
 np.save(ks / "spike_times.npy", np.concatenate(samples).astype(np.uint64)[order].reshape(-1, 1))
@@ -151,3 +152,7 @@ ax.plot([0, kept.rates.max()], [0, kept.rates.max()], color="0.6", lw=0.8, zorde
 ax.set(xlabel="rate in the session (Hz)", ylabel="rate read back (Hz)", title="Ten curated units, seven formats")
 ax.legend(frameon=False)
 plt.show()
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()

@@ -55,7 +55,8 @@ envelope = Signal(stimulus, FS_STIMULUS, units="dB SPL", name="stimulus",
                   channels={"name": np.array(["sound envelope"], dtype=object)})
 recording = Recording(spikes, {"stimulus": envelope}, {"source": "nitime grasshopper_spike_times1.txt",
                                                       "reference": "Rokem et al. 2006, J Neurophysiol 95:2541"})
-path = synchro.io.write_nwb(recording, Path(tempfile.mkdtemp()) / "grasshopper.nwb")
+work = tempfile.TemporaryDirectory()
+path = synchro.io.write_nwb(recording, Path(work.name) / "grasshopper.nwb")
 rec = synchro.io.read(path)
 print(rec.spikes.summary())
 print(rec.signals["stimulus"])
@@ -119,3 +120,7 @@ print(f"mean coherence 0-200 Hz: {coherence.pooled[band].mean():.2f}; above 300 
 # Rokem A, Watzl S, Gollisch T, Stemmler M, Herz AVM, Samengo I (2006).
 # Spike-timing precision underlies the coding efficiency of auditory
 # receptor neurons. J Neurophysiol 95:2541-2552.
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()

@@ -45,7 +45,8 @@ print(json.dumps(doc["rhythms"]["all"], indent=1)[:800])
 # Written atomically (built beside the target, then renamed); it never
 # overwrites an existing folder unless told to (``overwrite=True``).
 
-folder = write_report(report, Path(tempfile.mkdtemp()) / "report")
+work = tempfile.TemporaryDirectory()
+folder = write_report(report, Path(work.name) / "report")
 for item in sorted(folder.rglob("*")):
     print(item.relative_to(folder))
 
@@ -68,3 +69,7 @@ for name, caption in FIGURES.items():
         ax.set_axis_off()
         ax.set_title(caption, fontsize="small")
 plt.show()
+
+# %%
+# The example's files go with its temporary folder.
+work.cleanup()
