@@ -10,17 +10,20 @@ main process's own CPU time and the load average; then every key of the two repo
 
     python benchmarks/bench_w1.py [--against cb34361] [--runs 5] [--file W1.nwb]
 
-Measured on a quiet machine (2 cores, load 1.3-1.5), against cb34361, the last commit of the previous work::
+Measured on a quiet machine (2 cores), against cb34361, the last commit of the previous work, on 2026-11-30 at
+load 0.5 (before) to 1.1 (after)::
 
     tree                          wall (s)   CPU (s)  main CPU (s)   runs (wall)
-    cb34361 (before)                  4.31      5.73          4.09   4.25 4.17 4.31 4.75 4.50
-    this tree                         3.33      5.49          3.48   3.07 3.09 3.33 3.34 3.39
+    cb34361 (before)                  3.99      5.30          3.89   4.25 4.35 3.99 3.87 3.95
+    this tree                         2.95      5.04          3.13   3.09 3.05 2.95 2.91 2.95
     report.json: identical key by key
 
-The same comparison twice more within the hour gave 4.34 -> 3.28 s, and 3.12 (8cdc624) against 3.11 s (this
-tree): the machine's own variation is about 0.2 s. Until 8cdc624 this benchmark inherited PYTHONDONTWRITEBYTECODE
-from this machine's environment, so its warm-up wrote no bytecode and every run compiled synchro's sources again
-(about 0.2 s); the figures above have bytecode, as a user's second run does.
+The host's speed varies by more than the margin: three more runs the same evening (load 1.1-1.5) gave 4.18 ->
+3.21, 4.16 -> 3.20 and 4.23 -> 3.22 s, the same work taking 5.35-5.38 s of CPU instead of 5.04 s; earlier that
+day, 4.31 -> 3.33 and 4.34 -> 3.28 s. After over before stays at 0.74-0.77 in every run. Until 8cdc624 this
+benchmark inherited PYTHONDONTWRITEBYTECODE from this machine's environment, so its warm-up wrote no bytecode and
+every run compiled synchro's sources again (about 0.2 s); the figures above have bytecode, as a user's second run
+does.
 
 Where the time goes now: one run, wall seconds from the start, in the report's process and in its forked child
 (time stamps around each phase, quiet machine)::
@@ -44,17 +47,23 @@ imported when first used (scipy's lazy loading) and chi's exponential kernel is 
 child's work instead of before the fork; (4) the child draws the raster and STTC figures as soon as its indices are
 done (``build_report(figures=True)``), so the figure phase has five figures to share, not seven.
 
-Why not 3 s: the work after the fork is near balanced (1.5 s against 1.37 s, then 0.71 against 0.64 s), so the
-wall time is the serial part (0.85 s with bytecode) plus half of the CPU after the fork (4.1-4.5 s): even packed
-perfectly on two cores, 2.9-3.1 s, and the machine's variation is 0.2 s. What is left is CPU that the report's
-outputs need: imports 1.5 s (scipy 0.72, numba 0.36, matplotlib 0.27; scipy.signal, needed to filter the field,
-imports scipy.stats and spends 0.1 s wrapping its functions for the array API), figures 1.9 s (seven figures drawn
-twice, for PNG and SVG), analyses 1.4 s. Measured and not done: without any SVG the median was 2.93 s (5 runs),
-but issue #6 specifies PNG and SVG figures; without the SVG of the three image figures (raster, STTC, episodes)
-3.27 s, no gain, as those are drawn by the child while the parent's analyses are the longer path; SVG text as text
-saves 0.06 s; the PNGs embedded in the SVGs cost 0.16 s at zlib's default level, 0.04 s at level 1, but matplotlib
-offers no setting for it; numba's kernels load from their cache in 3 ms each, 0.03-0.05 s a process; the garbage
-collector takes 0.08 s a process (a higher threshold gave no measurable gain).
+Why it sits at 3 s: the work after the fork is near balanced (1.5 s against 1.37 s, then 0.71 against 0.64 s), and
+per-process CPU sampled every 50 ms shows both cores busy from the fork to the end; so the wall time is the serial
+part (0.8-0.85 s, one core) plus half of the CPU after the fork (4.1-4.5 s): 2.9-3.1 s, with the host's variation on
+top. The serial part is what both processes need (python, numpy and synchro 0.15 s, the file 0.04 s, matplotlib 0.2
+s, numba's start 0.3 s: its registries, which loading a cached kernel requires). What is left is CPU that the
+report's outputs need: imports 1.5 s (scipy 0.72, numba 0.36, matplotlib 0.27; scipy.signal, needed to filter the
+field and for Welch's window, imports scipy.stats, 0.29 s), figures 1.9 s (seven figures drawn twice, for PNG and
+SVG), analyses 1.4 s. Measured and not done: without any SVG the median was 2.93 s (5 runs, against 3.31 s with them
+in the same series), but issue #6 specifies PNG and SVG figures; without the SVG of the three image figures (raster,
+STTC, episodes) 3.27 s, no gain, as those are drawn by the child while the parent's analyses are the longer path;
+SVG text as text saves 0.06 s; the PNGs embedded in the SVGs cost 0.16 s at zlib's default level, 0.04 s at level 1,
+but matplotlib offers no setting for it (and they are the child's, off the longer path); titles placed without
+matplotlib's automatic placement save 0.085 s of drawing (PNGs identical on W1), but that placement is what keeps a
+title clear of a y axis's offset text (a small modulation index); ending the process with os._exit after the atexit
+handlers gave no measurable gain (medians of 10 alternated runs 3.11 and 3.13 s); a fork before numba's and
+matplotlib's start would make both processes pay them; numba's kernels load from their cache in 3 ms each, 0.03-0.05
+s a process; the garbage collector takes 0.08 s a process (a higher threshold gave no measurable gain).
 """
 
 from __future__ import annotations
