@@ -174,6 +174,45 @@ def test_resume_recomputes_only_the_missing_sessions(study, tmp_path):
     assert {r["session"] for r in pq.read_table(folder / "synchro-cohort.parquet").to_pylist()} == {"s0.nwb", "s1.nwb"}
 
 
+def test_cohort_figure_colours_each_verdict_and_keeps_its_legend_in_the_picture(study, tmp_path):
+    """The figure of :func:`write_cohort` (the tests above run without figures): a cell per session, population
+    and band in its verdict's colour, the legend beside the cells inside the picture (constrained layout made room
+    for it), and the PNG that matplotlib's constrained layout gives when it runs at every save, which the writer
+    computes once for both files."""
+    import io as bytes_io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from synchro.report.cohort import _VERDICT_COLORS, plot_cohort, write_cohort
+
+    rows = cohort_table(reports(study["root"] / "dask").values())
+    verdicts = {r["verdict"] for r in rows}
+    assert {"present", "absent"} <= verdicts  # the study's gamma sessions and its flat one
+    written = write_cohort(rows, tmp_path)
+    assert sorted(written) == ["csv", "parquet", "png", "svg"] and all(p.stat().st_size > 0 for p in written.values())
+    image = plt.imread(written["png"])[..., :3]
+    # 6 cells (3 populations x 2 bands) across, 3 sessions down: (3.6 + 6) x (1.3 + 3 x 0.35) inches at 100 dpi.
+    assert image.shape[:2] == (235, 960)
+
+    ax = plot_cohort(rows)
+    fig = ax.figure
+    again = bytes_io.BytesIO()
+    fig.savefig(again, format="png", dpi=100)  # the layout engine still on: it runs at this save
+    x1 = ax.get_window_extent().x1  # where the cells end, in pixels from the left (dpi 100), after that layout
+    plt.close(fig)
+    again.seek(0)
+    assert np.array_equal(plt.imread(again)[..., :3], image)
+
+    def shows(region, colour):
+        return bool(np.all(np.abs(region - np.array(to_rgb(colour))) < 2 / 255, axis=-1).any())
+
+    cells, legend = image[:, : int(x1)], image[:, int(x1) + 1:]
+    for verdict in ("present", "broadband", "absent"):
+        assert shows(cells, _VERDICT_COLORS[verdict]) == (verdict in verdicts), verdict
+        assert shows(legend, _VERDICT_COLORS[verdict]), verdict  # every verdict's patch, inside the picture
+
+
 def test_cohort_table_rows_of_sections_and_missing_values():
     doc = {"input": {"name": "x.nwb", "path": "/d/x.nwb"}, "parameters": {"bands": {"gamma": [30.0, 80.0]}},
            "rhythms": {"all": {"gamma": {"verdict": "undetermined", "peak_hz": None, "power_ratio": None,

@@ -215,8 +215,7 @@ def plot_cohort(rows: list[dict], ax=None):
         if r["verdict"] in ("present", "broadband") and r["peak_hz"] is not None:
             ax.text(j, i, f"{r['peak_hz']:.0f} Hz", ha="center", va="center", fontsize="small",
                     color="white" if r["verdict"] == "present" else "black")
-    cmap = ListedColormap(list(_VERDICT_COLORS.values()))
-    cmap.set_bad("#ffffff")
+    cmap = ListedColormap(list(_VERDICT_COLORS.values())).with_extremes(bad="#ffffff")
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=len(words) - 0.5, aspect="auto",
               interpolation="nearest")
     ax.set_xticks(range(len(cells)), [f"{plain_label(p)}\n{plain_label(b)}" for p, b in cells], fontsize="small")
