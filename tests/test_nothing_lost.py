@@ -36,7 +36,8 @@ def synchro(*args, cwd) -> subprocess.CompletedProcess:
 
 def start(*args, cwd) -> subprocess.Popen:
     # A run killed here cannot delete what Brian2 keeps in the temporary folder while it runs (its debug log and
-    # a copy of the script, removed at exit): they go to a folder beside ``cwd`` in the test's tmp_path, not /tmp.
+    # a copy of the script, removed at exit): they go to a folder beside ``cwd``, under pytest's temporary root
+    # (which pytest prunes), not to /tmp.
     scratch = Path(cwd).parent / f"{Path(cwd).name}-tmp"
     scratch.mkdir(exist_ok=True)
     return subprocess.Popen([sys.executable, "-m", "synchro", *map(str, args)], cwd=cwd,
