@@ -29,8 +29,8 @@ on 2026-11-30 after 41c8086::
     dask LocalCluster (2 workers)             16.2             2.03   16.6, 16.2, 17.4; 30.5, 29.9, 31.7
     ratio one core / dask: 1.74x, serial / dask: 1.09x; same report.json numbers session by session: True
 
-The two other runs after 41c8086 that evening gave 1.73x and 1.67x against one core per session; the two before it,
-1.66x and 1.70x (and 1.62-1.70x earlier that day). The ratio sits at the target, and the machine's variation (a run
+Three other runs of the same code that evening gave 1.70x, 1.73x and 1.67x against one core per session; the one
+before it, 1.66x (and 1.62-1.70x earlier that day). The ratio sits at the target, and the machine's variation (a run
 of the same runner varies by 1-2 s) decides on which side. Where the cluster's time goes (CPU of each process
 sampled every 0.5 s): the forkserver imports for 1.9 s from the start while this process imports dask and warms up
 the cohort's writers (pyarrow, whose first conversion imports pandas, and matplotlib), so one core waits about 0.3 s
