@@ -179,8 +179,9 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
     progress : bool
         Draw a bar of sessions on stderr.
     meanwhile : callable, optional
-        Called without arguments while a LocalCluster's forkserver imports what its workers need (one core
-        waits then): work this process needs after the sessions, such as imports.
+        Called without arguments on dask, before the sessions are sent (on a LocalCluster, while its forkserver
+        imports what the workers need and a core waits): work this process needs after the sessions, such as
+        imports. Not called one after the other (:data:`SERIAL`).
 
     Returns
     -------

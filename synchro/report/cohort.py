@@ -101,8 +101,9 @@ def import_writers(figure: bool = True) -> None:
     """Import what :func:`write_cohort` needs: pyarrow (and pandas, which its first conversion imports where
     installed), and matplotlib for the figure (about 0.6 s).
 
-    A batch on a LocalCluster calls it while the cluster's workers warm up,
-    when a core waits, rather than after its last session.
+    A batch on dask calls it before its sessions are sent (on a LocalCluster,
+    while the workers' server imports and a core waits) rather than after its
+    last session.
 
     Parameters
     ----------
