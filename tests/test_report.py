@@ -307,3 +307,39 @@ def test_a_band_too_fast_to_band_pass_is_skipped_by_the_mechanism_steps_not_fata
         assert "reaches 450 Hz" in reasons[key] and "up to 400 Hz" in reasons[key], key
     assert [r["band"] for r in doc["lag"]] == ["alpha"] and doc["cross_frequency"] == {}
     assert set(doc["episodes"]["all"]) == {"alpha", "fast"}
+
+
+def test_a_long_session_gives_the_same_numbers_in_a_process_with_one_thread(tmp_path):
+    """A dask worker, or a cluster node, runs with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (dask sets both in
+    its workers), where ``synchro analyze`` on a laptop has two threads of each. A session's report must not depend
+    on it, or a cohort's row would differ from the same session analysed alone.
+
+    Ten minutes make the episodes' expected wavelet power a BLAS product over about 55,000 frequency bins, which a
+    threaded BLAS splits between its threads; the episodes' null transforms a complex64 batch, which scipy's FFT
+    rounds differently on one thread. Before one_blas_thread and FFT_WORKERS, the two runs differed in the last
+    digits of the episodes' thresholds and power ratios.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from synchro import io
+    from synchro.cluster import ONE_THREAD
+
+    gen = np.random.default_rng(5)
+    duration, trains = 600.0, []
+    for _ in range(30):  # 6 spikes/s, thinned by half under a 40 Hz modulation: gamma episodes all along
+        t = np.sort(gen.uniform(0, duration, gen.poisson(6.0 * duration)))
+        trains.append(t[gen.random(t.size) < 0.5 * (1 + 0.8 * np.sin(2 * np.pi * 40.0 * t))])
+    path = tmp_path / "long.nwb"
+    io.write_nwb(Recording(SpikeData.from_trains(trains, t_stop=duration)), path)
+    docs = []
+    for name, threads in (("laptop", {}), ("worker", ONE_THREAD)):
+        env = {k: v for k, v in os.environ.items() if k not in ONE_THREAD} | threads | {"MPLBACKEND": "Agg"}
+        subprocess.run([sys.executable, "-m", "synchro", "analyze", str(path), "-q", "-o", str(tmp_path / name),
+                        "--no-figures", "--surrogates", "40", "--synchrony-surrogates", "2"], env=env, check=True,
+                       timeout=300)
+        doc = json.loads((tmp_path / name / "report.json").read_text())
+        docs.append({k: v for k, v in doc.items() if k not in ("timings", "generator")})
+    assert docs[0]["episodes"]["all"]["gamma"]["n_episodes"] >= 10  # numbers to compare, not empty sections
+    assert docs[0] == docs[1]

@@ -169,7 +169,7 @@ def _simulate(spectrum, model: Model, x: np.ndarray, independent, plan, envelope
     env = envelope.astype(np.float32)
 
     def spectra(z):
-        series = scipy.fft.irfft(z, n, axis=-1, workers=-1)
+        series = scipy.fft.irfft(z, n, axis=-1, workers=compiled.FFT_WORKERS)
         return plan.psd(series[0] + env * series[1])[0]
 
     chunk = max(1, _CHUNK_SAMPLES // (2 * n))

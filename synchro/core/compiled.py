@@ -1,11 +1,19 @@
-"""Compiled and concurrent work: the one numba wrapper every kernel of synchro's analyses goes through, and the one
-rule by which an analysis computes independent series on two threads."""
+"""Compiled and concurrent work: the one numba wrapper every kernel of synchro's analyses goes through, the one
+rule by which an analysis computes independent series on two threads, and numpy's BLAS held to one thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
-__all__ = ["jit", "start_numba", "THREADED_SAMPLES", "ordered_map"]
+__all__ = ["jit", "start_numba", "one_blas_thread", "FFT_WORKERS", "THREADED_SAMPLES", "ordered_map"]
+
+#: Threads of every FFT of synchro's analyses (scipy.fft's ``workers``): one. On more threads scipy's FFT (ducc)
+#: rounds some transforms of a batch differently (measured: an ifft of a (14, 25, 3360) complex64 batch, as the
+#: episodes' null computes), so a report's last digits would depend on the process's threads (OMP_NUM_THREADS=1 on
+#: a dask worker or a cluster node); and the threads only compete with the report's forked child for the second
+#: core (W1: 0.4 s less CPU on one). The report's parallel work is its fork and :func:`ordered_map`.
+FFT_WORKERS = 1
 
 #: Work (samples of surrogate or bootstrap series) from which an analysis computes its independent series in two
 #: threads (the compiled kernels and the transforms release the GIL); the same arrays in the same order as one
@@ -51,6 +59,27 @@ def start_numba() -> None:
 
     cpu_target.target_context.refresh()
     cpu_target.typing_context.refresh()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread inside the block, and on the threads it had before after it.
+
+    A threaded BLAS splits a product's sums between its threads, so the last digits of a product depend on how
+    many threads it has (OpenBLAS 0.3.34: a (1, 20000) @ (20000,) product differs by 9e-13 between one and two).
+    The episodes' expected wavelet power and the aperiodic fits hold such products: under this block a report
+    gives the same numbers on a dask worker, which has one BLAS thread (dask's default), as in this process.
+    One thread costs the report no time: its products are small, and where it has a second core a forked child
+    computes there (``benchmarks/bench_w1.py``, ``benchmarks/bench_w2.py``).
+
+    Yields
+    ------
+    None
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def ordered_map(fn: Callable, items: Iterable, *, samples: int) -> list:

@@ -39,6 +39,7 @@ import math
 import numpy as np
 import scipy
 
+from ..core.compiled import FFT_WORKERS
 from .wavelets import SUPPORT_SD, morlet_kernels, sigma_t
 
 __all__ = ["refine_edges", "whitened_coefficient", "EDGE_MARGIN", "EDGE_ZONE_SD", "REFERENCE_CYCLES"]
@@ -75,7 +76,7 @@ def whitened_coefficient(x: np.ndarray, fs: float, freq: float, n_cycles: float,
     """
     n_x = x.size
     n = scipy.fft.next_fast_len(n_x + int(math.ceil(4 * sigma_t(freq, n_cycles) * fs)))
-    spec = scipy.fft.fft(x - x.mean(), n, workers=-1)
+    spec = scipy.fft.fft(x - x.mean(), n, workers=FFT_WORKERS)
     df = fs / n
     k = np.arange(max(1, int((freq - SUPPORT_SD * freq / n_cycles) / df)),
                   min(n // 2, int((freq + SUPPORT_SD * freq / n_cycles) / df) + 2))
@@ -83,7 +84,7 @@ def whitened_coefficient(x: np.ndarray, fs: float, freq: float, n_cycles: float,
     weight = morlet_kernels(np.array([freq]), n_cycles, k * df)[0] / np.sqrt(np.maximum(slow + fast, 1e-300))
     full = np.zeros(n, dtype=np.complex128)
     full[k] = spec[k] * weight
-    return scipy.fft.ifft(full, workers=-1)[:n_x]
+    return scipy.fft.ifft(full, workers=FFT_WORKERS)[:n_x]
 
 
 def refine_edges(x: np.ndarray, t0: float, fs: float, start: float, stop: float, freq: float, n_cycles: float,

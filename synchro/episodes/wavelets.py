@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import scipy
 
+from ..core.compiled import FFT_WORKERS
 from ..rhythms import ENVELOPE_WIDTH
 
 __all__ = ["band_freqs", "sigma_t", "morlet_kernels", "decimation", "cone", "transform", "null_heights", "opening",
@@ -175,7 +176,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
     m = scipy.fft.next_fast_len(-(-(n_x + pad) // d))
     n = m * d
     mean = float(x.mean())
-    spec = scipy.fft.fft(x - mean, n, workers=-1)
+    spec = scipy.fft.fft(x - mean, n, workers=FFT_WORKERS)
     df = fs / n
     n_out = -(-n_x // d)
     out = np.empty((freqs.size, n_out))
@@ -187,7 +188,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
         psi = morlet_kernels(np.array([f]), n_cycles, k * df)[0]
         slow, fast = background(k * df)
         e_slow, e_fast = _expected(psi[None, :], (slow, fast), fs, n)
-        w = scipy.fft.ifft(_fold(spec[k] * psi, k, m), workers=-1)[:n_out] / d
+        w = scipy.fft.ifft(_fold(spec[k] * psi, k, m), workers=FFT_WORKERS)[:n_out] / d
         # The rate under the wavelet's power envelope |psi_f(t)|^2 (a Gaussian of SD sigma_t / sqrt(2)), smoothed
         # at least as much as the peak test's envelope: a level estimated from few spikes is noisy, and dividing
         # by a noisy level biases the ratio upwards (Jensen). Transfer exp(-2 pi^2 nu^2 sd^2), negligible
@@ -198,7 +199,7 @@ def transform(x: np.ndarray, mean_rate: float, freqs: np.ndarray, n_cycles: floa
             j = np.r_[np.arange(top + 1), np.arange(n - top, n)]
             nu = np.where(j <= n // 2, j, j - n) * df
             gauss = np.exp(-2 * (np.pi * nu * sd) ** 2)
-            level = scipy.fft.ifft(_fold(spec[j] * gauss, j, m), workers=-1)[:n_out].real / d
+            level = scipy.fft.ifft(_fold(spec[j] * gauss, j, m), workers=FFT_WORKERS)[:n_out].real / d
             level, level_sd = np.maximum(level + mean, 0.0) / mean_rate, sd
         expected = np.maximum(e_slow[0] + level * e_fast[0], np.finfo(float).tiny)
         out[i] = (w.real**2 + w.imag**2) / expected
@@ -275,7 +276,7 @@ def null_heights(freqs: np.ndarray, n_cycles: float, fs: float, d: int, backgrou
         else:
             for i in range(len(freqs)):
                 np.add.at(folded[i], (slice(None), idx), product[i])
-        w = scipy.fft.ifft(folded, axis=-1, workers=-1) / d
+        w = scipy.fft.ifft(folded, axis=-1, workers=FFT_WORKERS) / d
         stat[rows] = smoothed_max((w.real**2 + w.imag**2) / expected[:, None, None], width, circular=True)
     return opening(stat, length, circular=True)
 

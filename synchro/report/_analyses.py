@@ -17,7 +17,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from ..core import Recording, SpikeData
-from ..core.compiled import start_numba
+from ..core.compiled import one_blas_thread, start_numba
 from ..errors import InvalidDataError, NothingToAnalyseError
 from ._forked import available_memory, can_fork, fork
 from ._mechanism import cross_frequency, episodes, lag_pair, population_lags
@@ -206,36 +206,39 @@ def analyse(run: Run, data: SpikeData, field, field_info, population_column: str
     while this process computes the rest (:mod:`._forked`), when the child's working set fits (:func:`fork_fits`);
     every step draws from its own ``rng=seed``, so the numbers are those of one process, and the records are then
     written in their usual order. The child then draws ``run.early``'s figures from its results, into ``run.drawn``.
+    numpy's BLAS has one thread throughout (:func:`~synchro.core.compiled.one_blas_thread`), so the numbers are
+    those of any process, a dask worker's included.
     """
-    # The populations are selected once, before any fork, so that both processes read the same pages.
-    pops = populations_of(data, population_column)
-    inputs, options = (data, pops, field, field_info, population_column), dict(rates=rates, trials=trials)
-    seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
-    if seeded and fork_fits(data.n_spikes) and can_fork():
-        start_numba()  # both processes run numba kernels: its start is paid once, before the fork
+    with one_blas_thread():
+        # The populations are selected once, before any fork, so that both processes read the same pages.
+        pops = populations_of(data, population_column)
+        inputs, options = (data, pops, field, field_info, population_column), dict(rates=rates, trials=trials)
+        seeded = not isinstance(run.rng, np.random.Generator)  # a shared Generator's draws depend on the order
+        if seeded and fork_fits(data.n_spikes) and can_fork():
+            start_numba()  # both processes run numba kernels: its start is paid once, before the fork
 
-        forked = LONG_FORKED_ANALYSES if data.observed_duration >= LONG_SESSION else FORKED_ANALYSES
+            forked = LONG_FORKED_ANALYSES if data.observed_duration >= LONG_SESSION else FORKED_ANALYSES
 
-        def child_part():
-            child_run = run.part(forked.__contains__, progress=False)
-            child_run.done = {}
-            _analyse(child_run, *inputs, **options)
-            try:
-                drawn = run.early(list(pops), child_run.results) if run.early else {}
-            except Exception:  # the parent draws these figures again, and any error shows there
-                drawn = {}
-            return child_run.done, drawn
+            def child_part():
+                child_run = run.part(forked.__contains__, progress=False)
+                child_run.done = {}
+                _analyse(child_run, *inputs, **options)
+                try:
+                    drawn = run.early(list(pops), child_run.results) if run.early else {}
+                except Exception:  # the parent draws these figures again, and any error shows there
+                    drawn = {}
+                return child_run.done, drawn
 
-        child = fork(child_part)
-        if child is not None:
-            try:
-                _analyse(run.part(lambda a: a not in forked, progress=True), *inputs, **options)
-                done, drawn = child.result() or ({}, {})
-                run.done.update(done)  # what the child could not give, the full pass computes
-                run.drawn.update(drawn)
-            finally:
-                child.cancel()
-    return _analyse(run, *inputs, **options)
+            child = fork(child_part)
+            if child is not None:
+                try:
+                    _analyse(run.part(lambda a: a not in forked, progress=True), *inputs, **options)
+                    done, drawn = child.result() or ({}, {})
+                    run.done.update(done)  # what the child could not give, the full pass computes
+                    run.drawn.update(drawn)
+                finally:
+                    child.cancel()
+        return _analyse(run, *inputs, **options)
 
 
 def _analyse(run: Run, data: SpikeData, pops: dict[str, SpikeData], field, field_info, population_column: str, *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy
 
-from ..core.compiled import jit
+from ..core.compiled import FFT_WORKERS, jit
 
 __all__ = ["mean_periodogram", "WELCH_BLOCK"]
 
@@ -49,7 +49,7 @@ def mean_periodogram(x: np.ndarray, h: np.ndarray, starts, hann: bool, block: in
     window_dft = scipy.fft.rfft(h)[:k]
     if n_segments <= block or x.dtype.kind != "f":
         seg = seg[..., starts, :]
-        spec = scipy.fft.rfft(seg * h, axis=-1, workers=-1)
+        spec = scipy.fft.rfft(seg * h, axis=-1, workers=FFT_WORKERS)
         spec[..., :k] -= seg.mean(axis=-1, keepdims=True) * window_dft
         return np.mean(spec.real**2 + spec.imag**2, axis=-2)
     stepped = isinstance(starts, slice)
@@ -61,7 +61,7 @@ def mean_periodogram(x: np.ndarray, h: np.ndarray, starts, hann: bool, block: in
         total[:] = 0.0
         for first in range(0, n_segments, block):
             s = row[first:first + block] if stepped else row[starts[first:first + block]]
-            spec = scipy.fft.rfft(np.multiply(s, h, out=windowed[:s.shape[0]]), axis=-1, workers=1)
+            spec = scipy.fft.rfft(np.multiply(s, h, out=windowed[:s.shape[0]]), axis=-1, workers=FFT_WORKERS)
             # The correction as numpy computes it (in the transform's precision; numba would promote float32).
             _add_periodograms(spec, s.mean(axis=-1, keepdims=True) * window_dft, total)
         out[r] = total

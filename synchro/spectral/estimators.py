@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 import scipy
 
+from ..core.compiled import FFT_WORKERS
 from ..errors import UsageError
 from ._welch import mean_periodogram
 
@@ -382,7 +383,7 @@ class EstimatorPlan:
         x = x - x.mean(axis=-1, keepdims=True)
         lam = self.eigenvalues
         # Two-sided eigenspectra |sum_t h_k(t) x(t) e^{-2 pi i f t}|^2 / fs, shape (..., K, n_freqs).
-        eig = np.abs(scipy.fft.rfft(x[..., None, :] * self.tapers, axis=-1, workers=-1)) ** 2 / self.fs
+        eig = np.abs(scipy.fft.rfft(x[..., None, :] * self.tapers, axis=-1, workers=FFT_WORKERS)) ** 2 / self.fs
         if not self.estimator.adaptive:
             weights = np.broadcast_to(lam[:, None], eig.shape)
         else:
