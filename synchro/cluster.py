@@ -37,7 +37,7 @@ def forkserver_available() -> bool:
     return "forkserver" in multiprocessing.get_all_start_methods()
 
 
-def local_cluster_config(one_thread: bool = True) -> dict:
+def local_cluster_config() -> dict:
     """dask settings of the LocalCluster that :func:`start_local_cluster` starts.
 
     Workers are forked from Python's forkserver (see :func:`start_forkserver`) where there is one, rather than
@@ -45,13 +45,7 @@ def local_cluster_config(one_thread: bool = True) -> dict:
     samples the running task's stack every 10 ms and wakes its event loop every 20 ms, which slows a CPU-bound
     task measurably. And glibc keeps its own heap trimming: dask sets MALLOC_TRIM_THRESHOLD_=65536 in its
     workers, which also fixes glibc's mmap threshold, so every array over 128 kB is mapped and unmapped anew.
-
-    Parameters
-    ----------
-    one_thread : bool, default True
-        Give workers one BLAS and OpenMP thread, as dask does (:data:`ONE_THREAD`); False leaves them this
-        process's threads, so that a task gives the numbers it gives here to the last digit (a threaded BLAS
-        reduction sums in an order that depends on its thread count).
+    Workers keep dask's one BLAS and OpenMP thread (:data:`ONE_THREAD`).
 
     Returns
     -------
@@ -63,9 +57,6 @@ def local_cluster_config(one_thread: bool = True) -> dict:
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    if not one_thread:
-        for name in ONE_THREAD:
-            environ.pop(name, None)
     config = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
               "distributed.admin.system-monitor.interval": "5s", "distributed.nanny.pre-spawn-environ": environ}
     if forkserver_available():
@@ -73,7 +64,7 @@ def local_cluster_config(one_thread: bool = True) -> dict:
     return config
 
 
-def start_forkserver(preload: Sequence[str], one_thread: bool = True) -> None:
+def start_forkserver(preload: Sequence[str]) -> None:
     """Start the process that a LocalCluster's workers are forked from, importing ``preload`` once.
 
     Spawned workers each import dask and the task's modules on their own before their first task, all at once on
@@ -88,8 +79,6 @@ def start_forkserver(preload: Sequence[str], one_thread: bool = True) -> None:
     preload : sequence of str
         Modules the server imports (``["synchro.report.warm"]``); a module may end by calling
         :func:`gc.freeze` so that workers' collections leave the imported objects' pages shared.
-    one_thread : bool, default True
-        Start the server with :data:`ONE_THREAD` (see :func:`local_cluster_config`).
     """
     if not forkserver_available():
         return
@@ -97,12 +86,11 @@ def start_forkserver(preload: Sequence[str], one_thread: bool = True) -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
-    if one_thread:  # as dask's Nanny does before it starts a worker: the server inherits this environment
-        os.environ.update(ONE_THREAD)
+    os.environ.update(ONE_THREAD)  # as dask's Nanny does before it starts a worker: the server inherits it
     forkserver.ensure_running()
 
 
-def start_local_cluster(n_workers: int | None, preload: Sequence[str] = (), one_thread: bool = True):
+def start_local_cluster(n_workers: int | None, preload: Sequence[str] = ()):
     """A LocalCluster of single-threaded worker processes, forked from a server that imported ``preload``.
 
     Parameters
@@ -111,8 +99,6 @@ def start_local_cluster(n_workers: int | None, preload: Sequence[str] = (), one_
         Worker processes; None for the machine's cores.
     preload : sequence of str, default ()
         Modules the workers' forkserver imports (see :func:`start_forkserver`).
-    one_thread : bool, default True
-        One BLAS and OpenMP thread per worker (see :func:`local_cluster_config`).
 
     Returns
     -------
@@ -121,18 +107,18 @@ def start_local_cluster(n_workers: int | None, preload: Sequence[str] = (), one_
     import dask
     from dask.distributed import LocalCluster
 
-    start_forkserver(preload, one_thread)
+    start_forkserver(preload)
     # dask's own logs only at CRITICAL: a worker whose heartbeat meets the scheduler closing at the end logs a
     # traceback at ERROR (dask/distributed#7105), seen once in about ten cohorts that all succeeded. Failures
     # reach the caller anyway, as the futures' exceptions.
-    with dask.config.set(local_cluster_config(one_thread)):
+    with dask.config.set(local_cluster_config()):
         return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                             dashboard_address=None, silence_logs=logging.CRITICAL)
 
 
 @contextmanager
-def cluster_client(scheduler: str | None, n_workers: int | None = None, preload: Sequence[str] = (),
-                   one_thread: bool = True) -> Iterator[tuple[object, str]]:
+def cluster_client(scheduler: str | None, n_workers: int | None = None,
+                   preload: Sequence[str] = ()) -> Iterator[tuple[object, str]]:
     """A dask client of a new LocalCluster, or of the scheduler at ``scheduler``; both closed at the end.
 
     Parameters
@@ -144,8 +130,6 @@ def cluster_client(scheduler: str | None, n_workers: int | None = None, preload:
         Workers of the LocalCluster (default the machine's cores); unused with a scheduler.
     preload : sequence of str, default ()
         Modules the LocalCluster's workers import before their first task.
-    one_thread : bool, default True
-        One BLAS and OpenMP thread per LocalCluster worker (see :func:`local_cluster_config`).
 
     Yields
     ------
@@ -161,7 +145,7 @@ def cluster_client(scheduler: str | None, n_workers: int | None = None, preload:
     from dask.distributed import Client
 
     if scheduler is None:
-        cluster = start_local_cluster(n_workers, preload, one_thread)
+        cluster = start_local_cluster(n_workers, preload)
         client, label = Client(cluster), "local"
     else:
         cluster, label = None, str(scheduler)

@@ -205,18 +205,15 @@ def run_sessions(analyze_one: Callable, tasks: list, scheduler: str | None, n_wo
             return outcomes, SERIAL, 1
         from ..cluster import cluster_client, start_forkserver
 
-        # Workers keep this process's BLAS threads: with one thread, BLAS sums some of the episodes' wavelet
-        # power in another order, and a session's report would differ in its last digits from the same session
-        # analysed alone.
         if scheduler is None:
             # First: its imports (1.8 s, on which the cluster waits) run while this process imports dask's own.
-            start_forkserver(PRELOAD, one_thread=False)
+            start_forkserver(PRELOAD)
         from dask.distributed import as_completed
 
         workers = min(n_workers or os.cpu_count() or 1, len(tasks))
         if meanwhile is not None:
             meanwhile()
-        with cluster_client(scheduler, workers, PRELOAD, one_thread=False) as (client, label):
+        with cluster_client(scheduler, workers, PRELOAD) as (client, label):
             futures = {client.submit(analyze_one, task, pure=False): i for i, task in enumerate(tasks)}
             for future in as_completed(futures):
                 try:
