@@ -82,6 +82,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from compare_reports import differences  # noqa: E402
 
+from synchro.cluster import ONE_THREAD  # noqa: E402
+
 W1 = Path("/work/w1/net10.nwb")
 
 
@@ -98,7 +100,7 @@ runpy.run_module("synchro.cli", run_name="__main__")
 """
 
 
-def run_once(tree: Path, path: Path, out: Path) -> tuple[float, float, float]:
+def run_once(tree: Path, path: Path, out: Path, threads: dict | None = None) -> tuple[float, float, float]:
     """Wall, CPU (user + sys, forked children included) and the main process's own CPU seconds of one fresh
     ``synchro analyze``. The main process's CPU is the critical path: about the wall time on two otherwise idle
     cores, when the children's share is not the longer one."""
@@ -106,7 +108,7 @@ def run_once(tree: Path, path: Path, out: Path) -> tuple[float, float, float]:
     # Without PYTHONDONTWRITEBYTECODE (set on some machines, this one included): the warm-up run must write the
     # bytecode it claims to fill, as a user's first run does.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env.update(MPLBACKEND="Agg", PYTHONPATH=str(tree), BENCH_W1_RUSAGE=str(usage))
+    env.update(MPLBACKEND="Agg", PYTHONPATH=str(tree), BENCH_W1_RUSAGE=str(usage), **(threads or {}))
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, "analyze", str(path), "-q", "-o", str(out),
                            "--overwrite"], capture_output=True, text=True, env=env, cwd=tree)
@@ -145,6 +147,11 @@ def main():
                     times[name].append(run_once(tree, path, tmp / name.split()[0]))
             load.append(os.getloadavg()[0])
             docs = {name: json.loads((tmp / name.split()[0] / "report.json").read_text()) for name in trees}
+            # This tree's analyses run their FFTs and BLAS products on one thread wherever they run (FFT_WORKERS,
+            # one_blas_thread in synchro.core.compiled); the previous commit gives those numbers where its process
+            # has one thread of each (as on a dask worker), and differs in their last digits elsewhere.
+            run_once(old, path, tmp / "one-thread", threads=ONE_THREAD)
+            one_thread = json.loads((tmp / "one-thread" / "report.json").read_text())
         finally:
             subprocess.run(["git", "-C", str(this), "worktree", "remove", "--force", str(old)], check=False,
                            capture_output=True)
@@ -156,9 +163,12 @@ def main():
         print(f"{name:<28s}{statistics.median(walls):10.2f}{statistics.median(cpus):10.2f}"
               f"{statistics.median(mains):14.2f}   " + " ".join(f"{w:.2f}" for w in walls))
     before, after = docs.values()
-    diff = differences(before, after)
-    print("report.json: identical key by key (timings, versions, generator, input path left out)" if not diff else
-          f"report.json: {len(diff)} differences\n  " + "\n  ".join(diff[:20]))
+    for label, doc in ((f"{args.against}'s", before), (f"{args.against}'s in a process with one thread "
+                                                       f"({' '.join(f'{k}={v}' for k, v in ONE_THREAD.items())})",
+                                                       one_thread)):
+        diff = differences(doc, after)
+        print(f"report.json against {label}: " + ("identical key by key (timings, versions, generator, input path "
+              "left out)" if not diff else f"{len(diff)} differences\n  " + "\n  ".join(diff[:20])))
     return 1 if diff else 0
 
 
