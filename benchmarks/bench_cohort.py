@@ -20,30 +20,27 @@ the machine would give if it were free.
 
     python benchmarks/bench_cohort.py [--w1 /work/w1/net10.nwb] [--rounds 2]
 
-Measured on a quiet machine (2 cores, load 1.2-1.6), ``--rounds 3``, after one untimed run that fills the caches,
-on 2026-11-30 after 41c8086::
+Measured on a quiet machine (2 cores, load 0.8-1.7), ``--rounds 3``, after one untimed run that fills the caches,
+on 2026-12-01 after 0191482 (workers with dask's one BLAS and OpenMP thread; every FFT on one thread)::
 
     runner                                best (s)  per session (s)   runs: wall (s); CPU (s)
-    one after the other (serial)              17.6             2.20   17.6, 18.6, 18.4; 29.3, 30.9, 30.6
-    one after the other, one core each        28.1             3.52   28.4, 28.9, 28.1; 29.6, 30.2, 29.4
-    dask LocalCluster (2 workers)             16.2             2.03   16.6, 16.2, 17.4; 30.5, 29.9, 31.7
-    ratio one core / dask: 1.74x, serial / dask: 1.09x; same report.json numbers session by session: True
+    one after the other (serial)              18.1             2.26   18.1, 18.5, 18.1; 29.3, 29.9, 29.5
+    one after the other, one core each        26.9             3.36   28.0, 26.9, 27.8; 28.1, 27.0, 27.9
+    dask LocalCluster (2 workers)             15.2             1.90   15.6, 15.2, 15.6; 28.9, 27.9, 28.7
+    ratio one core / dask: 1.77x, serial / dask: 1.19x; same report.json numbers session by session: True
 
-Three other runs of the same code that evening gave 1.70x, 1.73x and 1.67x against one core per session; the one
-before it, 1.66x (and 1.62-1.70x earlier that day). The ratio sits at the target, and the machine's variation (a run
-of the same runner varies by 1-2 s) decides on which side. Where the cluster's time goes (CPU of each process
-sampled every 0.5 s): the forkserver imports for 1.9 s from the start while this process imports dask and warms up
-the cohort's writers (pyarrow, whose first conversion imports pandas, and matplotlib), so one core waits about 0.3 s
-(1.9 s against about 1.6 s, from the parts' import times); the workers start at about 2.1 s and are then busy to the
-end; the cohort figure takes 0.35 s on one core at the end (its constrained layout computed once for PNG and SVG;
-41c8086 took out of that end pandas's 0.2 s import and the layout's second pass, 0.07 s). That startup is what each
-of the two cores would have to import anyway: handing part of the imports to the workers makes each worker pay it. A
-session on a worker also runs slower than alone: two analyses side by side take 1.50-1.57 s each against 1.35 s for
-one alone, as the "one core" run's FFTs (``workers=-1``) and BLAS still use the second core (CPU above wall in its
-row) and the two workers share the memory bandwidth; workers with one BLAS thread gave 1.50 s against 1.52-1.68 s,
-within the noise.
+A run just before gave 1.76x (27.5 s against 15.6 s). Before those two changes the ratio sat at the target: 1.70x,
+1.73x, 1.74x and 1.67x on 2026-11-30 after 41c8086 (1.62-1.70x earlier). What the changes took away: scipy's FFT
+ran its transforms on both cores (``workers=-1``), so the "one core" run used the second core too (its CPU was
+1-2 s above its wall time; now they agree) and two workers' FFT threads competed with each other; the dask run's
+CPU fell from 29.9-31.7 s to 27.9-29.3 s. Where the cluster's time goes (CPU of each process sampled every 0.5 s):
+the forkserver imports for 1.9 s from the start while this process imports dask and warms up the cohort's writers
+(pyarrow, whose first conversion imports pandas, and matplotlib), so one core waits about 0.3 s; the workers start
+at about 2.1 s and are then busy to the end; the cohort figure takes 0.35 s on one core at the end (its constrained
+layout computed once for PNG and SVG). That startup is what each of the two cores would have to import anyway:
+handing part of the imports to the workers makes each worker pay it.
 
-Against the default serial run it gives 1.1x only: there each session already uses the second core (a forked child
+Against the default serial run it gives 1.1-1.2x only: there each session already uses the second core (a forked child
 computes the synchrony indices and draws figures), so the two cores are busy either way; a dask worker cannot fork
 (it runs sessions in a thread), so a cluster of two gains only what the serial run's forks leave idle.
 """

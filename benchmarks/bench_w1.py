@@ -18,6 +18,11 @@ load 0.5 (before) to 1.1 (after)::
     this tree                         2.95      5.04          3.13   3.09 3.05 2.95 2.91 2.95
     report.json: identical key by key
 
+On 2026-12-01 (load 0.5-1.0), after de6f9ba put every FFT and the report's BLAS on one thread: 4.15 -> 3.06 s and
+4.03 -> 3.05 s (CPU 5.15 and 5.05 s); report.json differs from cb34361's in one number, the episodes' gamma
+threshold of 'all' (7.185739800388353 -> 7.185739774458694), and is identical key by key to cb34361's run in a
+process with one thread of each (OMP_NUM_THREADS=1 ...), the numbers this tree gives wherever it runs.
+
 The host's speed varies by more than the margin: three more runs the same evening (load 1.1-1.5) gave 4.18 ->
 3.21, 4.16 -> 3.20 and 4.23 -> 3.22 s, the same work taking 5.35-5.38 s of CPU instead of 5.04 s; earlier that
 day, 4.31 -> 3.33 and 4.34 -> 3.28 s. After over before stays at 0.74-0.77 in every run. Until 8cdc624 this

@@ -31,11 +31,12 @@ Measured on a quiet machine (2 cores), W2 built by ``benchmarks/w2.py`` (1000 un
     peer lag (scipy correlate): 1 s; ours / theirs 12.7
     peer coupling (elephant coherence only): 5 s; ours / theirs 0.42
 
-(ours include every surrogate null and bootstrap; the peers none). The issue measured 437-492 s and 22.4 GB on
-the code before it; the previous stop's main gave 212 s and 3.40 GB in one process. The report's forked child
-computes the synchrony indices, phase locking and coherence (long sessions, ``LONG_FORKED_ANALYSES``) when its
-measured working set fits (``fork_fits``); both processes' steps were made cheaper without changing a number
-(W2's report.json is identical to the one-process run's).
+(ours include every surrogate null and bootstrap; the peers none). On 2026-12-01, with every FFT on one thread
+and the report's BLAS on one (de6f9ba): wall 95.9 s, CPU 167.2 s, peak summed PSS 2.85 GB.
+The issue measured 437-492 s and 22.4 GB on the code before it; the previous stop's main gave 212 s and 3.40 GB in
+one process. The report's forked child computes the synchrony indices, phase locking and coherence (long sessions,
+``LONG_FORKED_ANALYSES``) when its measured working set fits (``fork_fits``); both processes' steps were made cheaper
+without changing a number (W2's report.json is identical to the one-process run's).
 """
 
 from __future__ import annotations
