@@ -2,12 +2,16 @@
 
 import importlib
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from test_cli import planted_recording
 
-from synchro import Recording, Signal, SpikeData, rhythms
+from synchro import Recording, Signal, SpikeData, io, rhythms
+from synchro.cluster import ONE_THREAD
 from synchro.errors import NothingToAnalyseError, UsageError
 from synchro.report import build_report, check_output_folder, parse_bands, write_report
 
@@ -319,13 +323,6 @@ def test_a_long_session_gives_the_same_numbers_in_a_process_with_one_thread(tmp_
     rounds differently on one thread. Before one_blas_thread and FFT_WORKERS, the two runs differed in the last
     digits of the episodes' thresholds and power ratios.
     """
-    import os
-    import subprocess
-    import sys
-
-    from synchro import io
-    from synchro.cluster import ONE_THREAD
-
     gen = np.random.default_rng(5)
     duration, trains = 600.0, []
     for _ in range(30):  # 6 spikes/s, thinned by half under a 40 Hz modulation: gamma episodes all along

@@ -12,7 +12,8 @@ __all__ = ["jit", "start_numba", "one_blas_thread", "FFT_WORKERS", "THREADED_SAM
 #: rounds some transforms of a batch differently (measured: an ifft of a (14, 25, 3360) complex64 batch, as the
 #: episodes' null computes), so a report's last digits would depend on the process's threads (OMP_NUM_THREADS=1 on
 #: a dask worker or a cluster node); and the threads only compete with the report's forked child for the second
-#: core (W1: 0.4 s less CPU on one). The report's parallel work is its fork and :func:`ordered_map`.
+#: core (W1: 0.1-0.15 s less CPU on one; a cohort's dask run 1-2 s less). The report's parallel work is its fork
+#: and :func:`ordered_map`.
 FFT_WORKERS = 1
 
 #: Work (samples of surrogate or bootstrap series) from which an analysis computes its independent series in two
