@@ -71,8 +71,8 @@ def start_forkserver(preload: Sequence[str]) -> None:
     the same cores, and tear them down again at exit. Python's forkserver is a fresh single-threaded interpreter,
     not a fork of this process and its threads: it imports them once, beside this process's own imports, and each
     worker forked from it starts with them loaded, and exits without the teardown. The server gets one BLAS and
-    OpenMP thread (:data:`ONE_THREAD`: numpy's BLAS reads it when it is imported) and lives as long as this
-    process, with the preload of its first start: calling again does nothing.
+    OpenMP thread (:data:`ONE_THREAD`: numpy's BLAS reads it when it is imported), while this process keeps its
+    environment, and lives as long as this process, with the preload of its first start: calling again does nothing.
 
     Parameters
     ----------
@@ -86,8 +86,18 @@ def start_forkserver(preload: Sequence[str]) -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
-    os.environ.update(ONE_THREAD)  # as dask's Nanny does before it starts a worker: the server inherits it
-    forkserver.ensure_running()
+    # The server inherits the environment it starts in, as dask's Nanny gives a worker ONE_THREAD; this process's
+    # own environment is given back, so that what it starts later (or a notebook's kernel) keeps its threads.
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def start_local_cluster(n_workers: int | None, preload: Sequence[str] = ()):

@@ -248,3 +248,32 @@ def test_a_complete_report_of_a_url_is_found_again_for_that_url(study, tmp_path)
                "rng": 0, "population_column": "population"}
     found = claim_session(folder, url, [url], overwrite=False, options=options)
     assert found["found"] is True and found["report"] == doc
+
+
+def test_the_workers_server_gets_one_thread_and_the_caller_keeps_its_environment(tmp_path):
+    """A cohort's LocalCluster workers are forked from a server started with dask's one BLAS and OpenMP thread; the
+    command (or a notebook's kernel) that starts it keeps its own environment, so that what it starts later is not
+    held to one thread. Before, the caller's environment kept OMP_NUM_THREADS=1 and the rest for good."""
+    probe = tmp_path / "probe.py"  # a file: the forkserver's process imports the target's module
+    probe.write_text(
+        "import json, multiprocessing as mp, os\n"
+        "from synchro.cluster import ONE_THREAD, start_forkserver\n"
+        "def server_env(queue):\n"
+        "    queue.put({k: os.environ.get(k) for k in ONE_THREAD})\n"
+        "if __name__ == '__main__':\n"
+        "    start_forkserver([])\n"
+        "    ctx = mp.get_context('forkserver')\n"
+        "    queue = ctx.Queue()\n"
+        "    p = ctx.Process(target=server_env, args=(queue,))\n"
+        "    p.start()\n"
+        "    forked = queue.get(timeout=60)\n"
+        "    p.join()\n"
+        "    print(json.dumps([{k: os.environ.get(k) for k in ONE_THREAD}, forked]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    out = subprocess.run([sys.executable, str(probe)], env=env, capture_output=True, text=True, check=True,
+                         timeout=120, cwd=tmp_path).stdout
+    caller, forked = json.loads(out)
+    assert caller == {"OMP_NUM_THREADS": None, "MKL_NUM_THREADS": None, "OPENBLAS_NUM_THREADS": "2"}
+    assert forked == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
