@@ -83,6 +83,14 @@ from memory save 0.15 s, but only by replacing matplotlib's private font cache; 
 the noise, and only from the environment before the process starts; numpy without huge pages
 (NUMPY_MADVISE_HUGEPAGE=0) costs 0.15 s more; text drawn without hinting saves 0.04 s and changes the PNGs. Every
 saving open without replacing or copying part of another library is under 0.1 s of CPU, 0.05 s of wall time.
+
+On 2026-12-01 at 04:13 (load 0.4-0.9): 4.06 -> 3.04 s (CPU 5.04 s). A different split between the two processes was
+measured and not done: the rhythms computed by the child, which then draws the spectra, would spare the child scipy's
+signal and stats (0.4 s) only with a numpy Hann window and scipy.special's chi-square quantile (both checked bit for
+bit against scipy.signal.get_window and scipy.stats.chi2.ppf); the child's analyses then took 1.20 s against the
+parent's 1.05 s, and with the figures shared as well as they divide, each process keeps about 2.05 s of work after
+the fork against 2.12 s now: under 0.1 s of wall time. The work after the fork (4.0-4.1 s of CPU) is what sets W1's
+time; where it is split only moves it.
 """
 
 from __future__ import annotations
