@@ -30,17 +30,17 @@ on 2026-12-01 after 0191482 (workers with dask's one BLAS and OpenMP thread; eve
     ratio one core / dask: 1.77x, serial / dask: 1.19x; same report.json numbers session by session: True
 
 A run just before gave 1.76x (27.5 s against 15.6 s); after 0268a8d (the caller's environment restored around the
-worker server's start), on 2026-12-01 at load 0.6-1.6, 1.78x (26.6 s against 14.9 s; serial 17.0 s).
-Before the one-thread workers and FFTs the ratio sat at the target: 1.70x, 1.73x, 1.74x and 1.67x on 2026-11-30
-after 41c8086 (1.62-1.70x earlier). What the changes took away: scipy's FFT
-ran its transforms on both cores (``workers=-1``), so the "one core" run used the second core too (its CPU was
-1-2 s above its wall time; now they agree) and two workers' FFT threads competed with each other; the dask run's
-CPU fell from 29.9-31.7 s to 27.9-29.3 s. Where the cluster's time goes (CPU of each process sampled every 0.5 s):
-the forkserver imports for 1.9 s from the start while this process imports dask and warms up the cohort's writers
-(pyarrow, whose first conversion imports pandas, and matplotlib), so one core waits about 0.3 s; the workers start
-at about 2.1 s and are then busy to the end; the cohort figure takes 0.35 s on one core at the end (its constrained
-layout computed once for PNG and SVG). That startup is what each of the two cores would have to import anyway:
-handing part of the imports to the workers makes each worker pay it.
+worker server's start), on 2026-12-01 at load 0.6-1.6, 1.78x (26.6 s against 14.9 s; serial 17.0 s). Before the
+one-thread workers and FFTs the ratio sat at the target: 1.70x, 1.73x, 1.74x and 1.67x on 2026-11-30 after 41c8086
+(1.62-1.70x earlier). What the changes took away: scipy's FFT ran its transforms on both cores (``workers=-1``), so
+the "one core" run used the second core too (its CPU was 1-2 s above its wall time; now they agree) and two workers'
+FFT threads competed with each other; the dask run's CPU fell from 29.9-31.7 s to 27.9-29.3 s. Where the cluster's
+time goes (CPU of each process sampled every 0.5 s): the forkserver imports for 1.9 s from the start while this
+process imports dask and warms up the cohort's writers (pyarrow, whose first conversion imports pandas, and
+matplotlib), so one core waits about 0.3 s; the workers start at about 2.1 s and are then busy to the end; the
+cohort figure takes 0.35 s on one core at the end (its constrained layout computed once for PNG and SVG). That
+startup is what each of the two cores would have to import anyway: handing part of the imports to the workers makes
+each worker pay it.
 
 Against the default serial run it gives 1.1-1.2x only: there each session already uses the second core (a forked child
 computes the synchrony indices and draws figures), so the two cores are busy either way; a dask worker cannot fork

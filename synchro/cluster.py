@@ -71,8 +71,8 @@ def start_forkserver(preload: Sequence[str]) -> None:
     the same cores, and tear them down again at exit. Python's forkserver is a fresh single-threaded interpreter,
     not a fork of this process and its threads: it imports them once, beside this process's own imports, and each
     worker forked from it starts with them loaded, and exits without the teardown. The server gets one BLAS and
-    OpenMP thread (:data:`ONE_THREAD`: numpy's BLAS reads it when it is imported), while this process keeps its
-    environment, and lives as long as this process, with the preload of its first start: calling again does nothing.
+    OpenMP thread (:data:`ONE_THREAD`: numpy's BLAS reads it when it is imported; this process keeps its own
+    environment) and lives as long as this process, with the preload of its first start: calling again does nothing.
 
     Parameters
     ----------
