@@ -42,6 +42,9 @@ cohort figure takes 0.35 s on one core at the end (its constrained layout comput
 startup is what each of the two cores would have to import anyway: handing part of the imports to the workers makes
 each worker pay it.
 
+On a second machine of the same kind (2026-12-01, load 0.5-1.6): 1.71x (27.7 s against 16.2 s; serial 17.4 s),
+its CPU 27.7 s (one core) and 29.8 s (dask) against 27.0 and 27.9 s on the first.
+
 Against the default serial run it gives 1.1-1.2x only: there each session already uses the second core (a forked child
 computes the synchrony indices and draws figures), so the two cores are busy either way; a dask worker cannot fork
 (it runs sessions in a thread), so a cluster of two gains only what the serial run's forks leave idle.

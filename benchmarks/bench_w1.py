@@ -91,6 +91,17 @@ bit against scipy.signal.get_window and scipy.stats.chi2.ppf); the child's analy
 parent's 1.05 s, and with the figures shared as well as they divide, each process keeps about 2.05 s of work after
 the fork against 2.12 s now: under 0.1 s of wall time. The work after the fork (4.0-4.1 s of CPU) is what sets W1's
 time; where it is split only moves it.
+
+On 2026-12-01 on a second machine of the same kind (2 cores, the same work taking 5.4-5.7 s of CPU against 5.0-5.4
+s), two runs at 05:40 (load 0.5-1.2): 4.32 -> 3.16 s and 4.41 -> 3.32 s, after over before 0.73 and 0.75 as on the
+first. Its timeline (three runs): the fork at 0.82-0.98 s, the parent's analyses end at 2.21-2.53 s and the child's
+0.13-0.18 s sooner, then figures 0.74-0.76 s in the parent against 0.67-0.70 s in the second child. Giving the child
+work from the parent as the parent's results arrive (the rhythms, for the spectra figure) would even the two at
+about 2.0 s of work each after the fork: 0.1 s less wall time at most, on this machine 3.05-3.2 s. Per figure, PNG
+and SVG (seconds, best of two, one process): spectra 0.53 (its log axes' ticks 0.19 and three legends 0.14 of it),
+STTC 0.30, mechanism 0.26, coupling 0.22, episodes 0.22, raster 0.14, rates 0.09. Of scipy.signal's 0.40 s of
+imports, 0.33 s is scipy.stats, which scipy.signal imports for one function of its peak finding
+(``scoreatpercentile``, not used here) and which no option of scipy's skips.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ Measured on a quiet machine (2 cores), W2 built by ``benchmarks/w2.py`` (1000 un
 
 (ours include every surrogate null and bootstrap; the peers none). On 2026-12-01, with every FFT on one thread
 and the report's BLAS on one (de6f9ba): wall 95.9 s, CPU 167.2 s, peak summed PSS 2.85 GB.
+On a second machine of the same kind (2026-12-01, with ``--peers``): wall 89.7 s, CPU 159.5 s, peak summed PSS
+2.79 GB; ours / theirs 0.175 (spike contrast), 9.7e-05 (STTC), 0.0021 (SPIKE-synchronization), 2.97
+(episodes), 2.04 (pac), 8.96 (lag), 0.27 (coherence); without ``--peers`` 93.3 s and 2.73 GB.
 The issue measured 437-492 s and 22.4 GB on the code before it; the previous stop's main gave 212 s and 3.40 GB in
 one process. The report's forked child computes the synchrony indices, phase locking and coherence (long sessions,
 ``LONG_FORKED_ANALYSES``) when its measured working set fits (``fork_fits``); both processes' steps were made cheaper
