@@ -42,8 +42,10 @@ cohort figure takes 0.35 s on one core at the end (its constrained layout comput
 startup is what each of the two cores would have to import anyway: handing part of the imports to the workers makes
 each worker pay it.
 
-On a second machine of the same kind (2026-12-01, load 0.5-1.6): 1.71x (27.7 s against 16.2 s; serial 17.4 s),
-its CPU 27.7 s (one core) and 29.8 s (dask) against 27.0 and 27.9 s on the first.
+On a second machine of the same kind (2026-12-01, load 0.5-2.1), three runs: 1.71x (27.7 s against 16.2 s; serial
+17.4 s), 1.66x (27.6 against 16.6 s) and 1.72x (28.2 against 16.4 s), at the target's edge; the CPU 27.7-28.2 s
+(one core) and 29.8-30.4 s (dask) against 27.0 and 27.9 s on the first. The dask runner's startup there: the
+forkserver's imports end at about 2.5 s (1.7-2.2 s of CPU), while this process is done with its own at 1.1 s.
 
 Against the default serial run it gives 1.1-1.2x only: there each session already uses the second core (a forked child
 computes the synchrony indices and draws figures), so the two cores are busy either way; a dask worker cannot fork
