@@ -95,13 +95,13 @@ time; where it is split only moves it.
 On 2026-12-01 on a second machine of the same kind (2 cores, the same work taking 5.4-5.7 s of CPU against 5.0-5.4
 s), two runs at 05:40 (load 0.5-1.2): 4.32 -> 3.16 s and 4.41 -> 3.32 s, after over before 0.73 and 0.75 as on the
 first. Its timeline (three runs): the fork at 0.82-0.98 s, the parent's analyses end at 2.21-2.53 s and the child's
-0.13-0.18 s sooner, then figures 0.74-0.76 s in the parent against 0.67-0.70 s in the second child. Giving the child
-work from the parent as the parent's results arrive (the rhythms, for the spectra figure) would even the two at
-about 2.0 s of work each after the fork: 0.1 s less wall time at most, on this machine 3.05-3.2 s. Per figure, PNG
-and SVG (seconds, best of two, one process): spectra 0.53 (its log axes' ticks 0.19 and three legends 0.14 of it),
-STTC 0.30, mechanism 0.26, coupling 0.22, episodes 0.22, raster 0.14, rates 0.09. Of scipy.signal's 0.40 s of
-imports, 0.33 s is scipy.stats, which scipy.signal imports for one function of its peak finding
-(``scoreatpercentile``, not used here) and which no option of scipy's skips.
+0.13-0.18 s sooner, then figures 0.74-0.76 s in the parent against 0.67-0.70 s in the second child: as on the
+first machine, any split evens the two by 0.1 s at most (3.05-3.2 s here). Per figure, PNG and SVG (seconds, best
+of two, one process): spectra 0.53 (its log axes' ticks 0.19 and three legends 0.14 of it), STTC 0.30, mechanism
+0.26, coupling 0.22, episodes 0.22, raster 0.14, rates 0.09. scipy.signal imports scipy.stats for one function of
+its peak finding (``scoreatpercentile``, not used here), and no option of scipy's skips it: timed after numpy,
+matplotlib and numba are imported, scipy.stats takes 0.33 s and scipy.signal 0.07 s more (the 0.42 s above was
+perf's count inside one report, on the first machine).
 """
 
 from __future__ import annotations
